@@ -1,0 +1,75 @@
+package hooks
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/migrations"
+)
+
+// bindPostHooks keeps a post and its chat room together: the room is
+// created in the same transaction as the post (whichever API created it),
+// follows its title, and is deleted with it (rooms.post cascades).
+func bindPostHooks(app core.App) {
+	app.OnRecordCreate("posts").BindFunc(func(e *core.RecordEvent) error {
+		return inTransaction(e, func(e *core.RecordEvent) error {
+			if err := e.Next(); err != nil {
+				return err
+			}
+			return createPostRoom(e.App, e.Record)
+		})
+	})
+	app.OnRecordUpdate("posts").BindFunc(func(e *core.RecordEvent) error {
+		if !e.Record.Original().IsNew() && e.Record.Original().GetString("title") == e.Record.GetString("title") {
+			return e.Next()
+		}
+		return inTransaction(e, func(e *core.RecordEvent) error {
+			if err := e.Next(); err != nil {
+				return err
+			}
+			return renamePostRoom(e.App, e.Record)
+		})
+	})
+}
+
+// inTransaction runs fn with e.App inside a transaction, reusing the
+// caller's transaction when there is one.
+func inTransaction(e *core.RecordEvent, fn func(e *core.RecordEvent) error) error {
+	if e.App.IsTransactional() {
+		return fn(e)
+	}
+	return e.App.RunInTransaction(func(tx core.App) error {
+		original := e.App
+		e.App = tx
+		defer func() { e.App = original }()
+		return fn(e)
+	})
+}
+
+func roomName(title string) string {
+	runes := []rune(title)
+	if len(runes) > migrations.RoomNameMax {
+		runes = runes[:migrations.RoomNameMax]
+	}
+	return string(runes)
+}
+
+func createPostRoom(app core.App, post *core.Record) error {
+	rooms, err := app.FindCachedCollectionByNameOrId("rooms")
+	if err != nil {
+		return err
+	}
+	room := core.NewRecord(rooms)
+	room.Set("name", roomName(post.GetString("title")))
+	room.Set("owner", post.GetString("writer"))
+	room.Set("post", post.Id)
+	return app.Save(room)
+}
+
+func renamePostRoom(app core.App, post *core.Record) error {
+	room, err := app.FindFirstRecordByData("rooms", "post", post.Id)
+	if err != nil {
+		return createPostRoom(app, post) // a room lost to an admin's delete comes back
+	}
+	room.Set("name", roomName(post.GetString("title")))
+	return app.Save(room)
+}

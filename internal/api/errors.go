@@ -1,0 +1,108 @@
+// Package api holds the HTTP conventions shared by every documented route:
+// Django REST framework error shapes, body decoding with limits, field
+// validation, trailing-slash routing, time and file formatting.
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	validation "github.com/go-ozzo/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Messages of Django REST framework that existing clients match on.
+const (
+	MsgNotAuthenticated = "Authentication credentials were not provided."
+	MsgTokenNotValid    = "Given token not valid for any token type"
+	MsgForbidden        = "You do not have permission to perform this action."
+	MsgNotFound         = "Not found."
+	MsgRequired         = "This field is required."
+	MsgNotString        = "Not a valid string."
+	MsgNotBoolean       = "Must be a valid boolean."
+)
+
+// Problem is an error that answers with a JSON body and a 4xx status.
+// Handlers registered with Handle may return one from anywhere.
+type Problem struct {
+	Status int
+	Body   any
+}
+
+func (p *Problem) Error() string { return http.StatusText(p.Status) }
+
+// Detail is the DRF general error shape {"detail": msg}.
+func Detail(status int, msg string) *Problem {
+	return &Problem{Status: status, Body: map[string]string{"detail": msg}}
+}
+
+// NotFound is 404 {"detail": "Not found."}.
+func NotFound() *Problem { return Detail(http.StatusNotFound, MsgNotFound) }
+
+// Forbidden is 403 with DRF's permission message.
+func Forbidden() *Problem { return Detail(http.StatusForbidden, MsgForbidden) }
+
+// Unauthorized is 401; like Simple JWT it tells a missing token from a
+// rejected one.
+func Unauthorized(e *core.RequestEvent) *Problem {
+	if e.Request.Header.Get("Authorization") != "" || e.Request.URL.Query().Get("token") != "" {
+		return &Problem{Status: http.StatusUnauthorized, Body: map[string]string{
+			"detail": MsgTokenNotValid,
+			"code":   "token_not_valid",
+		}}
+	}
+	return Detail(http.StatusUnauthorized, MsgNotAuthenticated)
+}
+
+// FieldErrors is the DRF validation error shape {"field": ["msg", ...]}.
+type FieldErrors map[string][]string
+
+// Add records msg for field.
+func (fe FieldErrors) Add(field, msg string) {
+	fe[field] = append(fe[field], msg)
+}
+
+// Err is nil when nothing was recorded, else a 400 Problem.
+func (fe FieldErrors) Err() error {
+	if len(fe) == 0 {
+		return nil
+	}
+	return &Problem{Status: http.StatusBadRequest, Body: fe}
+}
+
+// FieldError is a 400 Problem for a single field.
+func FieldError(field, msg string) *Problem {
+	fe := FieldErrors{}
+	fe.Add(field, msg)
+	return fe.Err().(*Problem)
+}
+
+// FromValidation converts PocketBase record validation errors into a 400
+// Problem in the DRF shape; other errors are returned unchanged.
+func FromValidation(err error) error {
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	fe := FieldErrors{}
+	for field, ferr := range verrs {
+		msg := ferr.Error()
+		var nested validation.Errors
+		if errors.As(ferr, &nested) {
+			msg = strings.TrimSuffix(nested.Error(), ".")
+		}
+		fe.Add(field, msg)
+	}
+	return fe.Err()
+}
+
+// respond writes a Problem returned by a handler; other errors go on to
+// PocketBase's error handler.
+func respond(e *core.RequestEvent, err error) error {
+	var p *Problem
+	if errors.As(err, &p) {
+		return e.JSON(p.Status, p.Body)
+	}
+	return err
+}

@@ -1,0 +1,17 @@
+// Package cobraspace wires Cobra Space onto a PocketBase app: record hooks
+// and the documented routes. main.go and the tests call the same Bind.
+package cobraspace
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/hooks"
+	"github.com/cobraspace/cobraspace/internal/users"
+	_ "github.com/cobraspace/cobraspace/migrations" // registers the schema migrations
+)
+
+// Bind registers every hook and route of Cobra Space on app.
+func Bind(app core.App) {
+	hooks.Register(app)
+	users.Register(app)
+}

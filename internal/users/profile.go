@@ -1,0 +1,147 @@
+package users
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/migrations"
+)
+
+// EmailFor is user's e-mail as viewer may see it: their own, or one the
+// owner made visible (PocketBase's emailVisibility), else nil.
+func EmailFor(viewer, user *core.Record) any {
+	if (viewer != nil && viewer.Id == user.Id) || user.EmailVisibility() {
+		return user.Email()
+	}
+	return nil
+}
+
+// profileJSON is the documented "profile" object of user, as seen by viewer.
+func profileJSON(app core.App, user, viewer *core.Record) (map[string]any, error) {
+	friendEmails, err := friendsEmails(app, user, viewer)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"id":              user.Id,
+		"user":            user.Id,
+		"email":           EmailFor(viewer, user),
+		"nickname":        user.GetString("nickname"),
+		"profile_picture": api.FileURL(user, "profile_picture"),
+		"bio":             user.GetString("bio"),
+		"contact_number":  user.GetString("contact_number"),
+		"status":          user.GetString("status"),
+		"is_private":      user.GetBool("is_private"),
+		"friends_emails":  friendEmails,
+		"created_at":      api.Time(user.GetDateTime("created")),
+	}, nil
+}
+
+// friendsEmails lists the e-mails on user's friends list that viewer may
+// see: all of them for the owner, the visible ones for anybody else.
+func friendsEmails(app core.App, user, viewer *core.Record) ([]string, error) {
+	var rows []struct {
+		Email   string `db:"email"`
+		Visible bool   `db:"emailVisibility"`
+	}
+	err := app.DB().Select("u.email", "u.emailVisibility").
+		From("friends f").
+		InnerJoin("users u", dbx.NewExp("u.id = f.friend")).
+		Where(dbx.HashExp{"f.user": user.Id}).
+		OrderBy("f.created ASC", "f.id ASC").
+		All(&rows)
+	if err != nil {
+		return nil, err
+	}
+	owner := viewer != nil && viewer.Id == user.Id
+	emails := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if owner || r.Visible {
+			emails = append(emails, r.Email)
+		}
+	}
+	return emails, nil
+}
+
+// applyProfileFields copies the editable profile fields present in body
+// onto user; type errors are recorded in fe (limits are checked on save).
+func applyProfileFields(body *api.Body, user *core.Record, fe api.FieldErrors) {
+	for _, field := range []string{"nickname", "bio", "contact_number"} {
+		if v, ok := body.String(fe, field); ok {
+			user.Set(field, v)
+		}
+	}
+	if v, ok := body.String(fe, "status"); ok {
+		if !slices.Contains(migrations.UserStatuses, v) {
+			fe.Add("status", fmt.Sprintf("%q is not a valid choice.", v))
+		} else {
+			user.Set("status", v)
+		}
+	}
+	if v, ok := body.Bool(fe, "is_private"); ok {
+		user.Set("is_private", v)
+	}
+	if v, ok := body.Bool(fe, "email_visibility"); ok {
+		user.SetEmailVisibility(v)
+	}
+	applyPicture(body, user, fe)
+}
+
+// applyPicture replaces the picture with an uploaded file, or removes it
+// when the body sends null or an empty string.
+func applyPicture(body *api.Body, user *core.Record, fe api.FieldErrors) {
+	const field = "profile_picture"
+	if files := body.Files[field]; len(files) > 0 {
+		if len(files) > 1 {
+			fe.Add(field, "Upload a single file.")
+			return
+		}
+		user.Set(field, files[0])
+		return
+	}
+	raw, present := body.Data[field]
+	if !present {
+		return
+	}
+	if s, isString := raw.(string); raw == nil || (isString && s == "") {
+		user.Set(field, "")
+		return
+	}
+	fe.Add(field, "The submitted data was not a file. Check the encoding type on the form.")
+}
+
+// getProfile: GET /user/profile/
+func getProfile(e *core.RequestEvent, me *core.Record) error {
+	profile, err := profileJSON(e.App, me, me)
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, profile)
+}
+
+// updateProfile: PUT/PATCH /user/profile/ (both partial, JSON or multipart).
+func updateProfile(e *core.RequestEvent, me *core.Record) error {
+	body, err := api.ReadBody(e, api.MaxJSONBody)
+	if err != nil {
+		return err
+	}
+	user := me.Fresh()
+	fe := api.FieldErrors{}
+	applyProfileFields(body, user, fe)
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	if err := e.App.Save(user); err != nil {
+		return api.FromValidation(err)
+	}
+	profile, err := profileJSON(e.App, user, user)
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, profile)
+}

@@ -1,0 +1,69 @@
+package users
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+)
+
+const (
+	searchPageSize    = 20
+	searchMaxPageSize = 100
+	keywordMaxLength  = 100
+)
+
+// likeEscaper escapes LIKE wildcards in user input (ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// searchFriends: GET /user/search-friends/?keyword=&page=&page_size=
+// Members whose e-mail contains keyword (case-insensitive), among those
+// the users list rule lets me see and who made their e-mail visible,
+// public fields only.
+func searchFriends(e *core.RequestEvent, me *core.Record) error {
+	keyword := strings.TrimSpace(e.Request.URL.Query().Get("keyword"))
+	fe := api.FieldErrors{}
+	switch {
+	case keyword == "":
+		fe.Add("keyword", api.MsgRequired)
+	case len([]rune(keyword)) > keywordMaxLength:
+		fe.Add("keyword", "Ensure this field has no more than 100 characters.")
+	}
+	page, err := api.ReadPage(e, searchPageSize, searchMaxPageSize)
+	if err != nil {
+		return err
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+
+	collection, err := e.App.FindCachedCollectionByNameOrId(api.MemberCollection)
+	if err != nil {
+		return err
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+	query := e.App.RecordQuery(collection).
+		AndWhere(dbx.NewExp("[[users.email]] LIKE {:kw} ESCAPE '\\'", dbx.Params{"kw": "%" + likeEscaper.Replace(keyword) + "%"})).
+		AndWhere(dbx.HashExp{"users.emailVisibility": true}).
+		AndWhere(dbx.Not(dbx.HashExp{"users.id": me.Id}))
+	if err := api.ApplyRule(e.App, query, collection, info, collection.ListRule); err != nil {
+		return err
+	}
+	found := []*core.Record{}
+	err = query.Distinct(true).OrderBy("users.email ASC").Limit(int64(page.Size)).Offset(page.Offset()).All(&found)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(found))
+	for i, u := range found {
+		out[i] = friendJSON(me, u)
+		out[i]["is_private"] = u.GetBool("is_private")
+	}
+	return e.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,260 @@
+package users
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/security"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// Login sessions.
+//
+// The "access" token of POST /user/login/ is a regular PocketBase auth token
+// (so the JS SDK, the record API and realtime accept it) carrying one extra
+// claim, "sid", naming a login_sessions row. The "refresh" token is signed
+// with the same per-user key but has its own type, so PocketBase never takes
+// it for an auth token and we never take an access token for a refresh.
+// Logout deletes the session row, which revokes both. A plain SDK token (no
+// sid) is revoked on logout by recording its hash in revoked_tokens.
+const (
+	claimSessionId    = "sid"
+	claimJTI          = "jti"
+	tokenTypeRefresh  = "cobraRefresh"
+	sessionLifetime   = 14 * 24 * time.Hour
+	sessionCollection = "login_sessions"
+	revokedCollection = "revoked_tokens"
+	authCookieName    = "cobra_access"
+)
+
+var (
+	errSessionEnded = errors.New("session ended")
+	errRefreshReuse = errors.New("refresh token reused")
+)
+
+// tokenPair is what login and refresh hand out.
+type tokenPair struct {
+	Access    string
+	Refresh   string
+	SessionId string
+}
+
+func signingKey(user *core.Record) string {
+	return user.TokenKey() + user.Collection().AuthToken.Secret
+}
+
+// openSession stores a new login session for user and signs its tokens.
+func openSession(app core.App, user *core.Record, r *http.Request, ip string) (*tokenPair, error) {
+	collection, err := app.FindCachedCollectionByNameOrId(sessionCollection)
+	if err != nil {
+		return nil, err
+	}
+	session := core.NewRecord(collection)
+	session.Set("user", user.Id)
+	session.Set("refresh_jti", security.RandomString(32))
+	session.Set("expires", time.Now().Add(sessionLifetime))
+	session.Set("user_agent", truncate(r.UserAgent(), 300))
+	session.Set("ip", truncate(ip, 64))
+	if err := app.Save(session); err != nil {
+		return nil, err
+	}
+	return signPair(user, session)
+}
+
+func signPair(user *core.Record, session *core.Record) (*tokenPair, error) {
+	key := signingKey(user)
+	access, err := security.NewJWT(jwt.MapClaims{
+		core.TokenClaimType:         core.TokenTypeAuth,
+		core.TokenClaimId:           user.Id,
+		core.TokenClaimCollectionId: user.Collection().Id,
+		core.TokenClaimRefreshable:  true,
+		claimSessionId:              session.Id,
+	}, key, user.Collection().AuthToken.DurationTime())
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := security.NewJWT(jwt.MapClaims{
+		core.TokenClaimType:         tokenTypeRefresh,
+		core.TokenClaimId:           user.Id,
+		core.TokenClaimCollectionId: user.Collection().Id,
+		claimSessionId:              session.Id,
+		claimJTI:                    session.GetString("refresh_jti"),
+	}, key, time.Until(session.GetDateTime("expires").Time()))
+	if err != nil {
+		return nil, err
+	}
+	return &tokenPair{Access: access, Refresh: refresh, SessionId: session.Id}, nil
+}
+
+// rotateSession checks a refresh token and exchanges it for a new pair.
+// A refresh token is single use: presenting an old one ends the session.
+func rotateSession(app core.App, refreshToken string) (*tokenPair, error) {
+	unverified, err := security.ParseUnverifiedJWT(refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	if t, _ := unverified[core.TokenClaimType].(string); t != tokenTypeRefresh {
+		return nil, errors.New("not a refresh token")
+	}
+	userId, _ := unverified[core.TokenClaimId].(string)
+	user, err := app.FindRecordById("users", userId)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := security.ParseJWT(refreshToken, signingKey(user))
+	if err != nil {
+		return nil, err
+	}
+	sid, _ := claims[claimSessionId].(string)
+	jti, _ := claims[claimJTI].(string)
+
+	var pair *tokenPair
+	err = app.RunInTransaction(func(tx core.App) error {
+		session, err := tx.FindRecordById(sessionCollection, sid)
+		if err != nil || session.GetString("user") != user.Id {
+			return errSessionEnded
+		}
+		if session.GetString("refresh_jti") != jti {
+			return errRefreshReuse
+		}
+		session.Set("refresh_jti", security.RandomString(32))
+		if err := tx.Save(session); err != nil {
+			return err
+		}
+		pair, err = signPair(user, session)
+		return err
+	})
+	if errors.Is(err, errRefreshReuse) {
+		// an already rotated token came back: assume it leaked, end the session
+		if delErr := deleteSession(app, user, sid); delErr != nil {
+			return nil, delErr
+		}
+	}
+	return pair, err
+}
+
+// closeSession ends the session an access token belongs to; a token with
+// no session is added to the revocation list until it expires.
+func closeSession(app core.App, user *core.Record, accessToken string) error {
+	claims, err := security.ParseUnverifiedJWT(accessToken)
+	if err != nil {
+		return err
+	}
+	if sid, _ := claims[claimSessionId].(string); sid != "" {
+		return deleteSession(app, user, sid)
+	}
+	collection, err := app.FindCachedCollectionByNameOrId(revokedCollection)
+	if err != nil {
+		return err
+	}
+	revoked := core.NewRecord(collection)
+	revoked.Set("token_hash", tokenHash(accessToken))
+	revoked.Set("expires", tokenExpiry(claims))
+	if err := app.Save(revoked); err != nil && !isRevoked(app, accessToken) {
+		return err
+	}
+	return nil
+}
+
+// deleteSession removes one of user's sessions (no error when already gone).
+func deleteSession(app core.App, user *core.Record, sid string) error {
+	session, err := app.FindRecordById(sessionCollection, sid)
+	if err != nil || session.GetString("user") != user.Id {
+		return nil
+	}
+	return app.Delete(session)
+}
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func tokenExpiry(claims jwt.MapClaims) time.Time {
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		return exp.Time
+	}
+	return time.Now().Add(sessionLifetime)
+}
+
+func isRevoked(app core.App, token string) bool {
+	var exists int
+	_ = app.DB().Select("(1)").From(revokedCollection).
+		Where(dbx.HashExp{"token_hash": tokenHash(token)}).Limit(1).Row(&exists)
+	return exists == 1
+}
+
+func sessionExists(app core.App, sid, userId string) bool {
+	var exists int
+	_ = app.DB().Select("(1)").From(sessionCollection).
+		Where(dbx.HashExp{"id": sid, "user": userId}).Limit(1).Row(&exists)
+	return exists == 1
+}
+
+// AccessTokenValid reports whether token, already verified by PocketBase
+// as an auth token of user, still belongs to an open session. Every
+// transport (HTTP routes, realtime, WebSocket) asks this same question.
+func AccessTokenValid(app core.App, user *core.Record, token string) bool {
+	if user == nil || user.Collection().Name != "users" {
+		return true // superusers and other collections keep stock PocketBase behaviour
+	}
+	claims, err := security.ParseUnverifiedJWT(token)
+	if err != nil {
+		return false
+	}
+	if sid, _ := claims[claimSessionId].(string); sid != "" {
+		return sessionExists(app, sid, user.Id)
+	}
+	return !isRevoked(app, token)
+}
+
+// RequestToken is the token of a request, as PocketBase reads it:
+// "Authorization: Bearer <t>" or the raw token.
+func RequestToken(r *http.Request) string {
+	token := r.Header.Get("Authorization")
+	if len(token) > 7 && strings.EqualFold(token[:7], "Bearer ") {
+		return token[7:]
+	}
+	return token
+}
+
+// enforceSessions drops the auth PocketBase loaded from a revoked token.
+// It runs right after PocketBase's own token loader, on every route.
+func enforceSessions() *hook.Handler[*core.RequestEvent] {
+	return &hook.Handler[*core.RequestEvent]{
+		Id:       "cobraEnforceSessions",
+		Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 1,
+		Func: func(e *core.RequestEvent) error {
+			if e.Auth != nil && !AccessTokenValid(e.App, e.Auth, RequestToken(e.Request)) {
+				e.Auth = nil
+			}
+			return e.Next()
+		},
+	}
+}
+
+// purgeExpired deletes ended sessions and revocations of expired tokens.
+func purgeExpired(app core.App) {
+	now := types.NowDateTime().String()
+	for _, table := range []string{sessionCollection, revokedCollection} {
+		if _, err := app.DB().Delete(table, dbx.NewExp("[[expires]] < {:now}", dbx.Params{"now": now})).Execute(); err != nil {
+			app.Logger().Warn("purge expired sessions", "table", table, "error", err)
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

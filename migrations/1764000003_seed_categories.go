@@ -1,0 +1,46 @@
+package migrations
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+	m "github.com/pocketbase/pocketbase/migrations"
+)
+
+// Seeds the documented categories and names the app.
+func init() {
+	m.Register(func(app core.App) error {
+		settings := app.Settings()
+		settings.Meta.AppName = "Cobra Space"
+		if err := app.Save(settings); err != nil {
+			return err
+		}
+
+		categories, err := app.FindCollectionByNameOrId("categories")
+		if err != nil {
+			return err
+		}
+		for _, name := range SeedCategories {
+			if existing, _ := app.FindFirstRecordByData(categories, "name", name); existing != nil {
+				continue
+			}
+			record := core.NewRecord(categories)
+			record.Set("name", name)
+			if err := app.Save(record); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(app core.App) error {
+		categories, err := app.FindCollectionByNameOrId("categories")
+		if err != nil {
+			return nil
+		}
+		for _, name := range SeedCategories {
+			if record, _ := app.FindFirstRecordByData(categories, "name", name); record != nil {
+				if err := app.Delete(record); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

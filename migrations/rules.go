@@ -1,0 +1,61 @@
+// Package migrations holds the Go migrations that create Cobra Space's
+// schema: collections, field limits, indexes, API rules and seed data.
+//
+// The API rules below are the single source of truth for permissions: the
+// custom routes in internal/ evaluate these same expressions (through
+// core.App.CanAccessRecord and rule-filtered queries), so the dashboard,
+// the JS SDK and the documented REST API always agree.
+package migrations
+
+// Rule expressions shared by collections and referenced by the routes.
+const (
+	RuleSignedIn = `@request.auth.id != "" && @request.auth.collectionName = "users"`
+
+	// A user record is visible to its owner, to every member when public,
+	// and to the people on its friends list when private.
+	RuleUserVisible = RuleSignedIn + ` && (id = @request.auth.id || is_private = false || friends_via_user.friend ?= @request.auth.id)`
+	RuleUserSelf    = `id = @request.auth.id`
+
+	RuleFriendsOwn    = `user = @request.auth.id`
+	RuleFriendsCreate = RuleSignedIn + ` && (@request.body.user:isset = false || @request.body.user = @request.auth.id) && friend != @request.auth.id`
+
+	// Posts are public to read; the writer is taken from the auth by a hook,
+	// and the view counter is only changed by the server.
+	RulePostCreate = RuleSignedIn + ` && (@request.body.writer:isset = false || @request.body.writer = @request.auth.id) && @request.body.hit:isset = false`
+	RulePostUpdate = RuleSignedIn + ` && writer = @request.auth.id && (@request.body.writer:isset = false || @request.body.writer = @request.auth.id) && @request.body.hit:isset = false`
+	RulePostDelete = RuleSignedIn + ` && writer = @request.auth.id`
+
+	// A post's room is open to every member; a room without a post to its
+	// owner and to the people on the owner's friends list.
+	RuleRoomReadable = RuleSignedIn + ` && (post != "" || owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)`
+	RuleRoomCreate   = RuleSignedIn + ` && @request.body.post:isset = false && (@request.body.owner:isset = false || @request.body.owner = @request.auth.id)`
+	RuleRoomUpdate   = RuleSignedIn + ` && owner = @request.auth.id && @request.body.post:isset = false && @request.body.owner:isset = false`
+	RuleRoomDelete   = RuleSignedIn + ` && owner = @request.auth.id && post = ""`
+
+	RuleMessageReadable = RuleSignedIn + ` && (room.post != "" || room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id)`
+	RuleMessageCreate   = RuleMessageReadable + ` && (@request.body.sender:isset = false || @request.body.sender = @request.auth.id) && (@request.body.message_type:isset = false || @request.body.message_type = "text")`
+	RuleMessageUpdate   = RuleSignedIn + ` && sender = @request.auth.id && @request.body.room:isset = false && @request.body.sender:isset = false && @request.body.message_type:isset = false`
+	RuleMessageDelete   = RuleSignedIn + ` && sender = @request.auth.id`
+
+	RuleTagCreate = RuleSignedIn
+)
+
+// Field limits, shared with the routes' validation messages.
+const (
+	NicknameMax      = 20
+	BioMax           = 500
+	ContactNumberMax = 15
+	CategoryNameMax  = 45
+	TagNameMax       = 30
+	PostTitleMax     = 200
+	PostContentMax   = 50000
+	RoomNameMax      = 100
+	MessageMax       = 2000
+	PictureMaxBytes  = 5 << 20
+)
+
+// Values of users.status.
+var UserStatuses = []string{"available", "away", "busy"}
+
+// SeedCategories are created by the seed migration.
+var SeedCategories = []string{"Programming", "Ormi", "ESTsoft"}
