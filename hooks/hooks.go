@@ -12,6 +12,7 @@ func Register(app core.App) {
 	bindUserHooks(app)
 	bindOwnershipHooks(app)
 	bindPostHooks(app)
+	bindSearchNameHooks(app)
 	bindMessageHooks(app)
 	bindFriendHooks(app)
 }

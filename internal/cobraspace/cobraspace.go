@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/hooks"
+	"github.com/cobraspace/cobraspace/internal/posts"
 	"github.com/cobraspace/cobraspace/internal/users"
 	_ "github.com/cobraspace/cobraspace/migrations" // registers the schema migrations
 )
@@ -14,4 +15,5 @@ import (
 func Bind(app core.App) {
 	hooks.Register(app)
 	users.Register(app)
+	posts.Register(app)
 }

@@ -105,7 +105,7 @@ func seedUsers(app core.App, opts Options) ([]string, error) {
 			return nil
 		}
 		user := core.NewRecord(collection)
-		user.Load(map[string]any{core.FieldNamePassword: string(hash)})
+		user.SetRaw(core.FieldNamePassword, string(hash)) // a bcrypt hash is stored as is
 		user.SetEmail(Email(i))
 		user.SetEmailVisibility(true)
 		user.SetVerified(true)

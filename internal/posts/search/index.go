@@ -1,0 +1,186 @@
+package search
+
+import (
+	"database/sql"
+	"errors"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Index writes (or rewrites) the search document of post. Call it with the
+// transaction app that saved the post.
+func Index(app core.App, post *core.Record) error {
+	category, err := categoryName(app, post.GetString("category"))
+	if err != nil {
+		return err
+	}
+	tagIds := post.GetStringSlice("tags")
+	tagNames, err := tagNames(app, tagIds)
+	if err != nil {
+		return err
+	}
+	fields := append([]string{post.GetString("title"), post.GetString("content"), category}, tagNames...)
+	doc := document(fields...)
+
+	id, err := docId(app, post.Id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := app.DB().Insert(docsTable, dbx.Params{"post": post.Id, "category": post.GetString("category")}).Execute()
+		if err != nil {
+			return err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		if err := clearDoc(app, id); err != nil {
+			return err
+		}
+		if _, err := app.DB().Update(docsTable, dbx.Params{"category": post.GetString("category")}, dbx.HashExp{"id": id}).Execute(); err != nil {
+			return err
+		}
+	}
+
+	if _, err := app.DB().Insert(textTable, dbx.Params{"rowid": id, "doc": doc}).Execute(); err != nil {
+		return err
+	}
+	if _, err := app.DB().Insert(gramsTable, dbx.Params{"rowid": id, "grams": grams(doc)}).Execute(); err != nil {
+		return err
+	}
+	for _, tag := range uniqueStrings(tagIds) {
+		if _, err := app.DB().Insert(tagsTable, dbx.Params{"tag": tag, "doc": id}).Execute(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Remove deletes the search document of a post.
+func Remove(app core.App, postId string) error {
+	id, err := docId(app, postId)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := clearDoc(app, id); err != nil {
+		return err
+	}
+	_, err = app.DB().Delete(docsTable, dbx.HashExp{"id": id}).Execute()
+	return err
+}
+
+// ReindexCategory rewrites the documents of a renamed category's posts.
+func ReindexCategory(app core.App, categoryId string) error {
+	var postIds []string
+	err := app.DB().Select("post").From(docsTable).Where(dbx.HashExp{"category": categoryId}).Column(&postIds)
+	if err != nil {
+		return err
+	}
+	return reindexPosts(app, postIds)
+}
+
+// ReindexTag rewrites the documents of a renamed tag's posts.
+func ReindexTag(app core.App, tagId string) error {
+	var postIds []string
+	err := app.DB().Select("d.post").From(tagsTable+" t").
+		InnerJoin(docsTable+" d", dbx.NewExp("d.id = t.doc")).
+		Where(dbx.HashExp{"t.tag": tagId}).Column(&postIds)
+	if err != nil {
+		return err
+	}
+	return reindexPosts(app, postIds)
+}
+
+// ReindexAll rebuilds the whole index, oldest post first (so document ids
+// follow creation order). progress, when set, is told after each post.
+func ReindexAll(app core.App, progress func(done, total int)) error {
+	for _, table := range []string{textTable, gramsTable, tagsTable, docsTable} {
+		if _, err := app.DB().NewQuery("DELETE FROM " + table).Execute(); err != nil {
+			return err
+		}
+	}
+	var postIds []string
+	if err := app.DB().Select("id").From("posts").OrderBy("created ASC", "rowid ASC").Column(&postIds); err != nil {
+		return err
+	}
+	for i, id := range postIds {
+		if err := reindexPosts(app, []string{id}); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(i+1, len(postIds))
+		}
+	}
+	return nil
+}
+
+func reindexPosts(app core.App, postIds []string) error {
+	for _, id := range postIds {
+		post, err := app.FindRecordById("posts", id)
+		if err != nil {
+			return err
+		}
+		if err := Index(app, post); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func docId(app core.App, postId string) (int64, error) {
+	var id int64
+	err := app.DB().Select("id").From(docsTable).Where(dbx.HashExp{"post": postId}).Row(&id)
+	return id, err
+}
+
+func clearDoc(app core.App, id int64) error {
+	for _, table := range []string{textTable, gramsTable} {
+		if _, err := app.DB().Delete(table, dbx.HashExp{"rowid": id}).Execute(); err != nil {
+			return err
+		}
+	}
+	_, err := app.DB().Delete(tagsTable, dbx.HashExp{"doc": id}).Execute()
+	return err
+}
+
+func categoryName(app core.App, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	var name string
+	err := app.DB().Select("name").From("categories").Where(dbx.HashExp{"id": id}).Row(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return name, err
+}
+
+func tagNames(app core.App, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in := make([]any, len(ids))
+	for i, id := range ids {
+		in[i] = id
+	}
+	var names []string
+	err := app.DB().Select("name").From("tags").Where(dbx.In("id", in...)).OrderBy("name ASC").Column(&names)
+	return names, err
+}
+
+func uniqueStrings(in []string) []string {
+	seen := map[string]struct{}{}
+	out := in[:0:0]
+	for _, s := range in {
+		if _, ok := seen[s]; !ok && s != "" {
+			seen[s] = struct{}{}
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,57 @@
+// Package search is the post search index: case-insensitive substring
+// search over a post's title, content, category name and tag names, in any
+// language, answered from indexes for queries of every length.
+//
+// Each post has one "search document": its lower-cased fields joined by a
+// separator that queries cannot contain. It is indexed twice, in contentless
+// FTS5 tables keyed by a stable integer id (post_search_docs.id):
+//
+//   - post_search_text (trigram tokenizer): a query of 3+ characters is a
+//     phrase of its trigrams, which matches exactly the documents that
+//     contain it as a substring;
+//   - post_search_grams: every distinct 1- and 2-character substring of the
+//     document as a token ("u"/"b" + hex of its UTF-8), so a 1- or
+//     2-character query (Korean words are often two syllables: 채팅, 서버)
+//     is a single token lookup, also exact.
+//
+// Document ids grow with creation, so "newest first" is id order, which
+// FTS5 streams without sorting: a page of a common term's results costs
+// about as little as a rare one's. post_search_docs.category and
+// post_search_tags serve the ?category= and ?tag= filters from indexes too.
+//
+// The index is written by record hooks in the same transaction as the post,
+// category or tag change that made it stale, whichever API made it.
+package search
+
+const (
+	docsTable  = "post_search_docs"
+	tagsTable  = "post_search_tags"
+	textTable  = "post_search_text"
+	gramsTable = "post_search_grams"
+)
+
+// Schema is the DDL of the index (run by a migration).
+var Schema = []string{
+	`CREATE TABLE post_search_docs (
+		id       INTEGER PRIMARY KEY,
+		post     TEXT NOT NULL UNIQUE,
+		category TEXT NOT NULL DEFAULT ''
+	)`,
+	`CREATE INDEX idx_post_search_docs_category ON post_search_docs (category, id)`,
+	`CREATE TABLE post_search_tags (
+		tag TEXT    NOT NULL,
+		doc INTEGER NOT NULL,
+		PRIMARY KEY (tag, doc)
+	) WITHOUT ROWID`,
+	`CREATE INDEX idx_post_search_tags_doc ON post_search_tags (doc)`,
+	`CREATE VIRTUAL TABLE post_search_text USING fts5(doc, content='', contentless_delete=1, tokenize='trigram case_sensitive 1', detail='full')`,
+	`CREATE VIRTUAL TABLE post_search_grams USING fts5(grams, content='', contentless_delete=1, tokenize='ascii', detail='none')`,
+}
+
+// DropSchema removes the index (migration rollback).
+var DropSchema = []string{
+	`DROP TABLE IF EXISTS post_search_grams`,
+	`DROP TABLE IF EXISTS post_search_text`,
+	`DROP TABLE IF EXISTS post_search_tags`,
+	`DROP TABLE IF EXISTS post_search_docs`,
+}
