@@ -2,7 +2,7 @@
 // documented REST/WebSocket API, the chat design and the web client.
 //
 // Besides PocketBase's own commands (serve, superuser, migrate) it has
-// "seed" for demo data.
+// "seed" for demo data and "bench" for benchmarks against stock PocketBase.
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
+	"github.com/cobraspace/cobraspace/internal/bench"
 	"github.com/cobraspace/cobraspace/internal/cobraspace"
 	"github.com/cobraspace/cobraspace/internal/seed"
 )
@@ -19,7 +20,7 @@ func main() {
 	app := pocketbase.New()
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{})
 	cobraspace.Bind(app)
-	app.RootCmd.AddCommand(seed.Command(app))
+	app.RootCmd.AddCommand(seed.Command(app), bench.Command(app))
 	if err := app.Start(); err != nil {
 		log.Fatal(err)
 	}

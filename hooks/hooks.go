@@ -15,4 +15,5 @@ func Register(app core.App) {
 	bindSearchNameHooks(app)
 	bindMessageHooks(app)
 	bindFriendHooks(app)
+	bindChatHooks(app)
 }

@@ -98,7 +98,10 @@ func roomsCollection() *core.Collection {
 		&core.RelationField{Name: "post", CollectionId: PostsId, MaxSelect: 1, CascadeDelete: true},
 	)
 	c.Fields.Add(timestamps()...)
+	// unique among post rooms; the plain index serves lookups by post with
+	// a bound value (which the partial index cannot), e.g. cascades
 	c.AddIndex("idx_rooms_post", true, "`post`", "`post` != ''")
+	c.AddIndex("idx_rooms_post_lookup", false, "`post`", "")
 	c.AddIndex("idx_rooms_owner", false, "`owner`", "")
 	c.ListRule = types.Pointer(RuleRoomReadable)
 	c.ViewRule = types.Pointer(RuleRoomReadable)

@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/hooks"
+	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/cobraspace/cobraspace/internal/posts"
 	"github.com/cobraspace/cobraspace/internal/users"
 	_ "github.com/cobraspace/cobraspace/migrations" // registers the schema migrations
@@ -16,4 +17,5 @@ func Bind(app core.App) {
 	hooks.Register(app)
 	users.Register(app)
 	posts.Register(app)
+	chat.Register(app)
 }

@@ -21,6 +21,8 @@ var (
 		"I benchmarked %s last week: here are the numbers.",
 		"초보자를 위한 %s 정리 노트입니다.",
 	}
+	// rareWords appear in about one post in a thousand, for search benchmarks.
+	rareWords = "양자 컴퓨팅 블록체인 zephyr"
 	tagNames = []string{"go", "python", "javascript", "채팅", "서버", "검색", "database", "websocket", "성능", "rust", "react", "스터디"}
 )
 
@@ -56,7 +58,11 @@ func seedPosts(app core.App, users []string, opts Options) (int, error) {
 		topic := titleWords[rng.IntN(len(titleWords))]
 		post := core.NewRecord(posts)
 		post.Set("title", fmt.Sprintf("%s #%d", topic, int(existing)+i+1))
-		post.Set("content", strings.Repeat(fmt.Sprintf(sentences[rng.IntN(len(sentences))], topic)+" ", 1+rng.IntN(3)))
+		content := strings.Repeat(fmt.Sprintf(sentences[rng.IntN(len(sentences))], topic)+" ", 1+rng.IntN(3))
+		if (int(existing)+i)%1000 == 999 {
+			content += rareWords
+		}
+		post.Set("content", content)
 		post.Set("category", categories[rng.IntN(len(categories))].Id)
 		post.Set("writer", users[rng.IntN(len(users))])
 		post.Set("tags", []string{tagIds[rng.IntN(len(tagIds))], tagIds[rng.IntN(len(tagIds))]})

@@ -1,0 +1,35 @@
+package hooks
+
+import (
+	"net/http"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/chat"
+)
+
+// bindChatHooks makes every stored message live, whatever wrote it (REST,
+// WebSocket, JS SDK, dashboard): once committed it is published to its
+// room's listeners on the room topic and the WebSocket (PocketBase's own
+// record broadcast serves the stock collection subscription). It also
+// keeps the room topics' access check and presence in step with realtime
+// subscriptions, and applies the send rate limit to SDK creates.
+func bindChatHooks(app core.App) {
+	app.OnRecordAfterCreateSuccess("messages").BindFunc(func(e *core.RecordEvent) error {
+		chat.PublishMessage(e.App, e.Record)
+		return e.Next()
+	})
+	app.OnRecordCreateRequest("messages").BindFunc(func(e *core.RecordRequestEvent) error {
+		if me := api.Member(e.RequestEvent); me != nil && !chat.AllowSend(e.App, me.Id) {
+			return e.Error(http.StatusTooManyRequests, "You are sending messages too fast.", nil)
+		}
+		return e.Next()
+	})
+	app.OnRealtimeSubscribeRequest().BindFunc(chat.HandleSubscribe)
+	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
+		err := e.Next() // returns when the connection ends
+		chat.DropClient(e.App, e.Client.Id())
+		return err
+	})
+}

@@ -1,0 +1,88 @@
+package chat
+
+import (
+	"encoding/json"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/users"
+)
+
+// Event types of the room protocol (the original Channels consumer's).
+const (
+	TypeMessage = "chat.message"
+	TypeJoin    = "chat.user.join"
+	TypeLeave   = "chat.user.leave"
+)
+
+// MessageFrame encodes a stored message as the documented live event:
+// {"type":"chat.message","message","sender" (e-mail),"nickname",
+// "profile_picture_url"} plus the stored message's id, room, sender_id,
+// parent_chat, message_type and created_at. It is encoded once per message
+// and sent as is to every listener on every transport. "sender" is null
+// when the sender hid their e-mail.
+func MessageFrame(m, sender *core.Record) []byte {
+	frame := map[string]any{
+		"type":                TypeMessage,
+		"id":                  m.Id,
+		"room":                m.GetString("room"),
+		"message":             m.GetString("message"),
+		"sender":              nil,
+		"sender_id":           m.GetString("sender"),
+		"nickname":            "",
+		"profile_picture_url": nil,
+		"parent_chat":         api.NullableId(m.GetString("parent_chat")),
+		"message_type":        m.GetString("message_type"),
+		"created_at":          api.Time(m.GetDateTime("created")),
+	}
+	if sender != nil {
+		frame["sender"] = users.EmailFor(nil, sender)
+		frame["nickname"] = sender.GetString("nickname")
+		frame["profile_picture_url"] = api.FileURL(sender, "profile_picture")
+	}
+	return mustJSON(frame)
+}
+
+// PresenceFrame encodes a join or leave notice.
+func PresenceFrame(kind, roomId, userId, nickname string) []byte {
+	return mustJSON(map[string]any{"type": kind, "username": nickname, "user_id": userId, "room": roomId})
+}
+
+// ErrorFrame is the documented error event; the connection stays open.
+func ErrorFrame(errorType, message string) []byte {
+	return mustJSON(map[string]string{"error_type": errorType, "message": message})
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // maps of strings and nil only: cannot happen
+	}
+	return b
+}
+
+// PublishMessage sends a stored message live to its room. It is called
+// once per message, after the message is committed, whichever API made it.
+func PublishMessage(app core.App, m *core.Record) {
+	sender, _ := app.FindRecordById("users", m.GetString("sender"))
+	HubOf(app).Publish(m.GetString("room"), MessageFrame(m, sender))
+}
+
+// Join registers a listener and, for a user's first connection to the
+// room, tells the room (the newcomer included).
+func Join(app core.App, l *Listener) {
+	hub := HubOf(app)
+	if hub.Add(l) {
+		hub.Publish(l.RoomId, PresenceFrame(TypeJoin, l.RoomId, l.UserId, l.Nickname))
+	}
+}
+
+// Leave unregisters a listener and, when it was the user's last
+// connection to the room, tells the room.
+func Leave(app core.App, l *Listener) {
+	hub := HubOf(app)
+	if hub.Remove(l) {
+		hub.Publish(l.RoomId, PresenceFrame(TypeLeave, l.RoomId, l.UserId, l.Nickname))
+	}
+}

@@ -1,0 +1,162 @@
+package chat
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// ListenerBuffer is how many frames a listener may have waiting. A listener
+// that falls this far behind is dropped, never waited for: one slow client
+// cannot hold up a room.
+const ListenerBuffer = 256
+
+// Listener is one live connection to one room, on any transport.
+type Listener struct {
+	RoomId   string
+	UserId   string
+	Nickname string
+
+	out     chan []byte
+	done    chan struct{}
+	dropped func()
+	once    sync.Once
+}
+
+// NewListener makes a listener; dropped is called (once) if the hub drops
+// it for falling behind.
+func NewListener(roomId, userId, nickname string, dropped func()) *Listener {
+	return &Listener{
+		RoomId: roomId, UserId: userId, Nickname: nickname,
+		out: make(chan []byte, ListenerBuffer), done: make(chan struct{}), dropped: dropped,
+	}
+}
+
+// Frames are the encoded events for this listener, in order.
+func (l *Listener) Frames() <-chan []byte { return l.out }
+
+// Done is closed when the listener is dropped for falling behind.
+func (l *Listener) Done() <-chan struct{} { return l.done }
+
+func (l *Listener) drop() {
+	l.once.Do(func() {
+		close(l.done)
+		if l.dropped != nil {
+			go l.dropped()
+		}
+	})
+}
+
+// Hub fans room events out to the listeners of that room only: each event
+// is encoded once by the caller and handed to each listener's bounded
+// buffer, with no database work per recipient. It also knows who is online
+// where (a user is online in a room while any of their listeners is).
+type Hub struct {
+	mu     sync.RWMutex
+	rooms  map[string]map[*Listener]struct{}
+	online map[string]map[string]*presence // room → user → presence
+}
+
+type presence struct {
+	nickname    string
+	connections int
+}
+
+const hubStoreKey = "cobraChatHub"
+
+// HubOf is app's hub (one per app instance).
+func HubOf(app core.App) *Hub {
+	return app.Store().GetOrSet(hubStoreKey, func() any {
+		return &Hub{rooms: map[string]map[*Listener]struct{}{}, online: map[string]map[string]*presence{}}
+	}).(*Hub)
+}
+
+// Add registers l; first reports whether it is its user's first
+// connection to the room (a join notice is due).
+func (h *Hub) Add(l *Listener) (first bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rooms[l.RoomId] == nil {
+		h.rooms[l.RoomId] = map[*Listener]struct{}{}
+	}
+	h.rooms[l.RoomId][l] = struct{}{}
+
+	users := h.online[l.RoomId]
+	if users == nil {
+		users = map[string]*presence{}
+		h.online[l.RoomId] = users
+	}
+	p := users[l.UserId]
+	if p == nil {
+		p = &presence{nickname: l.Nickname}
+		users[l.UserId] = p
+	}
+	p.connections++
+	return p.connections == 1
+}
+
+// Remove unregisters l (once; later calls report false); last reports
+// whether it was its user's last connection to the room (a leave notice is
+// due).
+func (h *Hub) Remove(l *Listener) (last bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	listeners := h.rooms[l.RoomId]
+	if _, ok := listeners[l]; !ok {
+		return false
+	}
+	delete(listeners, l)
+	if len(listeners) == 0 {
+		delete(h.rooms, l.RoomId)
+	}
+	users := h.online[l.RoomId]
+	p := users[l.UserId]
+	p.connections--
+	if p.connections > 0 {
+		return false
+	}
+	delete(users, l.UserId)
+	if len(users) == 0 {
+		delete(h.online, l.RoomId)
+	}
+	return true
+}
+
+// Publish hands frame to every listener of the room without blocking;
+// a listener whose buffer is full is dropped.
+func (h *Hub) Publish(roomId string, frame []byte) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for l := range h.rooms[roomId] {
+		select {
+		case l.out <- frame:
+		default:
+			l.drop()
+		}
+	}
+}
+
+// Listeners counts the listeners of a room.
+func (h *Hub) Listeners(roomId string) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.rooms[roomId])
+}
+
+// Online lists the users online in a room, by nickname.
+func (h *Hub) Online(roomId string) []map[string]any {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]map[string]any, 0, len(h.online[roomId]))
+	for id, p := range h.online[roomId] {
+		out = append(out, map[string]any{"id": id, "nickname": p.nickname})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["nickname"].(string) < out[j]["nickname"].(string) })
+	return out
+}
+
+// OnlineUsers is the documented online_users of a room.
+func OnlineUsers(app core.App, roomId string) []map[string]any {
+	return HubOf(app).Online(roomId)
+}

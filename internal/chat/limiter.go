@@ -1,0 +1,61 @@
+package chat
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"golang.org/x/time/rate"
+)
+
+// Send rate per member, over every transport together: a burst of 10
+// messages, then 5 per second.
+const (
+	sendBurst = 10
+	sendRate  = 5
+)
+
+type sendLimiter struct {
+	mu    sync.Mutex
+	users map[string]*userLimit
+}
+
+type userLimit struct {
+	limiter  *rate.Limiter
+	lastSeen time.Time
+}
+
+const limiterStoreKey = "cobraChatSendLimiter"
+
+// AllowSend reports whether the member may send a message now.
+func AllowSend(app core.App, userId string) bool {
+	l := app.Store().GetOrSet(limiterStoreKey, func() any {
+		return &sendLimiter{users: map[string]*userLimit{}}
+	}).(*sendLimiter)
+	return l.allow(userId)
+}
+
+func (l *sendLimiter) allow(userId string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	u := l.users[userId]
+	if u == nil {
+		if len(l.users) > 100_000 {
+			l.sweep(now)
+		}
+		u = &userLimit{limiter: rate.NewLimiter(sendRate, sendBurst)}
+		l.users[userId] = u
+	}
+	u.lastSeen = now
+	return u.limiter.AllowN(now, 1)
+}
+
+// sweep forgets members idle long enough for their bucket to be full again.
+func (l *sendLimiter) sweep(now time.Time) {
+	for id, u := range l.users {
+		if now.Sub(u.lastSeen) > time.Minute {
+			delete(l.users, id)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/migrations"
+)
+
+// Register binds the /api/chat routes and the room WebSocket to app.
+func Register(app core.App) {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		g := se.Router.Group("/api/chat")
+		api.Handle(g, http.MethodGet, "/room", api.RequireMember(listRooms))
+		api.Handle(g, http.MethodPost, "/room", api.RequireMember(createRoom))
+		api.Handle(g, http.MethodGet, "/room/{id}", api.RequireMember(getRoom))
+		api.Handle(g, http.MethodPost, "/message", api.RequireMember(postMessage))
+		api.Handle(se.Router.Group("/ws/chat"), http.MethodGet, "/{room}/chat", roomSocket)
+		return se.Next()
+	})
+}
+
+const (
+	roomsPageSize    = 20
+	roomsMaxPageSize = 100
+)
+
+func roomJSON(e *core.RequestEvent, room *core.Record) map[string]any {
+	return map[string]any{
+		"id":         room.Id,
+		"name":       room.GetString("name"),
+		"chat_url":   ChatURL(e, room.Id),
+		"owner":      room.GetString("owner"),
+		"post":       nilIfEmpty(room.GetString("post")),
+		"created_at": api.Time(room.GetDateTime("created")),
+	}
+}
+
+// listRooms: GET /api/chat/room/ — the rooms I may read (the rooms list
+// rule), newest first, paginated.
+func listRooms(e *core.RequestEvent, me *core.Record) error {
+	page, err := api.ReadPage(e, roomsPageSize, roomsMaxPageSize)
+	if err != nil {
+		return err
+	}
+	collection, err := e.App.FindCachedCollectionByNameOrId("rooms")
+	if err != nil {
+		return err
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return err
+	}
+	query := e.App.RecordQuery(collection)
+	if err := api.ApplyRule(e.App, query, collection, info, collection.ListRule); err != nil {
+		return err
+	}
+	rooms := []*core.Record{}
+	err = query.Distinct(true).OrderBy("rooms.created DESC", "rooms.id DESC").
+		Limit(int64(page.Size)).Offset(page.Offset()).All(&rooms)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(rooms))
+	for i, r := range rooms {
+		out[i] = roomJSON(e, r)
+	}
+	return e.JSON(http.StatusOK, out)
+}
+
+// createRoom: POST /api/chat/room/ {"name"} — a room without a post, for
+// me and the people on my friends list.
+func createRoom(e *core.RequestEvent, me *core.Record) error {
+	body, err := api.ReadBody(e, api.MaxJSONBody)
+	if err != nil {
+		return err
+	}
+	fe := api.FieldErrors{}
+	name := strings.TrimSpace(body.RequiredString(fe, "name"))
+	if len([]rune(name)) > migrations.RoomNameMax {
+		fe.Add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", migrations.RoomNameMax))
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	collection, err := e.App.FindCachedCollectionByNameOrId("rooms")
+	if err != nil {
+		return err
+	}
+	room := core.NewRecord(collection)
+	room.Set("name", name)
+	room.Set("owner", me.Id)
+	if err := e.App.Save(room); err != nil {
+		return api.FromValidation(err)
+	}
+	data, err := RoomData(e, room, me, "")
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusCreated, data)
+}
+
+// readableRoom loads a room by id and checks the rooms view rule.
+func readableRoom(e *core.RequestEvent, me *core.Record, id string) (*core.Record, error) {
+	room, err := e.App.FindRecordById("rooms", id)
+	if err != nil {
+		return nil, api.NotFound()
+	}
+	if !CanReadRoom(e.App, room, me) {
+		return nil, forbidden()
+	}
+	return room, nil
+}
+
+// getRoom: GET /api/chat/room/{id}/?before=<message id> — the room with
+// a page of history (older pages by cursor) and who is online.
+func getRoom(e *core.RequestEvent, me *core.Record) error {
+	room, err := readableRoom(e, me, e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	data, err := RoomData(e, room, me, e.Request.URL.Query().Get("before"))
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, data)
+}
+
+// postMessage: POST /api/chat/message/ {"room","message","parent_chat"?}
+// — stored, then delivered live to the room on every transport.
+func postMessage(e *core.RequestEvent, me *core.Record) error {
+	body, err := api.ReadBody(e, api.MaxJSONBody)
+	if err != nil {
+		return err
+	}
+	fe := api.FieldErrors{}
+	roomId := body.RequiredString(fe, "room")
+	text := body.RequiredString(fe, "message")
+	parent, _ := body.String(fe, "parent_chat")
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	room, err := e.App.FindRecordById("rooms", roomId)
+	if err != nil {
+		return api.FieldError("room", fmt.Sprintf("Invalid pk %q - object does not exist.", roomId))
+	}
+	if !CanReadRoom(e.App, room, me) {
+		return forbidden()
+	}
+	m, err := SendMessage(e.App, me, room, text, parent)
+	if errors.Is(err, ErrRateLimited) {
+		return api.Detail(http.StatusTooManyRequests, "Request was throttled: you are sending messages too fast.")
+	}
+	if err != nil {
+		return err
+	}
+	rendered, err := MessagesJSON(e.App, []*core.Record{m}, me)
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusCreated, rendered[0])
+}

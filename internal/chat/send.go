@@ -1,0 +1,47 @@
+package chat
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/migrations"
+)
+
+// ErrRateLimited is returned when a member sends faster than allowed.
+var ErrRateLimited = errors.New("rate limited")
+
+// SendMessage stores a member's message in a room they may read; live
+// delivery follows from the messages hook once it is committed. The caller
+// has checked the room access. Errors are api.Problems or ErrRateLimited.
+func SendMessage(app core.App, sender, room *core.Record, text, parentChat string) (*core.Record, error) {
+	fe := api.FieldErrors{}
+	switch {
+	case strings.TrimSpace(text) == "":
+		fe.Add("message", "This field may not be blank.")
+	case len([]rune(text)) > migrations.MessageMax:
+		fe.Add("message", "Ensure this field has no more than 2000 characters.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	if !AllowSend(app, sender.Id) {
+		return nil, ErrRateLimited
+	}
+	collection, err := app.FindCachedCollectionByNameOrId("messages")
+	if err != nil {
+		return nil, err
+	}
+	m := core.NewRecord(collection)
+	m.Set("room", room.Id)
+	m.Set("sender", sender.Id)
+	m.Set("message", text)
+	m.Set("parent_chat", parentChat)
+	m.Set("message_type", "text")
+	if err := app.Save(m); err != nil {
+		return nil, api.FromValidation(err)
+	}
+	return m, nil
+}

@@ -1,0 +1,170 @@
+package chat
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+)
+
+// TopicPrefix names the per-room realtime topics: subscribe to
+// "chat/<room id>" with the JS SDK's pb.realtime.subscribe(topic, cb).
+// Events are the same JSON frames the WebSocket sends.
+const TopicPrefix = "chat/"
+
+// RoomTopic is the realtime topic of a room.
+func RoomTopic(roomId string) string { return TopicPrefix + roomId }
+
+// roomOfTopic is the room id of a topic ("" when it is not a room topic).
+// The SDK may append "?options=..." to a topic.
+func roomOfTopic(topic string) string {
+	topic, _, _ = strings.Cut(topic, "?")
+	id, ok := strings.CutPrefix(topic, TopicPrefix)
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+// topicSubs tracks which room listeners each realtime (SSE) client holds.
+type topicSubs struct {
+	mu      sync.Mutex
+	clients map[string]map[string]*topicListener // client id → room id → listener
+}
+
+type topicListener struct {
+	*Listener
+	stop chan struct{}
+}
+
+const topicSubsStoreKey = "cobraChatTopicSubs"
+
+func topicSubsOf(app core.App) *topicSubs {
+	return app.Store().GetOrSet(topicSubsStoreKey, func() any {
+		return &topicSubs{clients: map[string]map[string]*topicListener{}}
+	}).(*topicSubs)
+}
+
+// HandleSubscribe runs in OnRealtimeSubscribeRequest. The access check of
+// every room topic happens here, once, when the client subscribes: a topic
+// for a room the client may not read rejects the request (403; unknown
+// room 404). After PocketBase stores the subscriptions, the client's room
+// listeners are brought in line with them (join/leave notices follow).
+func HandleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
+	wanted := map[string]*core.Record{}
+	for _, topic := range e.Subscriptions {
+		roomId := roomOfTopic(topic)
+		if roomId == "" {
+			continue
+		}
+		room, err := e.App.FindRecordById("rooms", roomId)
+		if err != nil {
+			return e.NotFoundError("Unknown chat room "+roomId+".", nil)
+		}
+		if api.Member(e.RequestEvent) == nil || !CanReadRoom(e.App, room, e.Auth) {
+			return e.ForbiddenError("You may not read chat room "+roomId+".", nil)
+		}
+		wanted[roomId] = room
+	}
+	if err := e.Next(); err != nil {
+		return err
+	}
+	syncTopicListeners(e.App, e.Client, e.Auth, wanted)
+	return nil
+}
+
+// syncTopicListeners adds listeners for newly wanted rooms and removes
+// those of rooms no longer subscribed.
+func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Record, wanted map[string]*core.Record) {
+	subs := topicSubsOf(app)
+	subs.mu.Lock()
+	current := subs.clients[client.Id()]
+	if current == nil {
+		current = map[string]*topicListener{}
+	}
+	var added, removed []*topicListener
+	for roomId, l := range current {
+		if _, keep := wanted[roomId]; !keep {
+			delete(current, roomId)
+			removed = append(removed, l)
+		}
+	}
+	for roomId := range wanted {
+		if _, has := current[roomId]; has {
+			continue
+		}
+		l := newTopicListener(app, client, roomId, auth)
+		current[roomId] = l
+		added = append(added, l)
+	}
+	if len(current) == 0 {
+		delete(subs.clients, client.Id())
+	} else {
+		subs.clients[client.Id()] = current
+	}
+	subs.mu.Unlock()
+
+	for _, l := range removed {
+		close(l.stop)
+		Leave(app, l.Listener)
+	}
+	for _, l := range added {
+		go pumpTopic(client, l)
+		Join(app, l.Listener)
+	}
+}
+
+func newTopicListener(app core.App, client subscriptions.Client, roomId string, auth *core.Record) *topicListener {
+	clientId := client.Id()
+	dropped := func() {
+		// a client that cannot keep up is disconnected, never waited for
+		app.SubscriptionsBroker().Unregister(clientId)
+	}
+	return &topicListener{
+		Listener: NewListener(roomId, auth.Id, auth.GetString("nickname"), dropped),
+		stop:     make(chan struct{}),
+	}
+}
+
+// pumpTopic moves a listener's frames to its SSE client. client.Send
+// blocks until PocketBase's connection loop writes the event; the hub never
+// waits on it, since the listener's own bounded buffer sits in between.
+func pumpTopic(client subscriptions.Client, l *topicListener) {
+	topic := RoomTopic(l.RoomId)
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-l.Done():
+			return
+		case frame := <-l.Frames():
+			if client.IsDiscarded() {
+				return
+			}
+			client.Send(subscriptions.Message{Name: topic, Data: frame})
+		}
+	}
+}
+
+// DropClient removes every room listener of a realtime client whose
+// connection ended (called from OnRealtimeConnectRequest).
+func DropClient(app core.App, clientId string) {
+	subs := topicSubsOf(app)
+	subs.mu.Lock()
+	listeners := subs.clients[clientId]
+	delete(subs.clients, clientId)
+	subs.mu.Unlock()
+	for _, l := range listeners {
+		close(l.stop)
+		Leave(app, l.Listener)
+	}
+}
+
+// forbidden is a Problem for the REST routes of rooms one may not read.
+func forbidden() error {
+	return api.Detail(http.StatusForbidden, "You do not have permission to read this room.")
+}
