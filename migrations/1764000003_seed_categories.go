@@ -1,6 +1,7 @@
 package migrations
 
 import (
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -36,6 +37,11 @@ func init() {
 		}
 		for _, name := range SeedCategories {
 			if record, _ := app.FindFirstRecordByData(categories, "name", name); record != nil {
+				// a category that posts still use goes with the collection
+				// (rolled back next); deleting it here would fail.
+				if used, _ := app.CountRecords(PostsId, dbx.HashExp{"category": record.Id}); used > 0 {
+					continue
+				}
 				if err := app.Delete(record); err != nil {
 					return err
 				}
