@@ -31,6 +31,8 @@ func init() {
 			&core.SelectField{Name: "status", MaxSelect: 1, Values: UserStatuses},
 			&core.BoolField{Name: "is_private"},
 		)
+		// serves case-insensitive e-mail lookups (PocketBase's own index is exact)
+		users.AddIndex("idx_users_email_nocase", false, "`email` COLLATE NOCASE", "")
 		users.OAuth2.MappedFields.Name = "nickname"
 		users.OAuth2.MappedFields.AvatarURL = "profile_picture"
 
@@ -52,6 +54,7 @@ func init() {
 			&core.TextField{Name: "name", Max: 255},
 			&core.FileField{Name: "avatar", MaxSelect: 1, MimeTypes: []string{"image/jpeg", "image/png", "image/svg+xml", "image/gif", "image/webp"}},
 		)
+		users.RemoveIndex("idx_users_email_nocase")
 		users.OAuth2.MappedFields.Name = "name"
 		users.OAuth2.MappedFields.AvatarURL = "avatar"
 		owner := "id = @request.auth.id"

@@ -8,7 +8,8 @@ import (
 	"net/http"
 	"strings"
 
-	validation "github.com/go-ozzo/ozzo-validation/v4"
+	ozzo "github.com/go-ozzo/ozzo-validation/v4"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -78,23 +79,44 @@ func FieldError(field, msg string) *Problem {
 	return fe.Err().(*Problem)
 }
 
-// FromValidation converts PocketBase record validation errors into a 400
-// Problem in the DRF shape; other errors are returned unchanged.
+// FromValidation converts record validation errors into a 400 Problem in
+// the DRF shape; other errors are returned unchanged. PocketBase's field
+// validators return github.com/pocketbase/ozzo-validation errors; record
+// hooks may return errors of either ozzo-validation module.
 func FromValidation(err error) error {
-	var verrs validation.Errors
-	if !errors.As(err, &verrs) {
+	fields := map[string]error{}
+	var pbErrs validation.Errors
+	var ozzoErrs ozzo.Errors
+	switch {
+	case errors.As(err, &pbErrs):
+		for field, ferr := range pbErrs {
+			fields[field] = ferr
+		}
+	case errors.As(err, &ozzoErrs):
+		for field, ferr := range ozzoErrs {
+			fields[field] = ferr
+		}
+	default:
 		return err
 	}
 	fe := FieldErrors{}
-	for field, ferr := range verrs {
-		msg := ferr.Error()
-		var nested validation.Errors
-		if errors.As(ferr, &nested) {
-			msg = strings.TrimSuffix(nested.Error(), ".")
-		}
-		fe.Add(field, msg)
+	for field, ferr := range fields {
+		fe.Add(field, fieldMessage(ferr))
 	}
 	return fe.Err()
+}
+
+// fieldMessage is the message of one field's validation error.
+func fieldMessage(err error) string {
+	var pbNested validation.Errors
+	if errors.As(err, &pbNested) {
+		return strings.TrimSuffix(pbNested.Error(), ".")
+	}
+	var nested ozzo.Errors
+	if errors.As(err, &nested) {
+		return strings.TrimSuffix(nested.Error(), ".")
+	}
+	return err.Error()
 }
 
 // respond writes a Problem returned by a handler; other errors go on to

@@ -23,7 +23,7 @@ var (
 	}
 	// rareWords appear in about one post in a thousand, for search benchmarks.
 	rareWords = "양자 컴퓨팅 블록체인 zephyr"
-	tagNames = []string{"go", "python", "javascript", "채팅", "서버", "검색", "database", "websocket", "성능", "rust", "react", "스터디"}
+	tagNames  = []string{"go", "python", "javascript", "채팅", "서버", "검색", "database", "websocket", "성능", "rust", "react", "스터디"}
 )
 
 // seedPosts adds posts (each with its room, by the post hook) until the

@@ -211,7 +211,6 @@ func Token(t testing.TB, app core.App, email string) string {
 	return token
 }
 
-
 var (
 	tokenMu    sync.Mutex
 	tokenCache = map[string]string{}

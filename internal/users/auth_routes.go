@@ -2,6 +2,7 @@ package users
 
 import (
 	"fmt"
+	"golang.org/x/crypto/bcrypt"
 	"math"
 	"net/http"
 	"strings"
@@ -46,11 +47,11 @@ func (m *module) registration(e *core.RequestEvent) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if existing, _ := e.App.FindAuthRecordByEmail(collection, email); existing != nil {
+	if findMemberByEmail(e.App, email) != nil {
 		return api.FieldError("email", msgEmailTaken)
 	}
 	if err := e.App.Save(user); err != nil {
-		if existing, _ := e.App.FindAuthRecordByEmail(collection, email); existing != nil {
+		if findMemberByEmail(e.App, email) != nil {
 			return api.FieldError("email", msgEmailTaken) // lost a race with a twin request
 		}
 		return api.FromValidation(err)
@@ -91,25 +92,29 @@ func (m *module) login(e *core.RequestEvent) error {
 		return err
 	}
 	fe := api.FieldErrors{}
-	email := strings.ToLower(strings.TrimSpace(body.RequiredString(fe, "email")))
+	email := strings.TrimSpace(body.RequiredString(fe, "email"))
 	password := body.RequiredString(fe, "password")
 	if err := fe.Err(); err != nil {
 		return err
 	}
 
 	ip := e.RealIP()
-	if wait := m.limiter.retryAfter(ip, email); wait > 0 {
+	limitKey := strings.ToLower(email)
+	if wait := m.limiter.retryAfter(ip, limitKey); wait > 0 {
 		seconds := int(math.Ceil(wait.Seconds()))
 		e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
 		return api.Detail(http.StatusTooManyRequests, fmt.Sprintf("Request was throttled. Expected available in %d seconds.", seconds))
 	}
 
-	user, _ := e.App.FindAuthRecordByEmail(api.MemberCollection, email)
+	user := findMemberByEmail(e.App, email)
+	if user == nil {
+		spendPasswordCheck(password) // as long as a wrong password takes: no enumeration by timing
+	}
 	if user == nil || !user.ValidatePassword(password) {
-		m.limiter.fail(ip, email)
+		m.limiter.fail(ip, limitKey)
 		return api.FieldError("non_field_errors", msgBadCredentials)
 	}
-	m.limiter.succeed(ip, email)
+	m.limiter.succeed(ip, limitKey)
 
 	pair, err := openSession(e.App, user, e.Request, ip)
 	if err != nil {
@@ -134,7 +139,7 @@ func (m *module) login(e *core.RequestEvent) error {
 // cross-site requests do not carry it.
 func setAuthCookie(e *core.RequestEvent, token string, maxAge int64) {
 	e.SetCookie(&http.Cookie{
-		Name:     authCookieName,
+		Name:     AuthCookieName,
 		Value:    token,
 		Path:     "/",
 		MaxAge:   int(maxAge),
@@ -191,4 +196,12 @@ func (m *module) logout(e *core.RequestEvent, me *core.Record) error {
 	}
 	setAuthCookie(e, "", -1)
 	return e.JSON(http.StatusOK, map[string]string{"message": msgLoggedOut})
+}
+
+// dummyHash is a bcrypt hash (default cost, like PocketBase's) of nothing
+// anyone types; comparing against it costs what a real check costs.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte(security.RandomString(32)), bcrypt.DefaultCost)
+
+func spendPasswordCheck(password string) {
+	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 }

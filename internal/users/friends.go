@@ -45,7 +45,7 @@ func addFriend(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
-	other, _ := e.App.FindAuthRecordByEmail(api.MemberCollection, email)
+	other := findMemberByEmail(e.App, email)
 	if other == nil {
 		return api.Detail(http.StatusNotFound, msgNoSuchUser)
 	}
@@ -79,7 +79,7 @@ func deleteFriend(e *core.RequestEvent, me *core.Record) error {
 		return err
 	}
 	notInList := api.Detail(http.StatusNotFound, fmt.Sprintf(msgNotInFriendsList, email))
-	other, _ := e.App.FindAuthRecordByEmail(api.MemberCollection, email)
+	other := findMemberByEmail(e.App, email)
 	if other == nil {
 		return notInList
 	}
@@ -115,10 +115,11 @@ func listFriends(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
+	// A hidden e-mail stays hidden here too: rows can also be added by id
+	// through the records API, by someone who never knew the e-mail.
 	out := make([]map[string]any, len(friends))
 	for i, f := range friends {
 		out[i] = friendJSON(me, f)
-		out[i]["email"] = f.Email() // I added them by e-mail: I know it
 	}
 	return e.JSON(http.StatusOK, out)
 }

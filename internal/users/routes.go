@@ -22,11 +22,12 @@ const (
 	loginFailuresPerIP   = 30
 )
 
-// Register binds the session check middleware, the cleanup job and the
-// /user routes to app.
+// Register binds the session check middleware, the session-keeping
+// auth-refresh hook, the cleanup job and the /user routes to app.
 func Register(app core.App) {
 	m := &module{limiter: newLoginLimiter(loginFailureWindow, loginFailuresPerUser, loginFailuresPerIP)}
 
+	app.OnRecordAuthRequest("users").Bind(keepSessionOnAuthRefresh())
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(enforceSessions())
 		for _, prefix := range []string{"/user", "/api/user"} {

@@ -33,7 +33,7 @@ const (
 	sessionLifetime   = 14 * 24 * time.Hour
 	sessionCollection = "login_sessions"
 	revokedCollection = "revoked_tokens"
-	authCookieName    = "cobra_access"
+	AuthCookieName    = "cobra_access"
 )
 
 var (
@@ -70,15 +70,20 @@ func openSession(app core.App, user *core.Record, r *http.Request, ip string) (*
 	return signPair(user, session)
 }
 
-func signPair(user *core.Record, session *core.Record) (*tokenPair, error) {
-	key := signingKey(user)
-	access, err := security.NewJWT(jwt.MapClaims{
+// signAccess signs an access token of user for the session sid.
+func signAccess(user *core.Record, sid string) (string, error) {
+	return security.NewJWT(jwt.MapClaims{
 		core.TokenClaimType:         core.TokenTypeAuth,
 		core.TokenClaimId:           user.Id,
 		core.TokenClaimCollectionId: user.Collection().Id,
 		core.TokenClaimRefreshable:  true,
-		claimSessionId:              session.Id,
-	}, key, user.Collection().AuthToken.DurationTime())
+		claimSessionId:              sid,
+	}, signingKey(user), user.Collection().AuthToken.DurationTime())
+}
+
+func signPair(user *core.Record, session *core.Record) (*tokenPair, error) {
+	key := signingKey(user)
+	access, err := signAccess(user, session.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +241,33 @@ func enforceSessions() *hook.Handler[*core.RequestEvent] {
 		Func: func(e *core.RequestEvent) error {
 			if e.Auth != nil && !AccessTokenValid(e.App, e.Auth, RequestToken(e.Request)) {
 				e.Auth = nil
+			}
+			return e.Next()
+		},
+	}
+}
+
+// keepSessionOnAuthRefresh makes PocketBase's own auth-refresh (the JS
+// SDK's authRefresh) renew a session's access token within that session:
+// stock PocketBase would hand out a plain token that outlives logout.
+func keepSessionOnAuthRefresh() *hook.Handler[*core.RecordAuthRequestEvent] {
+	return &hook.Handler[*core.RecordAuthRequestEvent]{
+		Id: "cobraKeepSessionOnAuthRefresh",
+		Func: func(e *core.RecordAuthRequestEvent) error {
+			// auth-refresh answers with AuthMethod "" for the record that sent the token
+			if e.AuthMethod != "" || e.Auth == nil || e.Auth.Id != e.Record.Id || e.Record.Collection().Name != "users" {
+				return e.Next()
+			}
+			claims, err := security.ParseUnverifiedJWT(RequestToken(e.Request))
+			if err != nil {
+				return e.Next()
+			}
+			if sid, _ := claims[claimSessionId].(string); sid != "" {
+				token, err := signAccess(e.Record, sid)
+				if err != nil {
+					return err
+				}
+				e.Token = token
 			}
 			return e.Next()
 		},

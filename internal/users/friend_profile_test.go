@@ -1,0 +1,82 @@
+package users_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/cobraspace/cobraspace/internal/testutil"
+)
+
+func TestFriendProfile(t *testing.T) {
+	t.Parallel()
+
+	view := func(name, url, viewer string, status int, checks ...check) tests.ApiScenario {
+		return as(t, tests.ApiScenario{
+			Name:            name,
+			Method:          http.MethodGet,
+			URL:             url,
+			ExpectedStatus:  status,
+			ExpectedContent: []string{`"`},
+			TestAppFactory:  testutil.Factory,
+			AfterTestFunc:   after(checks...),
+		}, viewer)
+	}
+	withRow := func(s tests.ApiScenario, user, friend string) tests.ApiScenario {
+		s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { addFriendRow(t, app, user, friend) }
+		return s
+	}
+
+	bobProfile := map[string]any{
+		"id": testutil.BobId, "user": testutil.BobId, "email": testutil.BobEmail, "nickname": "bob", "profile_picture": nil,
+		"bio": "bob's bio", "contact_number": "010-1234-5678", "status": "available", "is_private": false, "friends_emails": []string{},
+	}
+	carolProfile := map[string]any{
+		"id": testutil.CarolId, "email": testutil.CarolEmail, "nickname": "carol", "bio": "carol's bio",
+		"is_private": true, "friends_emails": []string{testutil.AliceEmail},
+	}
+	private := []check{bodyIs(privateBody), lacks("carol's bio", testutil.CarolEmail, testutil.CarolId)}
+
+	scenarios := []tests.ApiScenario{}
+	for _, url := range variants("/friend-profile/" + testutil.BobId) {
+		scenarios = append(scenarios, view("alice views bob at "+url, url, testutil.AliceEmail, 200, profileIs(bobProfile), noSecrets))
+	}
+
+	scenarios = append(scenarios,
+		// carol is private; her list holds alice, not bob
+		view("bob views private carol", "/user/friend-profile/"+testutil.CarolId+"/", testutil.BobEmail, 403, private...),
+		view("bob views private carol under /api", "/api/user/friend-profile/"+testutil.CarolId, testutil.BobEmail, 403, private...),
+		view("alice (on carol's list) views private carol", "/user/friend-profile/"+testutil.CarolId+"/", testutil.AliceEmail, 200,
+			profileIs(carolProfile), noSecrets),
+		view("carol views herself", "/user/friend-profile/"+testutil.CarolId+"/", testutil.CarolEmail, 200, profileIs(carolProfile)),
+		withRow(view("bob, once on carol's list, views her", "/user/friend-profile/"+testutil.CarolId+"/", testutil.BobEmail, 200,
+			profileIs(map[string]any{"id": testutil.CarolId, "friends_emails": []string{testutil.AliceEmail, testutil.BobEmail}})),
+			testutil.CarolId, testutil.BobId),
+		// keeping carol on bob's own list does not open her profile to him
+		withRow(view("bob keeping carol on his list still may not", "/user/friend-profile/"+testutil.CarolId+"/", testutil.BobEmail, 403, private...),
+			testutil.BobId, testutil.CarolId),
+		view("dave's hidden e-mail is not shown", "/user/friend-profile/"+testutil.DaveId+"/", testutil.AliceEmail, 200,
+			profileIs(map[string]any{"id": testutil.DaveId, "email": nil, "nickname": "dave"}), lacks(testutil.DaveEmail), noSecrets),
+		view("dave sees his own e-mail", "/user/friend-profile/"+testutil.DaveId+"/", testutil.DaveEmail, 200,
+			profileIs(map[string]any{"id": testutil.DaveId, "email": testutil.DaveEmail})),
+		// alice keeps dave: others see her list without his hidden e-mail
+		withRow(view("a hidden e-mail on someone's friends list", "/user/friend-profile/"+testutil.AliceId+"/", testutil.BobEmail, 200,
+			profileIs(map[string]any{"id": testutil.AliceId, "friends_emails": []string{testutil.BobEmail}}), lacks(testutil.DaveEmail)),
+			testutil.AliceId, testutil.DaveId),
+		view("unknown id", "/user/friend-profile/nosuchuser0001/", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
+		view("unknown id under /api without slash", "/api/user/friend-profile/nosuchuser0001", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
+		view("id of a record of another collection", "/user/friend-profile/"+testutil.PostId+"/", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
+		view("id with SQL characters", "/user/friend-profile/x'%20OR%20'1'='1/", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
+		view("no auth", "/user/friend-profile/"+testutil.BobId+"/", "", 401, bodyIs(noAuthBody)),
+		view("no auth, private member", "/user/friend-profile/"+testutil.CarolId+"/", "", 401, bodyIs(noAuthBody)),
+		view("no auth, unknown id", "/user/friend-profile/nosuchuser0001/", "", 401, bodyIs(noAuthBody)),
+		view("garbage token", "/user/friend-profile/"+testutil.BobId, "garbage", 401, bodyIs(badTokenBody)),
+		view("superuser token", "/user/friend-profile/"+testutil.BobId+"/", testutil.SuperuserEmail, 403, bodyIs(forbiddenBody)),
+	)
+
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}

@@ -1,0 +1,404 @@
+package users_test
+
+// Shared bits of the /user/* API tests: the documented error bodies, the
+// four spellings of every route, JSON body checks and a small client that
+// sends several requests through one test app's router (for flows such as
+// login → refresh → logout).
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/cobraspace/cobraspace/internal/testutil"
+)
+
+// Documented error bodies.
+const (
+	noAuthBody     = `{"detail":"Authentication credentials were not provided."}`
+	badTokenBody   = `{"detail":"Given token not valid for any token type","code":"token_not_valid"}`
+	forbiddenBody  = `{"detail":"You do not have permission to perform this action."}`
+	notFoundBody   = `{"detail":"Not found."}`
+	tooLargeBody   = `{"detail":"Request body is too large."}`
+	listBodyError  = `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`
+	badCredentials = `{"non_field_errors":["Unable to log in with provided credentials."]}`
+	refreshInvalid = `{"detail":"Token is invalid or expired","code":"token_not_valid"}`
+	privateBody    = `{"message":"This account is private."}`
+)
+
+// profileKeys are the documented keys of a "profile" object.
+var profileKeys = []string{"id", "user", "email", "nickname", "profile_picture", "bio", "contact_number", "status", "is_private", "friends_emails"}
+
+// garbageAuth is an Authorization header no server ever signed.
+var garbageAuth = map[string]string{"Authorization": "Bearer not.a-real.token"}
+
+// oversizedJSON is a ~100 KB JSON object, above the routes' 64 KiB limit.
+func oversizedJSON(field string) string {
+	return `{"` + field + `":"` + strings.Repeat("a", 100<<10) + `"}`
+}
+
+// variants are the four spellings of a /user route: with and without the
+// /api prefix and the trailing slash. path is e.g. "/profile".
+func variants(path string) []string {
+	return []string{"/user" + path + "/", "/user" + path, "/api/user" + path + "/", "/api/user" + path}
+}
+
+// check inspects the response body (and the app's stored state) after a scenario.
+type check func(t testing.TB, app *tests.TestApp, body []byte)
+
+// after reads the response body once and runs checks on it.
+func after(checks ...check) func(t testing.TB, app *tests.TestApp, res *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		t.Helper()
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(res.Body); err != nil {
+			t.Fatalf("read body: %v", err)
+		}
+		if ct := res.Header.Get("Content-Type"); buf.Len() > 0 && !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type = %q, want JSON", ct)
+		}
+		for _, c := range checks {
+			c(t, app, buf.Bytes())
+		}
+	}
+}
+
+// decode parses a JSON body.
+func decode(t testing.TB, body []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, body)
+	}
+	return v
+}
+
+// decodeObject parses a JSON object body.
+func decodeObject(t testing.TB, body []byte) map[string]any {
+	t.Helper()
+	obj, ok := decode(t, body).(map[string]any)
+	if !ok {
+		t.Fatalf("body is not a JSON object: %s", body)
+	}
+	return obj
+}
+
+// bodyIs checks that the body equals want, compared as JSON.
+func bodyIs(want string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		if got, exp := decode(t, body), decode(t, []byte(want)); !reflect.DeepEqual(got, exp) {
+			t.Errorf("body = %s\nwant   %s", body, want)
+		}
+	}
+}
+
+// hasKeys checks that a JSON object body has exactly these top-level keys.
+func hasKeys(keys ...string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		assertKeys(t, decodeObject(t, body), keys...)
+	}
+}
+
+// assertKeys checks that obj has exactly keys.
+func assertKeys(t testing.TB, obj map[string]any, keys ...string) {
+	t.Helper()
+	got := make([]string, 0, len(obj))
+	for k := range obj {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(keys))
+	if !slices.Equal(got, want) {
+		t.Errorf("keys = %v, want %v", got, want)
+	}
+}
+
+// assertProfileShape checks the documented keys of a "profile" object
+// (created_at is an extra the routes add).
+func assertProfileShape(t testing.TB, profile map[string]any) {
+	t.Helper()
+	assertKeys(t, profile, append(slices.Clone(profileKeys), "created_at")...)
+	if profile["id"] != profile["user"] {
+		t.Errorf("profile id %v and user %v differ", profile["id"], profile["user"])
+	}
+	if _, ok := profile["friends_emails"].([]any); !ok {
+		t.Errorf("friends_emails = %#v, want a list", profile["friends_emails"])
+	}
+	if _, ok := profile["is_private"].(bool); !ok {
+		t.Errorf("is_private = %#v, want a bool", profile["is_private"])
+	}
+}
+
+// profileIs checks that the body is a profile with these field values.
+func profileIs(want map[string]any) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		profile := decodeObject(t, body)
+		assertProfileShape(t, profile)
+		assertFields(t, profile, want)
+	}
+}
+
+// assertFields compares the listed fields of obj (JSON-decoded values).
+func assertFields(t testing.TB, obj map[string]any, want map[string]any) {
+	t.Helper()
+	for k, w := range want {
+		w = normalize(w)
+		if got := obj[k]; !reflect.DeepEqual(got, w) {
+			t.Errorf("%s = %#v, want %#v", k, got, w)
+		}
+	}
+}
+
+// normalize turns a Go value into what encoding/json decodes it to.
+func normalize(v any) any {
+	raw, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+// noSecrets checks that no key names a secret and that no stored password
+// hash or token key of any account appears in the body.
+func noSecrets(t testing.TB, app *tests.TestApp, body []byte) {
+	t.Helper()
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, child := range v {
+				switch strings.ToLower(k) {
+				case "password", "passwordhash", "password_hash", "tokenkey", "token_key", "password1", "password2":
+					t.Errorf("body has a secret key %q: %s", k, body)
+				}
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	walk(decode(t, body))
+
+	var rows []struct {
+		Password string `db:"password"`
+		TokenKey string `db:"tokenKey"`
+	}
+	if err := app.DB().Select("password", "tokenKey").From("users").All(&rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if bytes.Contains(body, []byte(r.Password)) || bytes.Contains(body, []byte(r.TokenKey)) {
+			t.Errorf("body leaks a stored password hash or token key: %s", body)
+		}
+	}
+}
+
+// lacks checks that none of the strings appear in the body.
+func lacks(strs ...string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		for _, s := range strs {
+			if bytes.Contains(body, []byte(s)) {
+				t.Errorf("body must not contain %q: %s", s, body)
+			}
+		}
+	}
+}
+
+// state runs a check of stored data that does not need the body.
+func state(fn func(t testing.TB, app *tests.TestApp)) check {
+	return func(t testing.TB, app *tests.TestApp, _ []byte) {
+		t.Helper()
+		fn(t, app)
+	}
+}
+
+// count is the number of rows of table matching where (nil: all rows).
+func count(t testing.TB, app core.App, table string, where dbx.Expression) int {
+	t.Helper()
+	var n int
+	q := app.DB().Select("count(*)").From(table)
+	if where != nil {
+		q.Where(where)
+	}
+	if err := q.Row(&n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// countIs checks the number of rows of table matching where.
+func countIs(table string, where dbx.Expression, want int) check {
+	return state(func(t testing.TB, app *tests.TestApp) {
+		t.Helper()
+		if got := count(t, app, table, where); got != want {
+			t.Errorf("%s rows matching %v = %d, want %d", table, where, got, want)
+		}
+	})
+}
+
+// Fixture counts: four members; friends rows alice→bob and carol→alice.
+const (
+	fixtureUsers   = 4
+	fixtureFriends = 2
+)
+
+func usersUnchanged() check   { return countIs("users", nil, fixtureUsers) }
+func friendsUnchanged() check { return countIs("friends", nil, fixtureFriends) }
+
+// friendRow matches the friends row "user keeps friend on their list".
+func friendRow(user, friend string) dbx.Expression {
+	return dbx.HashExp{"user": user, "friend": friend}
+}
+
+// addFriendRow stores a friends row directly (a BeforeTestFunc helper).
+func addFriendRow(t testing.TB, app core.App, user, friend string) {
+	t.Helper()
+	if err := testutil.SaveRecord(app, "friends", map[string]any{"user": user, "friend": friend}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// member loads a member record.
+func member(t testing.TB, app core.App, id string) *core.Record {
+	t.Helper()
+	r, err := app.FindRecordById("users", id)
+	if err != nil {
+		t.Fatalf("member %s: %v", id, err)
+	}
+	return r
+}
+
+// bearer is an Authorization header carrying token.
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
+// ---------------------------------------------------------------------------
+// A client for flows of several requests through one app.
+
+// client sends requests through a test app's router the way
+// tests.ApiScenario does (same router, same serve hooks).
+type client struct {
+	t          testing.TB
+	app        *tests.TestApp
+	mux        http.Handler
+	remoteAddr string
+}
+
+// newClient is a fresh test app with its routes served.
+func newClient(t *testing.T) *client {
+	t.Helper()
+	app := testutil.NewApp(t)
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *client
+	se := &core.ServeEvent{App: app, Router: router}
+	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
+		c = clientFor(t, app, e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// clientFor serves the routes of a serve event, e.g. in an ApiScenario's
+// BeforeTestFunc to prepare state through the API itself.
+func clientFor(t testing.TB, app *tests.TestApp, e *core.ServeEvent) *client {
+	t.Helper()
+	mux, err := e.Router.BuildMux()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{t: t, app: app, mux: mux, remoteAddr: "192.0.2.1:1234"}
+}
+
+// response is a recorded answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the answer as an object.
+func (r response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	return decodeObject(t, r.Body)
+}
+
+// do sends a JSON (or empty) body, with token as bearer when not empty.
+func (c *client) do(method, path, body, token string) response {
+	c.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.RemoteAddr = c.remoteAddr
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	c.mux.ServeHTTP(rec, req)
+	return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// session is what a successful login hands out.
+type session struct {
+	Access, Refresh, Id string
+}
+
+// login signs email in with the fixture password and fails the test otherwise.
+func (c *client) login(email string) session {
+	c.t.Helper()
+	res := c.do(http.MethodPost, "/user/login/", jsonOf(map[string]any{"email": email, "password": testutil.Password}), "")
+	if res.Status != http.StatusOK {
+		c.t.Fatalf("login %s: %d %s", email, res.Status, res.Body)
+	}
+	body := res.JSON(c.t)
+	s := session{}
+	s.Access, _ = body["access"].(string)
+	s.Refresh, _ = body["refresh"].(string)
+	s.Id, _ = body["session_id"].(string)
+	if s.Access == "" || s.Refresh == "" || s.Id == "" {
+		c.t.Fatalf("login %s: incomplete answer %s", email, res.Body)
+	}
+	return s
+}
+
+// loginFirst is a BeforeTestFunc that logs email in through the scenario's
+// own routes and hands the session to use (to fill headers or the body).
+func loginFirst(email string, use func(s session)) func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+	return func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		use(clientFor(t, app, e).login(email))
+	}
+}
+
+// jsonOf encodes v.
+func jsonOf(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(raw)
+}
+
+// sessionExists reports whether the login_sessions row sid exists.
+func sessionExists(t testing.TB, app core.App, sid string) bool {
+	return count(t, app, "login_sessions", dbx.HashExp{"id": sid}) == 1
+}
