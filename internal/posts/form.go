@@ -3,9 +3,9 @@ package posts
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
@@ -125,18 +125,17 @@ func resolveTags(tx core.App, names []string) ([]string, error) {
 	}
 	ids := make([]string, 0, len(names))
 	for _, name := range names {
-		tag := &core.Record{}
-		err := tx.RecordQuery(collection).
-			AndWhere(dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": name})).
-			Limit(1).One(tag)
-		if err != nil {
+		tag := findByName(tx, "tags", name)
+		if tag == nil {
 			tag = core.NewRecord(collection)
 			tag.Set("name", name)
 			if err := tx.Save(tag); err != nil {
 				return nil, err
 			}
 		}
-		ids = append(ids, tag.Id)
+		if !slices.Contains(ids, tag.Id) { // names equal under case folding
+			ids = append(ids, tag.Id)
+		}
 	}
 	return ids, nil
 }

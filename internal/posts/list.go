@@ -3,6 +3,7 @@ package posts
 import (
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -86,24 +87,50 @@ func findCategory(app core.App, idOrName string) *core.Record {
 	if c, err := app.FindRecordById("categories", idOrName); err == nil {
 		return c
 	}
-	c := &core.Record{}
-	err := app.RecordQuery("categories").
-		AndWhere(dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": idOrName})).
-		Limit(1).One(c)
-	if err != nil {
-		return nil
-	}
-	return c
+	return findByName(app, "categories", idOrName)
 }
 
 // findTagByName finds a tag by its case-insensitive name.
 func findTagByName(app core.App, name string) *core.Record {
-	t := &core.Record{}
-	err := app.RecordQuery("tags").
+	return findByName(app, "tags", name)
+}
+
+// findByName finds a record of collection by its name, case-insensitively
+// in any script. SQLite's NOCASE (which the name indexes use) folds ASCII
+// letters only, so when it finds nothing a name with other letters is
+// compared with Unicode case folding among the names of its length.
+func findByName(app core.App, collection, name string) *core.Record {
+	r := &core.Record{}
+	err := app.RecordQuery(collection).
 		AndWhere(dbx.NewExp("[[name]] = {:name} COLLATE NOCASE", dbx.Params{"name": name})).
-		Limit(1).One(t)
+		Limit(1).One(r)
+	if err == nil {
+		return r
+	}
+	if isASCII(name) {
+		return nil
+	}
+	var candidates []*core.Record
+	err = app.RecordQuery(collection).
+		AndWhere(dbx.NewExp("length([[name]]) = {:n}", dbx.Params{"n": utf8.RuneCountInString(name)})).
+		OrderBy("created ASC", "id ASC").
+		All(&candidates)
 	if err != nil {
 		return nil
 	}
-	return t
+	for _, c := range candidates {
+		if strings.EqualFold(c.GetString("name"), name) {
+			return c
+		}
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
@@ -20,6 +21,11 @@ type Query struct {
 // newest first.
 func PostIds(app core.App, q Query) ([]string, error) {
 	text := NormalizeQuery(q.Text)
+	if utf8.RuneCountInString(text) >= 3 && strings.ContainsRune(text, 0) {
+		// an FTS5 query string cannot carry NUL (it ends the phrase and
+		// the query fails): such a query matches nothing
+		return []string{}, nil
+	}
 	query := app.DB().Select("d.post").Limit(q.Limit).Offset(q.Offset)
 
 	// drive the query from the most selective ordered source

@@ -1,0 +1,283 @@
+package posts_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/cobraspace/cobraspace/internal/testutil"
+)
+
+const fixtureTitle = "실시간 채팅 서버 만들기"
+
+// seedEdit gives the fixture post the tags go and 채팅.
+func seedEdit(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+	t.Helper()
+	setPostTags(t, app, "go", "채팅")
+}
+
+// postIs checks the stored fixture post: title, category name, writer,
+// hit and tag names.
+func postIs(title, category string, tags ...string) check {
+	return state(func(t testing.TB, app *tests.TestApp) {
+		t.Helper()
+		p := findPost(t, app, testutil.PostId)
+		c, err := app.FindRecordById("categories", p.GetString("category"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.GetString("title") != title || c.GetString("name") != category || p.GetString("writer") != testutil.AliceId || p.GetInt("hit") != 0 {
+			t.Errorf("stored post = %q %q %q hit %d, want %q %q alice hit 0", p.GetString("title"), c.GetString("name"), p.GetString("writer"), p.GetInt("hit"), title, category)
+		}
+		if got := postTagNames(t, app, p); !slices.Equal(got, sorted(tags)) {
+			t.Errorf("stored tags = %v, want %v", got, sorted(tags))
+		}
+		// the index follows
+		if ids := searchIds(t, app, strings.ToUpper(title)); !slices.Contains(ids, testutil.PostId) {
+			t.Errorf("search for the title %q = %v", title, ids)
+		}
+		if ids := searchIds(t, app, category); !slices.Contains(ids, testutil.PostId) {
+			t.Errorf("search for the category %q = %v", category, ids)
+		}
+		for _, tag := range tags {
+			if ids := searchIds(t, app, tag); !slices.Contains(ids, testutil.PostId) {
+				t.Errorf("search for the tag %q = %v", tag, ids)
+			}
+		}
+		// the room follows the title
+		if room := fixtureRoom(t, app); room.GetString("name") != title {
+			t.Errorf("room name = %q, want %q", room.GetString("name"), title)
+		}
+	})
+}
+
+// answerIs checks the post answered by edit.
+func answerIs(title, category string, tags ...string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		p := decodeObject(t, body)
+		assertPostShape(t, p)
+		if p["id"] != testutil.PostId || p["title"] != title || p["category"] != category || p["writer"] != testutil.AliceId {
+			t.Errorf("answer = %s", body)
+		}
+		if got := tagNamesOf(t, p); !slices.Equal(got, sorted(tags)) {
+			t.Errorf("answer tags = %v, want %v", got, sorted(tags))
+		}
+	}
+}
+
+var unchangedPost = postIs(fixtureTitle, "Programming", "go", "채팅")
+
+func TestEditPost(t *testing.T) {
+	initAuth(t)
+	editPath := "/api/post/detail/" + testutil.PostId + "/edit"
+	type edit struct {
+		name     string
+		body     string
+		title    string
+		category string
+		tags     []string
+		newTags  int
+	}
+	edits := []edit{
+		{"tags replaced as a set", `{"tags":["Python","GO","python"]}`, fixtureTitle, "Programming", []string{"Python", "go"}, 1},
+		{"tags as comma string", `{"tags":"채팅, 새것"}`, fixtureTitle, "Programming", []string{"채팅", "새것"}, 1},
+		{"tags emptied", `{"tags":[]}`, fixtureTitle, "Programming", nil, 0},
+		{"tags emptied by empty string", `{"tags":""}`, fixtureTitle, "Programming", nil, 0},
+		{"title only keeps tags", `{"title":"새 제목"}`, "새 제목", "Programming", []string{"go", "채팅"}, 0},
+		{"category by name", `{"category":"ormi"}`, fixtureTitle, "Ormi", []string{"go", "채팅"}, 0},
+		{"everything", `{"title":"Ελληνικά","content":"Привет","category":"ESTsoft","tags":["Ωμέγα"]}`, "Ελληνικά", "ESTsoft", []string{"Ωμέγα"}, 1},
+		{"writer and hit in the body are ignored", `{"title":"x","writer":"` + testutil.BobId + `","hit":99}`, "x", "Programming", []string{"go", "채팅"}, 0},
+		{"empty body changes nothing", `{}`, fixtureTitle, "Programming", []string{"go", "채팅"}, 0},
+	}
+	var scenarios []tests.ApiScenario
+	for _, u := range slashes(editPath) {
+		for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch} {
+			for _, e := range edits {
+				scenarios = append(scenarios, tests.ApiScenario{
+					Name: method + " " + e.name + " " + u, Method: method, URL: u, Body: strings.NewReader(e.body), Headers: alice(),
+					BeforeTestFunc: seedEdit,
+					ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
+					AfterTestFunc: after(answerIs(e.title, e.category, e.tags...), postIs(e.title, e.category, e.tags...),
+						state(func(t testing.TB, app *tests.TestApp) {
+							if got := count(t, app, "tags", nil); got != 2+e.newTags {
+								t.Errorf("%d tags, want %d", got, 2+e.newTags)
+							}
+						})),
+				})
+			}
+			// multipart edit with repeated tags
+			body, ctype := multipartBody(formField{"tags", "a"}, formField{"tags", "B"}, formField{"title", "폼"})
+			scenarios = append(scenarios, tests.ApiScenario{
+				Name: method + " multipart " + u, Method: method, URL: u, Body: body,
+				Headers: withHeaders(alice(), map[string]string{"Content-Type": ctype}), BeforeTestFunc: seedEdit,
+				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
+				AfterTestFunc: after(answerIs("폼", "Programming", "a", "B"), postIs("폼", "Programming", "a", "B")),
+			})
+			// a superuser may edit; the writer stays alice
+			scenarios = append(scenarios, tests.ApiScenario{
+				Name: method + " superuser " + u, Method: method, URL: u, Body: strings.NewReader(`{"title":"관리자 수정"}`), Headers: admin(),
+				BeforeTestFunc: seedEdit,
+				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
+				AfterTestFunc: after(answerIs("관리자 수정", "Programming", "go", "채팅"), postIs("관리자 수정", "Programming", "go", "채팅")),
+			})
+			// refused: nothing changes
+			type refused struct {
+				name    string
+				headers map[string]string
+				body    string
+				status  int
+				checks  []check
+			}
+			for _, r := range []refused{
+				{"other member", bob(), `{"title":"hijack","tags":["evil"]}`, 403, []check{bodyIs(forbiddenBody)}},
+				{"anonymous", nil, `{"title":"hijack","tags":["evil"]}`, 401, []check{bodyIs(noAuthBody)}},
+				{"bad token", garbageAuth, `{"title":"hijack","tags":["evil"]}`, 401, []check{bodyIs(badTokenBody)}},
+				{"blank title", alice(), `{"title":"","tags":["evil"]}`, 400, []check{errorOn("title")}},
+				{"null title", alice(), `{"title":null,"tags":["evil"]}`, 400, []check{errorOn("title")}},
+				{"unknown category", alice(), `{"category":"nope","tags":["evil"]}`, 400, []check{errorOn("category")}},
+				{"null category", alice(), `{"category":null,"tags":["evil"]}`, 400, []check{errorOn("category")}},
+				{"tags a number", alice(), `{"title":"x","tags":5}`, 400, []check{errorOn("tags")}},
+				{"tags numbers", alice(), `{"title":"x","tags":[1,2]}`, 400, []check{errorOn("tags")}},
+				{"title too long with new tags", alice(), `{"title":"` + strings.Repeat("a", 201) + `","tags":["evil"]}`, 400, []check{errorOn("title")}},
+				{"malformed JSON", alice(), `{"title":`, 400, []check{hasDetail}},
+				{"JSON list", alice(), `["x"]`, 400, []check{bodyIs(listBodyError)}},
+				{"too large", alice(), `{"title":"` + strings.Repeat("a", 10<<20) + `"}`, 413, []check{bodyIs(tooLargeBody)}},
+			} {
+				before, same := unchanged(seedEditTB)
+				scenarios = append(scenarios, tests.ApiScenario{
+					Name: method + " " + r.name + " " + u, Method: method, URL: u, Body: strings.NewReader(r.body), Headers: r.headers,
+					BeforeTestFunc: before,
+					ExpectedStatus: r.status, ExpectedContent: []string{"{"},
+					AfterTestFunc: after(append(r.checks, same, unchangedPost,
+						state(func(t testing.TB, app *tests.TestApp) {
+							if n := count(t, app, "tags", dbx.HashExp{"name": "evil"}); n != 0 {
+								t.Errorf("tag evil stored by a refused edit")
+							}
+						}))...),
+				})
+			}
+			scenarios = append(scenarios, tests.ApiScenario{
+				Name: method + " unknown id " + u, Method: method, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1),
+				Body: strings.NewReader(`{"title":"x"}`), Headers: alice(),
+				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
+				AfterTestFunc: after(bodyIs(notFoundBody)),
+			})
+		}
+		// GET: the writer and superusers read the post to edit; others not
+		scenarios = append(scenarios,
+			tests.ApiScenario{
+				Name: "GET writer " + u, Method: http.MethodGet, URL: u, Headers: alice(), BeforeTestFunc: seedEdit,
+				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
+				AfterTestFunc: after(answerIs(fixtureTitle, "Programming", "go", "채팅"), unchangedPost),
+			},
+			tests.ApiScenario{
+				Name: "GET superuser " + u, Method: http.MethodGet, URL: u, Headers: admin(), BeforeTestFunc: seedEdit,
+				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
+				AfterTestFunc: after(answerIs(fixtureTitle, "Programming", "go", "채팅")),
+			},
+			tests.ApiScenario{
+				Name: "GET other member " + u, Method: http.MethodGet, URL: u, Headers: bob(), BeforeTestFunc: seedEdit,
+				ExpectedStatus: http.StatusForbidden, ExpectedContent: []string{"detail"},
+				AfterTestFunc: after(bodyIs(forbiddenBody)),
+			},
+			tests.ApiScenario{
+				Name: "GET anonymous " + u, Method: http.MethodGet, URL: u, BeforeTestFunc: seedEdit,
+				ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
+				AfterTestFunc: after(bodyIs(noAuthBody)),
+			},
+			tests.ApiScenario{
+				Name: "GET unknown " + u, Method: http.MethodGet, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(),
+				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
+				AfterTestFunc: after(bodyIs(notFoundBody)),
+			},
+		)
+	}
+	run(t, scenarios)
+}
+
+func seedEditTB(t testing.TB, app *tests.TestApp) { seedEdit(t, app, nil) }
+
+// gone checks that the fixture post, its room, bob's message and the
+// post's search document were deleted.
+func gone(t testing.TB, app *tests.TestApp, _ []byte) {
+	t.Helper()
+	if _, err := app.FindRecordById("posts", testutil.PostId); err == nil {
+		t.Errorf("post still stored")
+	}
+	if n := count(t, app, "rooms", nil); n != 0 {
+		t.Errorf("%d rooms left", n)
+	}
+	if n := count(t, app, "messages", nil); n != 0 {
+		t.Errorf("%d messages left", n)
+	}
+	if n := count(t, app, "post_search_docs", nil); n != 0 {
+		t.Errorf("%d search documents left", n)
+	}
+	if ids := searchIds(t, app, "채팅"); len(ids) != 0 {
+		t.Errorf("search still finds %v", ids)
+	}
+	if n := count(t, app, "tags", nil); n != 2 {
+		t.Errorf("tags are not deleted with a post: %d left, want 2", n)
+	}
+}
+
+// present checks that the fixture post and its room and message remain.
+func present(t testing.TB, app *tests.TestApp, _ []byte) {
+	t.Helper()
+	findPost(t, app, testutil.PostId)
+	fixtureRoom(t, app)
+	if n := count(t, app, "messages", nil); n != 1 {
+		t.Errorf("%d messages, want 1", n)
+	}
+	if ids := searchIds(t, app, "채팅"); !slices.Equal(ids, []string{testutil.PostId}) {
+		t.Errorf("search = %v", ids)
+	}
+}
+
+func TestDeletePost(t *testing.T) {
+	initAuth(t)
+	var scenarios []tests.ApiScenario
+	for _, u := range slashes("/api/post/detail/" + testutil.PostId + "/delete") {
+		for _, method := range []string{http.MethodPost, http.MethodDelete} {
+			scenarios = append(scenarios,
+				tests.ApiScenario{
+					Name: method + " writer " + u, Method: method, URL: u, Headers: alice(), BeforeTestFunc: seedEdit,
+					ExpectedStatus: http.StatusNoContent,
+					AfterTestFunc:  after(gone),
+				},
+				tests.ApiScenario{
+					Name: method + " superuser " + u, Method: method, URL: u, Headers: admin(), BeforeTestFunc: seedEdit,
+					ExpectedStatus: http.StatusNoContent,
+					AfterTestFunc:  after(gone),
+				},
+				tests.ApiScenario{
+					Name: method + " other member " + u, Method: method, URL: u, Headers: bob(), BeforeTestFunc: seedEdit,
+					ExpectedStatus: http.StatusForbidden, ExpectedContent: []string{"detail"},
+					AfterTestFunc: after(bodyIs(forbiddenBody), present),
+				},
+				tests.ApiScenario{
+					Name: method + " anonymous " + u, Method: method, URL: u, BeforeTestFunc: seedEdit,
+					ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
+					AfterTestFunc: after(bodyIs(noAuthBody), present),
+				},
+				tests.ApiScenario{
+					Name: method + " bad token " + u, Method: method, URL: u, Headers: garbageAuth, BeforeTestFunc: seedEdit,
+					ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
+					AfterTestFunc: after(bodyIs(badTokenBody), present),
+				},
+				tests.ApiScenario{
+					Name: method + " unknown " + u, Method: method, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(),
+					ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
+					AfterTestFunc: after(bodyIs(notFoundBody), present),
+				},
+			)
+		}
+	}
+	run(t, scenarios)
+}

@@ -1,0 +1,565 @@
+package posts_test
+
+// Shared bits of the /api/post/* tests: documented error bodies, the
+// spellings of every route, body checks, fixture builders for
+// BeforeTestFunc, a snapshot of stored counts ("nothing stored") and a
+// small client that sends more requests through a scenario's own router.
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/cobraspace/cobraspace/internal/posts/search"
+	"github.com/cobraspace/cobraspace/internal/testutil"
+)
+
+// Documented error bodies.
+const (
+	noAuthBody    = `{"detail":"Authentication credentials were not provided."}`
+	badTokenBody  = `{"detail":"Given token not valid for any token type","code":"token_not_valid"}`
+	forbiddenBody = `{"detail":"You do not have permission to perform this action."}`
+	notFoundBody  = `{"detail":"Not found."}`
+	tooLargeBody  = `{"detail":"Request body is too large."}`
+	listBodyError = `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`
+)
+
+// listKeys are the documented keys of a post in the list (and the answer of
+// write and edit).
+var listKeys = []string{"id", "title", "content", "category", "tags", "hit", "created_at", "updated_at", "writer", "writer_nickname", "writer_profile_picture"}
+
+// detailKeys are the documented keys of the detail answer.
+var detailKeys = []string{"post_id", "title", "content", "writer", "tags", "hit", "category", "created_at", "room_data", "current_user"}
+
+// roomKeys are the documented keys of room_data.
+var roomKeys = []string{"id", "name", "chat_url", "chat_messages", "owner", "online_users"}
+
+// messageKeys are the documented keys of a stored message.
+var messageKeys = []string{"id", "room", "sender", "sender_email", "nickname", "profile_picture_url", "message", "parent_chat", "message_type", "created_at"}
+
+var garbageAuth = map[string]string{"Authorization": "Bearer not.a-real.token"}
+
+func alice() map[string]string { return authOf(testutil.AliceEmail) }
+func bob() map[string]string   { return authOf(testutil.BobEmail) }
+func admin() map[string]string { return authOf(testutil.SuperuserEmail) }
+
+// authOf is filled lazily (AuthHeader needs a testing.TB); tokens are the
+// same for every copy of the fixture dir.
+var authCache = map[string]map[string]string{}
+
+func authOf(email string) map[string]string {
+	if h, ok := authCache[email]; ok {
+		return h
+	}
+	panic("authOf(" + email + ") before initAuth")
+}
+
+// initAuth makes the fixture tokens once per test binary.
+func initAuth(t testing.TB) {
+	t.Helper()
+	for _, email := range []string{testutil.AliceEmail, testutil.BobEmail, testutil.CarolEmail, testutil.DaveEmail, testutil.SuperuserEmail} {
+		if _, ok := authCache[email]; !ok {
+			authCache[email] = testutil.AuthHeader(t, email)
+		}
+	}
+}
+
+// withHeaders merges header maps (later wins).
+func withHeaders(hs ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, h := range hs {
+		for k, v := range h {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// slashes are the two spellings of a route: with and without the trailing
+// slash. path is written without it ("/api/post/detail/x").
+func slashes(path string) []string {
+	path = strings.TrimSuffix(path, "/")
+	return []string{path + "/", path}
+}
+
+// withQuery adds a query string to both spellings.
+func withQuery(paths []string, query string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = p + "?" + query
+	}
+	return out
+}
+
+// run runs scenarios (after setting their factory).
+func run(t *testing.T, scenarios []tests.ApiScenario) {
+	t.Helper()
+	initAuth(t)
+	for _, s := range scenarios {
+		s.TestAppFactory = testutil.Factory
+		s.Test(t)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// body checks
+
+type check func(t testing.TB, app *tests.TestApp, body []byte)
+
+// after reads the response body once and runs checks on it; a non-empty
+// body must be JSON.
+func after(checks ...check) func(t testing.TB, app *tests.TestApp, res *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		t.Helper()
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(res.Body); err != nil {
+			t.Fatalf("read body: %v", err)
+		}
+		if ct := res.Header.Get("Content-Type"); buf.Len() > 0 && !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type = %q, want JSON", ct)
+		}
+		for _, c := range checks {
+			c(t, app, buf.Bytes())
+		}
+	}
+}
+
+func decode(t testing.TB, body []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, body)
+	}
+	return v
+}
+
+func decodeObject(t testing.TB, body []byte) map[string]any {
+	t.Helper()
+	obj, ok := decode(t, body).(map[string]any)
+	if !ok {
+		t.Fatalf("body is not a JSON object: %s", body)
+	}
+	return obj
+}
+
+func decodeList(t testing.TB, body []byte) []map[string]any {
+	t.Helper()
+	list, ok := decode(t, body).([]any)
+	if !ok {
+		t.Fatalf("body is not a JSON array: %s", body)
+	}
+	out := make([]map[string]any, len(list))
+	for i, item := range list {
+		obj, ok := item.(map[string]any)
+		if !ok {
+			t.Fatalf("item %d is not an object: %s", i, body)
+		}
+		out[i] = obj
+	}
+	return out
+}
+
+// bodyIs checks that the body equals want, compared as JSON.
+func bodyIs(want string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		if got, exp := decode(t, body), decode(t, []byte(want)); !reflect.DeepEqual(got, exp) {
+			t.Errorf("body = %s\nwant   %s", body, want)
+		}
+	}
+}
+
+// errorOn checks a 4xx JSON validation body naming field.
+func errorOn(field string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		obj := decodeObject(t, body)
+		msgs, ok := obj[field].([]any)
+		if !ok || len(msgs) == 0 {
+			t.Errorf("want a validation error on %q, got %s", field, body)
+			return
+		}
+		for _, m := range msgs {
+			if s, ok := m.(string); !ok || s == "" {
+				t.Errorf("error messages of %q must be strings: %s", field, body)
+			}
+		}
+	}
+}
+
+// hasDetail checks a {"detail": "..."} body.
+func hasDetail(t testing.TB, _ *tests.TestApp, body []byte) {
+	t.Helper()
+	if s, _ := decodeObject(t, body)["detail"].(string); s == "" {
+		t.Errorf("want a {\"detail\"} body, got %s", body)
+	}
+}
+
+// isJSONObject checks that the body is a JSON object (any 4xx error shape).
+func isJSONObject(t testing.TB, _ *tests.TestApp, body []byte) {
+	t.Helper()
+	decodeObject(t, body)
+}
+
+// assertHasKeys checks that obj has at least keys.
+func assertHasKeys(t testing.TB, what string, obj map[string]any, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := obj[k]; !ok {
+			t.Errorf("%s lacks key %q: %v", what, k, obj)
+		}
+	}
+}
+
+// assertTime checks an RFC 3339 time string.
+func assertTime(t testing.TB, what string, v any) time.Time {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		t.Errorf("%s = %#v, want an RFC 3339 string", what, v)
+		return time.Time{}
+	}
+	tm, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Errorf("%s = %q: %v", what, s, err)
+	}
+	return tm
+}
+
+// assertPostShape checks the documented shape of a post in the list.
+func assertPostShape(t testing.TB, p map[string]any) {
+	t.Helper()
+	assertHasKeys(t, "post", p, listKeys...)
+	for _, k := range []string{"id", "title", "content", "writer", "writer_nickname"} {
+		if _, ok := p[k].(string); !ok {
+			t.Errorf("post %s = %#v, want a string", k, p[k])
+		}
+	}
+	if _, ok := p["category"].(string); !ok {
+		t.Errorf("post category = %#v, want its name", p["category"])
+	}
+	if _, ok := p["hit"].(float64); !ok {
+		t.Errorf("post hit = %#v, want a number", p["hit"])
+	}
+	tags, ok := p["tags"].([]any)
+	if !ok {
+		t.Errorf("post tags = %#v, want a list", p["tags"])
+	}
+	for _, tag := range tags {
+		obj, ok := tag.(map[string]any)
+		if !ok {
+			t.Errorf("tag = %#v, want {\"name\"}", tag)
+			continue
+		}
+		if _, ok := obj["name"].(string); !ok {
+			t.Errorf("tag = %#v, want {\"name\"}", tag)
+		}
+	}
+	assertTime(t, "created_at", p["created_at"])
+	assertTime(t, "updated_at", p["updated_at"])
+	if pic := p["writer_profile_picture"]; pic != nil {
+		if s, ok := pic.(string); !ok || !strings.HasPrefix(s, "/api/files/") {
+			t.Errorf("writer_profile_picture = %#v, want null or a server path", pic)
+		}
+	}
+	for _, secret := range []string{"password", "tokenKey", "email"} {
+		if _, ok := p[secret]; ok {
+			t.Errorf("post has key %q: %v", secret, p)
+		}
+	}
+}
+
+// tagNamesOf lists the tag names of a post answer, sorted.
+func tagNamesOf(t testing.TB, p map[string]any) []string {
+	t.Helper()
+	var names []string
+	tags, _ := p["tags"].([]any)
+	for _, tag := range tags {
+		name, _ := tag.(map[string]any)["name"].(string)
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// listIs checks that the body is a list of posts in the documented shape
+// with exactly these ids in this order, newest first.
+func listIs(ids ...string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		list := decodeList(t, body)
+		got := make([]string, len(list))
+		var prev time.Time
+		for i, p := range list {
+			assertPostShape(t, p)
+			got[i], _ = p["id"].(string)
+			created := assertTime(t, "created_at", p["created_at"])
+			if i > 0 && created.After(prev) {
+				t.Errorf("list is not newest first at %d: %v after %v", i, created, prev)
+			}
+			prev = created
+		}
+		if ids == nil {
+			ids = []string{}
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("list ids = %v\nwant       %v", got, ids)
+		}
+	}
+}
+
+// listLen checks the number of posts in a list body.
+func listLen(n int) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		if got := len(decodeList(t, body)); got != n {
+			t.Errorf("list has %d posts, want %d", got, n)
+		}
+	}
+}
+
+// state runs a check of stored data that does not need the body.
+func state(fn func(t testing.TB, app *tests.TestApp)) check {
+	return func(t testing.TB, app *tests.TestApp, _ []byte) {
+		t.Helper()
+		fn(t, app)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// stored data
+
+// count is the number of rows of table matching where (nil: all rows).
+func count(t testing.TB, app core.App, table string, where dbx.Expression) int {
+	t.Helper()
+	var n int
+	q := app.DB().Select("count(*)").From(table)
+	if where != nil {
+		q.Where(where)
+	}
+	if err := q.Row(&n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// counts is what "nothing stored" compares.
+type counts map[string]int
+
+var countedTables = []string{"posts", "rooms", "messages", "tags", "categories", "post_search_docs", "post_search_tags"}
+
+func countAll(t testing.TB, app core.App) counts {
+	t.Helper()
+	c := counts{}
+	for _, table := range countedTables {
+		c[table] = count(t, app, table, nil)
+	}
+	return c
+}
+
+// unchanged returns a BeforeTestFunc that snapshots the stored counts (after
+// running setup, if any) and a check that they did not change.
+func unchanged(setup func(t testing.TB, app *tests.TestApp)) (func(testing.TB, *tests.TestApp, *core.ServeEvent), check) {
+	var before counts
+	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			if setup != nil {
+				setup(t, app)
+			}
+			before = countAll(t, app)
+		}, state(func(t testing.TB, app *tests.TestApp) {
+			t.Helper()
+			if got := countAll(t, app); !reflect.DeepEqual(got, before) {
+				t.Errorf("stored counts changed: %v, want %v", got, before)
+			}
+		})
+}
+
+// findPost loads a post (fails the test when it is missing).
+func findPost(t testing.TB, app core.App, id string) *core.Record {
+	t.Helper()
+	p, err := app.FindRecordById("posts", id)
+	if err != nil {
+		t.Fatalf("post %s: %v", id, err)
+	}
+	return p
+}
+
+// postTagNames lists the stored tag names of a post, sorted.
+func postTagNames(t testing.TB, app core.App, post *core.Record) []string {
+	t.Helper()
+	names := []string{}
+	for _, id := range post.GetStringSlice("tags") {
+		tag, err := app.FindRecordById("tags", id)
+		if err != nil {
+			t.Fatalf("tag %s of post %s: %v", id, post.Id, err)
+		}
+		names = append(names, tag.GetString("name"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// searchIds is search.PostIds for a text.
+func searchIds(t testing.TB, app core.App, text string) []string {
+	t.Helper()
+	ids, err := search.PostIds(app, search.Query{Text: text, Limit: 1000})
+	if err != nil {
+		t.Fatalf("search %q: %v", text, err)
+	}
+	return ids
+}
+
+// fixtureRoom is the room of the fixture post.
+func fixtureRoom(t testing.TB, app core.App) *core.Record {
+	t.Helper()
+	room, err := app.FindFirstRecordByData("rooms", "post", testutil.PostId)
+	if err != nil {
+		t.Fatalf("fixture room: %v", err)
+	}
+	return room
+}
+
+// ---------------------------------------------------------------------------
+// fixture builders (for BeforeTestFunc)
+
+func mustSave(t testing.TB, app core.App, collection string, data map[string]any) {
+	t.Helper()
+	if err := testutil.SaveRecord(app, collection, data); err != nil {
+		t.Fatalf("save %s %v: %v", collection, data, err)
+	}
+}
+
+func categoryId(t testing.TB, app core.App, name string) string {
+	t.Helper()
+	c, err := app.FindFirstRecordByData("categories", "name", name)
+	if err != nil {
+		t.Fatalf("category %s: %v", name, err)
+	}
+	return c.Id
+}
+
+// setPostTags sets the tags of the fixture post (creating the tags).
+func setPostTags(t testing.TB, app core.App, names ...string) {
+	t.Helper()
+	post := findPost(t, app, testutil.PostId)
+	ids := []string{}
+	for _, n := range names {
+		tag, err := app.FindFirstRecordByData("tags", "name", n)
+		if err != nil {
+			mustSave(t, app, "tags", map[string]any{"name": n})
+			tag, _ = app.FindFirstRecordByData("tags", "name", n)
+		}
+		ids = append(ids, tag.Id)
+	}
+	post.Set("tags", ids)
+	if err := app.Save(post); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// requests
+
+// client sends requests through a scenario's router.
+type client struct {
+	t   testing.TB
+	mux http.Handler
+}
+
+func clientFor(t testing.TB, e *core.ServeEvent) *client {
+	t.Helper()
+	mux, err := e.Router.BuildMux()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{t: t, mux: mux}
+}
+
+// newClient is a fresh test app with its routes served.
+func newClient(t *testing.T) (*client, *tests.TestApp) {
+	t.Helper()
+	initAuth(t)
+	app := testutil.NewApp(t)
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *client
+	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
+		c = clientFor(t, e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, app
+}
+
+type response struct {
+	Status int
+	Body   []byte
+}
+
+func (c *client) do(method, path, contentType string, body []byte, headers map[string]string) response {
+	c.t.Helper()
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	c.mux.ServeHTTP(rec, req)
+	return response{Status: rec.Code, Body: rec.Body.Bytes()}
+}
+
+func (c *client) get(path string, headers map[string]string) response {
+	c.t.Helper()
+	return c.do(http.MethodGet, path, "", nil, headers)
+}
+
+func (c *client) postJSON(path string, v any, headers map[string]string) response {
+	c.t.Helper()
+	return c.do(http.MethodPost, path, "application/json", []byte(jsonOf(v)), headers)
+}
+
+// jsonOf encodes v.
+func jsonOf(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(raw)
+}
+
+// formField is one field of a multipart body (fields may repeat).
+type formField struct{ name, value string }
+
+// multipartBody encodes fields; the content type carries the boundary.
+func multipartBody(fields ...formField) (body *bytes.Buffer, contentType string) {
+	body = &bytes.Buffer{}
+	w := multipart.NewWriter(body)
+	for _, f := range fields {
+		if err := w.WriteField(f.name, f.value); err != nil {
+			panic(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		panic(err)
+	}
+	return body, w.FormDataContentType()
+}
