@@ -7,11 +7,12 @@ BIN      := bin/cobraspace
 HTTP     ?= 127.0.0.1:8090
 E2E_DIR  := tests/e2e
 
-.PHONY: run build test vet gotest e2e-deps e2e seed clean
+.PHONY: run build test vet gotest node web-deps e2e-deps e2e seed clean
 
 ## run: build and serve on http://$(HTTP) with the embedded SQLite in pb_data/
-run: build
-	./$(BIN) serve --http $(HTTP)
+## (the web client in pb_public/ at /, the dashboard at /_/)
+run: build web-deps
+	./$(BIN) serve --http $(HTTP) --publicDir pb_public
 
 build:
 	go build -o $(BIN) .
@@ -29,8 +30,14 @@ vet:
 gotest:
 	go test -count=1 ./...
 
-e2e-deps:
-	@command -v node >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
+node:
+	@command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
+
+## web-deps: the web client's libraries (PocketBase SDK, marked, DOMPurify) from the npm registry
+web-deps: node
+	cd pb_public && npm ci --no-audit --no-fund
+
+e2e-deps: node web-deps
 	cd $(E2E_DIR) && npm ci --no-audit --no-fund
 
 e2e: build e2e-deps

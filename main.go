@@ -7,9 +7,14 @@ package main
 
 import (
 	"log"
+	"net/http"
+	"os"
 
 	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"github.com/cobraspace/cobraspace/internal/bench"
 	"github.com/cobraspace/cobraspace/internal/cobraspace"
@@ -18,9 +23,25 @@ import (
 
 func main() {
 	app := pocketbase.New()
+
+	var publicDir string
+	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "./pb_public", "the directory of the web client served at /")
+
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{})
 	cobraspace.Bind(app)
 	app.RootCmd.AddCommand(seed.Command(app), bench.Command(app))
+
+	// the web client, after every other route (so it never shadows one)
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Func: func(e *core.ServeEvent) error {
+			if !e.Router.HasRoute(http.MethodGet, "/{path...}") {
+				e.Router.GET("/{path...}", apis.Static(os.DirFS(publicDir), false))
+			}
+			return e.Next()
+		},
+		Priority: 999,
+	})
+
 	if err := app.Start(); err != nil {
 		log.Fatal(err)
 	}

@@ -1,0 +1,42 @@
+// The one PocketBase SDK client of the page, and small wrappers over the
+// documented REST routes (pb.send adds the auth header).
+import PocketBase from 'pocketbase';
+
+export const pb = new PocketBase(window.location.origin);
+pb.autoCancellation(false);
+
+export function me() {
+  return pb.authStore.isValid ? pb.authStore.record : null;
+}
+
+export function api(path, { method = 'GET', body, query } = {}) {
+  const options = { method, query };
+  if (body instanceof FormData) options.body = body;
+  else if (body !== undefined) {
+    options.body = JSON.stringify(body);
+    options.headers = { 'Content-Type': 'application/json' };
+  }
+  return pb.send(path, options);
+}
+
+export async function signIn(email, password) {
+  await pb.collection('users').authWithPassword(email, password);
+}
+
+export async function signUp({ email, password, nickname }) {
+  await pb.collection('users').create({ email, password, passwordConfirm: password, nickname, emailVisibility: true });
+  await signIn(email, password);
+}
+
+export async function signOut() {
+  try {
+    await api('/user/logout/', { method: 'POST' }); // revokes this token server-side
+  } finally {
+    pb.realtime.unsubscribe();
+    pb.authStore.clear();
+  }
+}
+
+export function fileURL(path) {
+  return path || null;
+}

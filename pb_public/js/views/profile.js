@@ -1,0 +1,38 @@
+import { pb, api, me } from '../api.js';
+import { h, mount, avatar, toast, errorText } from '../dom.js';
+
+export async function profileView(view) {
+  const profile = await api('/user/profile/');
+  const error = h('p.form-error', { role: 'alert' });
+  const picture = h('div.picture', {}, avatar(profile.profile_picture, profile.nickname, 'lg'));
+  const form = h('form.card.profile', {
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      error.textContent = '';
+      const data = new FormData(form);
+      data.set('is_private', form.elements.is_private.checked ? 'true' : 'false');
+      if (!data.get('profile_picture')?.size) data.delete('profile_picture');
+      try {
+        const saved = await api('/user/profile/', { method: 'PATCH', body: data });
+        await pb.collection('users').authRefresh(); // keep the SDK's record in step
+        mount(picture, avatar(saved.profile_picture, saved.nickname, 'lg'));
+        toast('프로필을 저장했습니다.');
+      } catch (err) {
+        error.textContent = errorText(err);
+      }
+    },
+  },
+  h('h1', {}, '내 프로필'),
+  h('div.row', {}, picture, h('label.grow', {}, '프로필 사진', h('input', { type: 'file', name: 'profile_picture', accept: 'image/png,image/jpeg,image/gif,image/webp' }))),
+  h('label', {}, '이메일', h('input', { value: profile.email || '', disabled: true })),
+  h('label', {}, '닉네임', h('input', { name: 'nickname', maxlength: 20, value: profile.nickname })),
+  h('label', {}, '소개', h('textarea', { name: 'bio', rows: 3, maxlength: 500, value: profile.bio })),
+  h('div.row', {},
+    h('label.grow', {}, '연락처', h('input', { name: 'contact_number', maxlength: 15, value: profile.contact_number })),
+    h('label.grow', {}, '상태', h('select', { name: 'status' },
+      [['available', '🟢 대화 가능'], ['away', '🌙 자리 비움'], ['busy', '⛔ 바쁨']].map(([v, t]) => h('option', { value: v, selected: profile.status === v }, t))))),
+  h('label.check', {}, h('input', { type: 'checkbox', name: 'is_private', checked: profile.is_private }), '비공개 계정 (내 친구 목록에 있는 사람만 프로필을 볼 수 있어요)'),
+  error,
+  h('div.row.end', {}, h('button.primary', { type: 'submit' }, '저장')));
+  mount(view, form);
+}
