@@ -1,0 +1,552 @@
+// Chat end to end (SPEC "Chat" and "Realtime at scale"), against the real
+// binary with the unmodified PocketBase JS SDK and a real WebSocket client.
+//
+// Every live transport of a room is exercised at once:
+//   - the SDK's stock record subscription
+//       pb.collection('messages').subscribe('*', cb, {filter: `room="<id>"`})
+//   - the SDK's per-room topic
+//       pb.realtime.subscribe('chat/<id>', cb)
+//   - the original room WebSocket
+//       ws://<host>/ws/chat/<id>/chat/?token=<access>
+// and every way of sending (SDK create, REST POST /api/chat/message/, the
+// WebSocket's own {"type":"chat.message"} frame, a superuser's record API
+// create) must reach every one of them, exactly once.
+//
+// Nothing here sleeps and hopes: every wait is a deadline-bound wait for a
+// condition over the events collected so far, and "nothing else arrived"
+// is proved by ordering (a later message on the same ordered stream
+// arrived, the earlier one did not).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import PocketBase, { ClientResponseError } from 'pocketbase';
+import { EventSource } from 'eventsource';
+import WebSocket from 'ws';
+
+import { api, assertNoSecrets, startServer } from './server.mjs';
+
+// Node 20 has no EventSource: the SDK's realtime client uses the global one.
+global.EventSource = EventSource;
+
+const PASSWORD = 'chat-password-12345';
+const WAIT_MS = 5_000;
+
+let server;
+const cleanups = []; // run in reverse order in after(), each at most once
+
+function onCleanup(fn) {
+  let done = false;
+  const once = async () => {
+    if (done) return;
+    done = true;
+    await fn();
+  };
+  cleanups.push(once);
+  return once;
+}
+
+before(async () => {
+  server = await startServer();
+});
+
+after(async () => {
+  const errors = [];
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  const died = server?.exitStatus();
+  const report = died && server.diagnostics();
+  await server?.stop();
+  if (died) throw new Error(`the server exited during the tests: ${report}`);
+  if (errors.length) throw new AggregateError(errors, 'cleanup failed');
+});
+
+// ---------------------------------------------------------------- helpers
+
+/** Events of one listener, with deadline-bound waits over them. */
+class Collector {
+  constructor(name) {
+    this.name = name;
+    this.events = [];
+    this.waiters = new Set();
+  }
+
+  push(event) {
+    this.events.push(event);
+    for (const w of [...this.waiters]) w();
+  }
+
+  /**
+   * Resolves with predicate(events) once it is truthy; rejects after ms.
+   */
+  waitFor(predicate, what, ms = WAIT_MS) {
+    return new Promise((resolve, reject) => {
+      let timer;
+      const check = () => {
+        let result;
+        try {
+          result = predicate(this.events);
+        } catch (err) {
+          finish();
+          reject(err);
+          return;
+        }
+        if (result) {
+          finish();
+          resolve(result);
+        }
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      timer = setTimeout(() => {
+        finish();
+        reject(new Error(`${this.name}: no ${what} within ${ms} ms; got ${JSON.stringify(this.events, null, 1)}`));
+      }, ms);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Waits for a chat.message-like event whose text is text; returns it. */
+  waitForText(text, ms) {
+    return this.waitFor((evs) => evs.find((e) => textOf(e) === text), `message "${text}"`, ms);
+  }
+
+  /** How many events carry the message text. */
+  count(text) {
+    return this.events.filter((e) => textOf(e) === text).length;
+  }
+}
+
+/** The message text of a room frame or of a stock subscription event. */
+function textOf(event) {
+  if (event?.record) return event.record.message; // stock: {action, record}
+  if (event?.type === 'chat.message') return event.message; // room frame
+  return undefined;
+}
+
+/** Rejects when promise has not settled within ms. */
+function deadline(promise, what, ms = WAIT_MS) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Calls probe until it returns a truthy value; rejects after ms. */
+async function pollUntil(probe, what, ms = WAIT_MS) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last?.ok) return last.value;
+    if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms; last: ${JSON.stringify(last?.value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** api() on the test server; every JSON answer is checked for secrets. */
+async function call(method, path, opts) {
+  const res = await api(server.url, method, path, opts);
+  assertNoSecrets(res.json, `${method} ${path}`);
+  return res;
+}
+
+/** Registers and logs in a member through the documented REST routes. */
+async function member(email, nickname) {
+  let res = await call('POST', '/user/registration/', { body: { email, password: PASSWORD, nickname } });
+  assert.equal(res.status, 201, res.text);
+  res = await call('POST', '/user/login/', { body: { email, password: PASSWORD } });
+  assert.equal(res.status, 200, res.text);
+  return { email, nickname, id: res.json.profile.id, access: res.json.access };
+}
+
+/** An SDK client signed in with a member's documented "access" token. */
+function sdkFor(who) {
+  const pb = new PocketBase(server.url);
+  pb.autoCancellation(false);
+  if (who) pb.authStore.save(who.access, null);
+  onCleanup(() => pb.realtime.unsubscribe());
+  return pb;
+}
+
+/** A post by who; returns its room id. */
+async function postRoom(who, title) {
+  const res = await call('POST', '/api/post/write/', {
+    token: who.access,
+    body: { title, content: `${title} body`, category: 'Programming' },
+  });
+  assert.equal(res.status, 201, res.text);
+  assert.equal(typeof res.json.room, 'string', `the post answer names its room: ${res.text}`);
+  return res.json.room;
+}
+
+/** The SDK's stock messages subscription of a room, collected. */
+async function stockSubscription(pb, roomId, name) {
+  const events = new Collector(name);
+  const unsubscribe = await pb.collection('messages').subscribe('*', (e) => events.push(e), { filter: `room="${roomId}"` });
+  events.unsubscribe = onCleanup(unsubscribe);
+  return events;
+}
+
+/** The SDK's per-room topic subscription, collected. */
+async function topicSubscription(pb, roomId, name) {
+  const events = new Collector(name);
+  const unsubscribe = await pb.realtime.subscribe(`chat/${roomId}`, (e) => events.push(e));
+  events.unsubscribe = onCleanup(unsubscribe);
+  return events;
+}
+
+/**
+ * A room WebSocket of who. Returns {ws, frames, opened, closed}: opened
+ * resolves on the upgrade, closed with {code, reason} when it ends.
+ */
+function roomSocket(roomId, who, name) {
+  const host = new URL(server.url).host;
+  const ws = new WebSocket(`ws://${host}/ws/chat/${roomId}/chat/?token=${encodeURIComponent(who.access)}`);
+  const frames = new Collector(name);
+  ws.on('message', (data) => {
+    let frame;
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      frame = { unparsable: data.toString() };
+    }
+    frames.push(frame);
+  });
+  const opened = new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  opened.catch(() => {}); // reported by whoever awaits it
+  const closed = new Promise((resolve) => {
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  const socket = { ws, frames, opened, closed, name };
+  socket.close = onCleanup(async () => {
+    if (ws.readyState === WebSocket.CLOSED) return;
+    ws.close(1000);
+    try {
+      await deadline(closed, `${name} close`);
+    } catch {
+      ws.terminate();
+    }
+  });
+  return socket;
+}
+
+/** A socket that is open and registered in the room: it saw its own join. */
+async function joinedSocket(roomId, who, name) {
+  const s = roomSocket(roomId, who, name);
+  await deadline(s.opened, `${name} open`);
+  await s.frames.waitFor((fs) => fs.some((f) => isJoin(f, who)), `own chat.user.join of ${who.nickname}`);
+  return s;
+}
+
+const isJoin = (f, who) => f.type === 'chat.user.join' && f.username === who.nickname;
+const isLeave = (f, who) => f.type === 'chat.user.leave' && f.username === who.nickname;
+
+async function roomAs(who, roomId) {
+  return call('GET', `/api/chat/room/${roomId}/`, { token: who.access });
+}
+
+async function storedTexts(who, roomId) {
+  const res = await roomAs(who, roomId);
+  assert.equal(res.status, 200, res.text);
+  return res.json.chat_messages.map((m) => m.message);
+}
+
+async function restSend(who, roomId, message) {
+  const res = await call('POST', '/api/chat/message/', { token: who.access, body: { room: roomId, message } });
+  assert.equal(res.status, 201, res.text);
+  return res.json;
+}
+
+async function rejectsWith(promise, status, what) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof ClientResponseError, `${what}: ${err}`);
+    assert.equal(err.status, status, `${what}: status ${err.status}`);
+    return true;
+  });
+}
+
+// ------------------------------------------------------------------ tests
+
+describe('chat on every transport', () => {
+  let A;
+  let B;
+  let C;
+
+  before(async () => {
+    A = await member('anna@chat.test', 'Anna');
+    B = await member('ben@chat.test', 'Ben');
+    C = await member('cleo@chat.test', 'Cleo');
+  });
+
+  test('a message sent any way reaches each transport exactly once and is stored once', async () => {
+    const room = await postRoom(A, 'three transports');
+
+    // A's socket first: it sees its own join, so the server has it registered.
+    const wsA = await joinedSocket(room, A, 'A ws');
+    // B: socket, room topic and stock subscription, all at once.
+    const wsB = await joinedSocket(room, B, 'B ws');
+    const pbB = sdkFor(B);
+    const topicB = await topicSubscription(pbB, room, 'B topic');
+    const stockB = await stockSubscription(pbB, room, 'B stock');
+    const transports = [wsB.frames, topicB, stockB];
+
+    const pbA = sdkFor(A);
+    const viaSdk = await pbA.collection('messages').create({ room, message: 'hello via sdk' });
+    assert.equal(viaSdk.sender, A.id, 'the SDK create takes the sender from the auth');
+    const viaRest = await restSend(A, room, 'hello via rest');
+    wsA.ws.send(JSON.stringify({ type: 'chat.message', message: 'hello via websocket' }));
+    const texts = ['hello via sdk', 'hello via rest', 'hello via websocket'];
+
+    for (const listener of transports) {
+      for (const text of texts) await listener.waitForText(text);
+    }
+    const echo = await wsA.frames.waitForText('hello via websocket');
+    assert.equal(echo.sender, A.email, 'A gets the echo of its own WebSocket message');
+
+    // Barrier: a later message on the same ordered streams. Once it is
+    // there, a duplicate of an earlier one would have been too.
+    await restSend(A, room, 'barrier one');
+    for (const listener of transports) await listener.waitForText('barrier one');
+    for (const listener of transports) {
+      for (const text of texts) assert.equal(listener.count(text), 1, `${listener.name}: "${text}" exactly once`);
+    }
+    for (const text of texts) assert.equal(wsA.frames.count(text), 1, `A ws: "${text}" exactly once`);
+
+    // The frame is encoded once: the socket and the topic carry the same event.
+    for (const text of texts) {
+      const wsFrame = wsB.frames.events.find((f) => textOf(f) === text);
+      const topicFrame = topicB.events.find((f) => textOf(f) === text);
+      assert.deepEqual(topicFrame, wsFrame, `"${text}": topic and WebSocket carry the same frame`);
+      assert.equal(wsFrame.type, 'chat.message');
+      assert.equal(wsFrame.room, room);
+      assert.equal(wsFrame.sender, A.email);
+      assert.equal(wsFrame.sender_id, A.id);
+      assert.equal(wsFrame.nickname, A.nickname);
+      assert.equal(wsFrame.profile_picture_url, null);
+      assert.equal(wsFrame.parent_chat, null);
+      assert.equal(wsFrame.message_type, 'text');
+      assert.match(wsFrame.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      const stock = stockB.events.find((e) => textOf(e) === text);
+      assert.equal(stock.action, 'create');
+      assert.equal(stock.record.id, wsFrame.id, `"${text}": the stock event is the same record`);
+      assert.equal(stock.record.room, room);
+      assert.equal(stock.record.sender, A.id);
+    }
+    assert.equal(wsB.frames.events.find((f) => textOf(f) === 'hello via sdk').id, viaSdk.id);
+    assert.equal(wsB.frames.events.find((f) => textOf(f) === 'hello via rest').id, viaRest.id);
+
+    // Stored once each.
+    const res = await roomAs(B, room);
+    assert.equal(res.status, 200, res.text);
+    for (const text of texts) {
+      const stored = res.json.chat_messages.filter((m) => m.message === text);
+      assert.equal(stored.length, 1, `"${text}" stored once: ${res.text}`);
+      assert.equal(stored[0].sender, A.id);
+      assert.equal(stored[0].sender_email, A.email);
+      assert.equal(stored[0].id, wsB.frames.events.find((f) => textOf(f) === text).id);
+    }
+
+    // No error frames anywhere.
+    for (const s of [wsA, wsB]) {
+      assert.deepEqual(s.frames.events.filter((f) => f.error_type), [], `${s.name}: no error frames`);
+    }
+
+    await topicB.unsubscribe();
+    await stockB.unsubscribe();
+    await wsB.close();
+    await wsA.close();
+  });
+
+  test('presence: one join per user, one leave when the last connection closes', async () => {
+    const room = await postRoom(A, 'presence');
+    const wsA = await joinedSocket(room, A, 'A ws');
+
+    const onlineNicknames = async (who = A) => {
+      const res = await roomAs(who, room);
+      assert.equal(res.status, 200, res.text);
+      return res.json.online_users.map((u) => u.nickname).sort();
+    };
+    assert.deepEqual(await onlineNicknames(), ['Anna']);
+
+    const wsB1 = await joinedSocket(room, B, 'B ws 1');
+    const join = await wsA.frames.waitFor((fs) => fs.find((f) => isJoin(f, B)), 'chat.user.join of Ben');
+    assert.equal(join.user_id, B.id);
+    assert.equal(join.room, room);
+    assert.deepEqual(await onlineNicknames(), ['Anna', 'Ben']);
+    const online = (await roomAs(A, room)).json.online_users;
+    assert.deepEqual(online.find((u) => u.nickname === 'Ben').id, B.id);
+
+    // A second connection of B: no second join. Its own message is read
+    // only after it is registered, so its echo on A's socket comes after any
+    // join it could have caused.
+    const wsB2 = roomSocket(room, B, 'B ws 2');
+    await deadline(wsB2.opened, 'B ws 2 open');
+    wsB2.ws.send(JSON.stringify({ type: 'chat.message', message: 'second connection of Ben' }));
+    await wsA.frames.waitForText('second connection of Ben');
+    await wsB2.frames.waitForText('second connection of Ben');
+    assert.equal(wsA.frames.events.filter((f) => isJoin(f, B)).length, 1, 'one join for two connections');
+    assert.equal(wsB1.frames.events.filter((f) => isJoin(f, B)).length, 1, 'B ws 1 saw its join once');
+    assert.equal(wsB2.frames.events.filter((f) => isJoin(f, B)).length, 0, 'no join for the second connection');
+
+    // Close one: B stays online. Close both: one leave.
+    await wsB1.close();
+    assert.deepEqual(await onlineNicknames(), ['Anna', 'Ben'], 'B is online while a connection is open');
+    await wsB2.close();
+    await wsA.frames.waitFor((fs) => fs.some((f) => isLeave(f, B)), 'chat.user.leave of Ben');
+    await pollUntil(async () => {
+      const names = await onlineNicknames();
+      return { ok: !names.includes('Ben'), value: names };
+    }, 'online_users without Ben');
+    assert.deepEqual(await onlineNicknames(B), ['Anna']);
+
+    // Barrier on A's own stream, then count.
+    wsA.ws.send(JSON.stringify({ type: 'chat.message', message: 'after Ben left' }));
+    await wsA.frames.waitForText('after Ben left');
+    assert.equal(wsA.frames.events.filter((f) => isLeave(f, B)).length, 1, 'exactly one leave');
+    assert.equal(wsA.frames.events.filter((f) => isJoin(f, B)).length, 1, 'still exactly one join');
+
+    await wsA.close();
+    await pollUntil(async () => {
+      const names = await onlineNicknames(B);
+      return { ok: names.length === 0, value: names };
+    }, 'an empty online_users');
+  });
+
+  test('a room without a post is private to its owner and the owner\'s friends, on every transport', async () => {
+    const publicRoom = await postRoom(A, 'public room');
+    let res = await call('POST', '/api/chat/room/', { token: A.access, body: { name: 'Anna and friends' } });
+    assert.equal(res.status, 201, res.text);
+    const privateRoom = res.json.id;
+    assert.equal(res.json.owner, A.id);
+    assert.equal(res.json.post, null);
+
+    // C's stock subscriptions: one filtered on the private room, one on
+    // the public room (which C may read), on one realtime connection.
+    const pbC = sdkFor(C);
+    const stockPrivate = await stockSubscription(pbC, privateRoom, 'C stock (private room)');
+    const stockPublic = await stockSubscription(pbC, publicRoom, 'C stock (public room)');
+
+    // The room topic is refused at subscription time, on a connected client…
+    await rejectsWith(pbC.realtime.subscribe(`chat/${privateRoom}`, () => {
+      throw new Error('C got an event of a room it may not read');
+    }), 403, 'C subscribes to the private room topic (connected client)');
+    // (the SDK keeps a refused topic; drop it so later submits do not resend it)
+    await pbC.realtime.unsubscribe(`chat/${privateRoom}`);
+    // …and on a fresh one.
+    const pbC2 = sdkFor(C);
+    await rejectsWith(pbC2.realtime.subscribe(`chat/${privateRoom}`, () => {
+      throw new Error('C got an event of a room it may not read');
+    }), 403, 'C subscribes to the private room topic (fresh client)');
+    await pbC2.realtime.unsubscribe();
+
+    // Unknown room topic: 404.
+    const pbC3 = sdkFor(C);
+    await rejectsWith(pbC3.realtime.subscribe('chat/nosuchroom1234', () => {}), 404, 'unknown room topic');
+    await pbC3.realtime.unsubscribe();
+
+    // The WebSocket closes with 4003; REST answers 403.
+    const wsC = roomSocket(privateRoom, C, 'C ws (private room)');
+    const { code } = await deadline(wsC.closed, 'C ws close');
+    assert.equal(code, 4003, 'a room C may not read: close code 4003');
+    assert.deepEqual(wsC.frames.events, [], 'no frames before the close');
+    res = await roomAs(C, privateRoom);
+    assert.equal(res.status, 403, res.text);
+    assert.equal(typeof res.json?.detail, 'string', res.text);
+    res = await call('POST', '/api/chat/message/', { token: C.access, body: { room: privateRoom, message: 'let me in' } });
+    assert.equal(res.status, 403, res.text);
+    const pbCRecords = sdkFor(C);
+    await rejectsWith(pbCRecords.collection('messages').create({ room: privateRoom, message: 'let me in' }), 400,
+      'C creates a message in the private room with the SDK');
+
+    // A writes to the private room, then to the public one. C's stock
+    // subscriptions share one ordered stream: the public message arriving
+    // while the private one has not proves the private one never will.
+    const wsA = await joinedSocket(privateRoom, A, 'A ws (private room)');
+    await restSend(A, privateRoom, 'private one');
+    await wsA.frames.waitForText('private one');
+    await restSend(A, publicRoom, 'public after private one');
+    await stockPublic.waitForText('public after private one');
+    assert.equal(stockPrivate.count('private one'), 0, 'C\'s stock subscription got no private message');
+    assert.equal(stockPublic.count('private one'), 0, 'nor did the other subscription');
+    assert.deepEqual(stockPrivate.events, [], 'C\'s private-room subscription stayed silent');
+    assert.ok(!(await storedTexts(A, privateRoom)).includes('let me in'), 'C\'s attempts stored nothing');
+
+    // A adds C to A's friends list: now C may read the room everywhere.
+    res = await call('POST', '/user/add-friend/', { token: A.access, body: { email: C.email } });
+    assert.equal(res.status, 200, res.text);
+
+    res = await roomAs(C, privateRoom);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.chat_messages.map((m) => m.message), ['private one']);
+    // (the socket first: C's first connection, so it sees its own join)
+    const wsC2 = await joinedSocket(privateRoom, C, 'C ws (private room, as a friend)');
+    await wsA.frames.waitFor((fs) => fs.some((f) => isJoin(f, C)), 'chat.user.join of Cleo');
+    const topicC = await topicSubscription(pbC, privateRoom, 'C topic (private room)');
+
+    await restSend(A, privateRoom, 'private two');
+    await topicC.waitForText('private two');
+    await wsC2.frames.waitForText('private two');
+    await stockPrivate.waitForText('private two');
+    assert.equal(stockPrivate.count('private one'), 0, 'the earlier message was never delivered late');
+
+    // and C may now write there too
+    wsC2.ws.send(JSON.stringify({ type: 'chat.message', message: 'thanks Anna' }));
+    const fromC = await wsA.frames.waitForText('thanks Anna');
+    assert.equal(fromC.sender_id, C.id);
+    await topicC.waitForText('thanks Anna');
+
+    await topicC.unsubscribe();
+    await stockPrivate.unsubscribe();
+    await stockPublic.unsubscribe();
+    await wsC2.close();
+    await wsA.close();
+  });
+
+  test('a superuser\'s record API create (dashboard) reaches the room topic', async () => {
+    const room = await postRoom(A, 'dashboard');
+    const pbB = sdkFor(B);
+    const topicB = await topicSubscription(pbB, room, 'B topic');
+    const stockB = await stockSubscription(pbB, room, 'B stock');
+
+    const admin = sdkFor(null);
+    await admin.collection('_superusers').authWithPassword(server.superuser.email, server.superuser.password);
+    const created = await admin.collection('messages').create({ room, sender: A.id, message: 'from the dashboard' });
+    assert.equal(created.sender, A.id, 'a superuser may set the sender');
+
+    const frame = await topicB.waitForText('from the dashboard');
+    assert.equal(frame.id, created.id);
+    assert.equal(frame.sender_id, A.id);
+    assert.equal(frame.sender, A.email);
+    assert.equal(frame.nickname, A.nickname);
+    assert.equal(frame.room, room);
+    assert.equal(frame.message_type, 'text');
+    const stock = await stockB.waitForText('from the dashboard');
+    assert.equal(stock.record.id, created.id);
+
+    // Barrier, then exactly once.
+    await restSend(B, room, 'barrier two');
+    await topicB.waitForText('barrier two');
+    await stockB.waitForText('barrier two');
+    assert.equal(topicB.count('from the dashboard'), 1);
+    assert.equal(stockB.count('from the dashboard'), 1);
+    assert.deepEqual(await storedTexts(B, room), ['from the dashboard', 'barrier two']);
+
+    await topicB.unsubscribe();
+    await stockB.unsubscribe();
+    admin.authStore.clear();
+  });
+});
