@@ -7,7 +7,7 @@ BIN      := bin/cobraspace
 HTTP     ?= 127.0.0.1:8090
 E2E_DIR  := tests/e2e
 
-.PHONY: run build test vet gotest node web-deps e2e-deps e2e seed clean
+.PHONY: run build test vet gotest node web-deps chromium e2e-deps e2e screenshots seed clean
 
 ## run: build and serve on http://$(HTTP) with the embedded SQLite in pb_data/
 ## (the web client in pb_public/ at /, the dashboard at /_/)
@@ -21,7 +21,7 @@ build:
 seed: build
 	./$(BIN) seed $(SEED_FLAGS)
 
-## test: go vet, every Go test, then the end-to-end tests (real server, JS SDK, curl flow)
+## test: go vet, every Go test, then the end-to-end tests (real server, JS SDK, curl flow, Chromium)
 test: vet gotest e2e
 
 vet:
@@ -37,11 +37,20 @@ node:
 web-deps: node
 	cd pb_public && npm ci --no-audit --no-fund
 
-e2e-deps: node web-deps
+## chromium: Debian's Chromium (browser tests) and fonts for Korean text and emoji
+chromium:
+	@test -x /usr/bin/chromium && fc-list | grep -qi "noto sans cjk" || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk fonts-noto-color-emoji; }
+
+e2e-deps: node web-deps chromium
 	cd $(E2E_DIR) && npm ci --no-audit --no-fund
 
 e2e: build e2e-deps
 	cd $(E2E_DIR) && COBRASPACE_BIN=$(CURDIR)/$(BIN) node --test --test-concurrency=1 *.test.mjs
+
+## screenshots: the browser tests, saving their screenshots to docs/screenshots
+screenshots: build e2e-deps
+	cd $(E2E_DIR) && COBRASPACE_BIN=$(CURDIR)/$(BIN) SCREENSHOT_DIR=$(CURDIR)/docs/screenshots node --test browser.test.mjs
 
 clean:
 	rm -rf bin

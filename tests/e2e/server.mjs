@@ -24,6 +24,9 @@ const START_DEADLINE_MS = 20_000;
 const STOP_DEADLINE_MS = 5_000;
 
 /** The binary under test: $COBRASPACE_BIN, else the Makefile's bin/cobraspace. */
+// the web client, served at / as `make run` does
+export const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../pb_public');
+
 export function binaryPath() {
   const bin = process.env.COBRASPACE_BIN || path.resolve(here, '../../bin/cobraspace');
   if (!existsSync(bin)) {
@@ -65,7 +68,7 @@ export async function startServer() {
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    child = spawn(bin, ['serve', '--dir', dir, '--http', `127.0.0.1:${port}`], {
+    child = spawn(bin, ['serve', '--dir', dir, '--http', `127.0.0.1:${port}`, '--publicDir', PUBLIC_DIR], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
