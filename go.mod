@@ -4,7 +4,6 @@ go 1.27.3
 
 require (
 	github.com/coder/websocket v1.8.14
-	github.com/go-ozzo/ozzo-validation/v4 v4.4.1
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/pocketbase/dbx v1.12.0
 	github.com/pocketbase/ozzo-validation/v4 v4.3.0

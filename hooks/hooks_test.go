@@ -8,7 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	ozzo "github.com/go-ozzo/ozzo-validation/v4"
 	"github.com/pocketbase/dbx"
 	pbvalidation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
@@ -128,7 +127,7 @@ func expectPostRoom(t testing.TB, app core.App, post *core.Record, wantName stri
 }
 
 // expectValidationError checks that err holds a field error of field with
-// code (from either ozzo-validation module: PocketBase's fork or upstream).
+// code (PocketBase's ozzo-validation fork, as our hooks return).
 func expectValidationError(t testing.TB, err error, field, code string) {
 	t.Helper()
 	if err == nil {
@@ -136,12 +135,8 @@ func expectValidationError(t testing.TB, err error, field, code string) {
 	}
 	var fieldErr error
 	var pbErrs pbvalidation.Errors
-	var ozzoErrs ozzo.Errors
-	switch {
-	case errors.As(err, &pbErrs):
+	if errors.As(err, &pbErrs) {
 		fieldErr = pbErrs[field]
-	case errors.As(err, &ozzoErrs):
-		fieldErr = ozzoErrs[field]
 	}
 	if fieldErr == nil {
 		t.Errorf("no validation error for %q in %v", field, err)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	ozzo "github.com/go-ozzo/ozzo-validation/v4"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -79,44 +78,24 @@ func FieldError(field, msg string) *Problem {
 	return fe.Err().(*Problem)
 }
 
-// FromValidation converts record validation errors into a 400 Problem in
-// the DRF shape; other errors are returned unchanged. PocketBase's field
-// validators return github.com/pocketbase/ozzo-validation errors; record
-// hooks may return errors of either ozzo-validation module.
+// FromValidation converts record validation errors (PocketBase's
+// ozzo-validation fork, which its fields and our hooks use) into a 400
+// Problem in the DRF shape; other errors are returned unchanged.
 func FromValidation(err error) error {
-	fields := map[string]error{}
-	var pbErrs validation.Errors
-	var ozzoErrs ozzo.Errors
-	switch {
-	case errors.As(err, &pbErrs):
-		for field, ferr := range pbErrs {
-			fields[field] = ferr
-		}
-	case errors.As(err, &ozzoErrs):
-		for field, ferr := range ozzoErrs {
-			fields[field] = ferr
-		}
-	default:
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) {
 		return err
 	}
 	fe := FieldErrors{}
-	for field, ferr := range fields {
-		fe.Add(field, fieldMessage(ferr))
+	for field, ferr := range verrs {
+		msg := ferr.Error()
+		var nested validation.Errors
+		if errors.As(ferr, &nested) {
+			msg = nested.Error()
+		}
+		fe.Add(field, strings.TrimSuffix(msg, "."))
 	}
 	return fe.Err()
-}
-
-// fieldMessage is the message of one field's validation error.
-func fieldMessage(err error) string {
-	var pbNested validation.Errors
-	if errors.As(err, &pbNested) {
-		return strings.TrimSuffix(pbNested.Error(), ".")
-	}
-	var nested ozzo.Errors
-	if errors.As(err, &nested) {
-		return strings.TrimSuffix(nested.Error(), ".")
-	}
-	return err.Error()
 }
 
 // respond writes a Problem returned by a handler; other errors go on to
