@@ -27,9 +27,5 @@ func bindChatHooks(app core.App) {
 		return e.Next()
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(chat.HandleSubscribe)
-	app.OnRealtimeConnectRequest().BindFunc(func(e *core.RealtimeConnectRequestEvent) error {
-		err := e.Next() // returns when the connection ends
-		chat.DropClient(e.App, e.Client.Id())
-		return err
-	})
+	app.OnRealtimeConnectRequest().BindFunc(chat.ServeRealtimeConnection)
 }

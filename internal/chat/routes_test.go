@@ -1,0 +1,618 @@
+package chat_test
+
+// The /api/chat REST routes, through PocketBase's ApiScenario on the full
+// router: rooms (list, create, detail with history paging) and messages
+// (send, replies, validation, access, rate limit). Every refused request
+// is checked to leave the stored messages and rooms unchanged.
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/cobraspace/cobraspace/internal/chat"
+	"github.com/cobraspace/cobraspace/internal/testutil"
+)
+
+// check looks at a scenario's answer and the app after it.
+type check func(t testing.TB, app *tests.TestApp, body []byte)
+
+// after reads the body once and runs the checks; a body must be JSON.
+func after(checks ...check) func(t testing.TB, app *tests.TestApp, res *http.Response) {
+	return func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		t.Helper()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ct := res.Header.Get("Content-Type"); len(body) > 0 && !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type %q, want JSON", ct)
+		}
+		for _, c := range checks {
+			c(t, app, body)
+		}
+	}
+}
+
+func bodyIs(want string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		if !sameJSON(t, body, []byte(want)) {
+			t.Errorf("body = %s\nwant   %s", body, want)
+		}
+	}
+}
+
+// errorOn checks a DRF validation body naming field.
+func errorOn(field string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		msgs, ok := decodeObject(t, body)[field].([]any)
+		if !ok || len(msgs) == 0 {
+			t.Errorf("want a validation error on %q, got %s", field, body)
+		}
+	}
+}
+
+// isError checks any 4xx JSON error body (an object).
+func isError(t testing.TB, _ *tests.TestApp, body []byte) {
+	t.Helper()
+	if len(decodeObject(t, body)) == 0 {
+		t.Errorf("empty error body")
+	}
+}
+
+// messagesStored checks the total number of stored messages.
+func messagesStored(n int) check {
+	return func(t testing.TB, app *tests.TestApp, _ []byte) {
+		t.Helper()
+		if got := countMessages(t, app, nil); got != n {
+			t.Errorf("%d messages stored, want %d", got, n)
+		}
+	}
+}
+
+// roomsStored checks the number of stored rooms without a post.
+func roomsStored(n int) check {
+	return func(t testing.TB, app *tests.TestApp, _ []byte) {
+		t.Helper()
+		got, err := app.CountRecords("rooms", dbx.HashExp{"post": ""})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(got) != n {
+			t.Errorf("%d rooms without a post stored, want %d", got, n)
+		}
+	}
+}
+
+// listHas checks a room list: the ids in want, none of those in not.
+func listHas(want, not []string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		ids := []string{}
+		for _, r := range decodeList(t, body) {
+			requireKeys(t, "room in the list", r, []string{"id", "name", "chat_url", "owner"}, false)
+			id, _ := r["id"].(string)
+			if r["chat_url"] != "example.com/ws/chat/"+id+"/chat/" {
+				t.Errorf("room %s chat_url = %v", id, r["chat_url"])
+			}
+			ids = append(ids, id)
+		}
+		for _, id := range want {
+			if !slices.Contains(ids, id) {
+				t.Errorf("room list %v lacks %s", ids, id)
+			}
+		}
+		for _, id := range not {
+			if slices.Contains(ids, id) {
+				t.Errorf("room list %v has %s, which the user may not read", ids, id)
+			}
+		}
+	}
+}
+
+// checkMessageShape checks the documented shape of a stored message.
+func checkMessageShape(t testing.TB, m map[string]any) {
+	t.Helper()
+	requireKeys(t, "message", m, messageKeys, true)
+	for _, k := range []string{"id", "room", "sender", "nickname", "message", "message_type"} {
+		if _, ok := m[k].(string); !ok {
+			t.Errorf("message %s = %#v, want a string", k, m[k])
+		}
+	}
+	if s, ok := m["created_at"].(string); !ok {
+		t.Errorf("created_at = %#v", m["created_at"])
+	} else if _, err := time.Parse(time.RFC3339Nano, s); err != nil || !strings.HasSuffix(s, "Z") {
+		t.Errorf("created_at = %q, want RFC 3339 UTC", s)
+	}
+	if p := m["parent_chat"]; p != nil {
+		if _, ok := p.(string); !ok {
+			t.Errorf("parent_chat = %#v, want an id or null", p)
+		}
+	}
+}
+
+// roomAnswer checks the documented room answer and returns it.
+func roomAnswer(t testing.TB, body []byte, id string) map[string]any {
+	t.Helper()
+	room := decodeObject(t, body)
+	requireKeys(t, "room", room, roomKeys, false)
+	if id != "" && room["id"] != id {
+		t.Errorf("room id = %v, want %s", room["id"], id)
+	}
+	if room["chat_url"] != fmt.Sprintf("example.com/ws/chat/%v/chat/", room["id"]) {
+		t.Errorf("chat_url = %v, want <host>/ws/chat/<id>/chat/ without a scheme", room["chat_url"])
+	}
+	if _, ok := room["online_users"].([]any); !ok {
+		t.Errorf("online_users = %#v, want a list", room["online_users"])
+	}
+	msgs, ok := room["chat_messages"].([]any)
+	if !ok {
+		t.Fatalf("chat_messages = %#v, want a list", room["chat_messages"])
+	}
+	for _, m := range msgs {
+		obj, ok := m.(map[string]any)
+		if !ok {
+			t.Fatalf("chat message %#v is not an object", m)
+		}
+		checkMessageShape(t, obj)
+	}
+	return room
+}
+
+// historyIs checks the ids of chat_messages, in order.
+func historyIs(ids ...string) check {
+	return func(t testing.TB, _ *tests.TestApp, body []byte) {
+		t.Helper()
+		room := roomAnswer(t, body, "")
+		got := []string{}
+		for _, m := range room["chat_messages"].([]any) {
+			got = append(got, m.(map[string]any)["id"].(string))
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("chat_messages ids\n got %v\nwant %v", got, ids)
+		}
+	}
+}
+
+func run(t *testing.T, scenarios []tests.ApiScenario) {
+	t.Helper()
+	for _, s := range scenarios {
+		s.TestAppFactory = testutil.Factory
+		s.Test(t)
+	}
+}
+
+func privateRooms(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+	makePrivateRooms(t, app)
+}
+
+// ---------------------------------------------------------------------------
+
+func TestRoomList(t *testing.T) {
+	postRoom := postRoomId(t)
+	alice, bob := auth(t, testutil.AliceEmail), auth(t, testutil.BobEmail)
+	run(t, []tests.ApiScenario{
+		{
+			Name: "no auth", Method: http.MethodGet, URL: "/api/chat/room/",
+			ExpectedStatus: 401, ExpectedContent: []string{`"detail"`},
+			AfterTestFunc: after(bodyIs(noAuthBody)),
+		},
+		{
+			Name:   "alice: post rooms, her own room and carol's (she is on carol's list), not bob's",
+			Method: http.MethodGet, URL: "/api/chat/room/", Headers: alice, BeforeTestFunc: privateRooms,
+			ExpectedStatus: 200, ExpectedContent: []string{postRoom},
+			AfterTestFunc: after(listHas([]string{postRoom, aliceRoomId, carolRoomId}, []string{bobRoomId})),
+		},
+		{
+			Name:   "bob, without the trailing slash: post rooms, his own and alice's, not carol's",
+			Method: http.MethodGet, URL: "/api/chat/room", Headers: bob, BeforeTestFunc: privateRooms,
+			ExpectedStatus: 200, ExpectedContent: []string{postRoom},
+			AfterTestFunc: after(listHas([]string{postRoom, bobRoomId, aliceRoomId}, []string{carolRoomId})),
+		},
+		{
+			Name: "dave: only the post rooms", Method: http.MethodGet, URL: "/api/chat/room/",
+			Headers: auth(t, testutil.DaveEmail), BeforeTestFunc: privateRooms,
+			ExpectedStatus: 200, ExpectedContent: []string{postRoom},
+			AfterTestFunc: after(listHas([]string{postRoom}, []string{bobRoomId, aliceRoomId, carolRoomId})),
+		},
+	})
+}
+
+func TestRoomCreate(t *testing.T) {
+	alice := auth(t, testutil.AliceEmail)
+	created := func(t testing.TB, app *tests.TestApp, body []byte) {
+		t.Helper()
+		room := roomAnswer(t, body, "")
+		if room["owner"] != testutil.AliceId {
+			t.Errorf("owner = %v, want alice", room["owner"])
+		}
+		if len(room["chat_messages"].([]any)) != 0 || len(room["online_users"].([]any)) != 0 {
+			t.Errorf("a new room has no history and nobody online: %s", body)
+		}
+		stored, err := app.FindRecordById("rooms", room["id"].(string))
+		if err != nil {
+			t.Fatalf("room not stored: %v", err)
+		}
+		if stored.GetString("owner") != testutil.AliceId || stored.GetString("post") != "" || stored.GetString("name") != "study group" {
+			t.Errorf("stored room owner=%q post=%q name=%q", stored.GetString("owner"), stored.GetString("post"), stored.GetString("name"))
+		}
+	}
+	bad := func(name, body, field string) tests.ApiScenario {
+		return tests.ApiScenario{
+			Name: name, Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice, Body: strings.NewReader(body),
+			ExpectedStatus: 400, ExpectedContent: []string{`"` + field + `"`},
+			AfterTestFunc: after(isError, roomsStored(0)),
+		}
+	}
+	run(t, []tests.ApiScenario{
+		{
+			Name: "create", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
+			Body:           strings.NewReader(`{"name":"study group"}`),
+			ExpectedStatus: 201, ExpectedContent: []string{`"name":"study group"`},
+			AfterTestFunc: after(created, roomsStored(1)),
+		},
+		{
+			Name: "owner and post in the body are ignored", Method: http.MethodPost, URL: "/api/chat/room", Headers: alice,
+			Body:           strings.NewReader(`{"name":"study group","owner":"` + testutil.BobId + `","post":"` + testutil.PostId + `"}`),
+			ExpectedStatus: 201, ExpectedContent: []string{`"owner":"` + testutil.AliceId + `"`},
+			AfterTestFunc: after(created, roomsStored(1)),
+		},
+		bad("no name", `{}`, "name"),
+		bad("blank name", `{"name":"   "}`, "name"),
+		bad("name of the wrong type", `{"name":5}`, "name"),
+		bad("name too long", `{"name":"`+strings.Repeat("가", 101)+`"}`, "name"),
+		{
+			Name: "malformed JSON", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
+			Body: strings.NewReader(`{"name":`), ExpectedStatus: 400, ExpectedContent: []string{`"detail"`},
+			AfterTestFunc: after(isError, roomsStored(0)),
+		},
+		{
+			Name: "a list instead of an object", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
+			Body: strings.NewReader(`[{"name":"x"}]`), ExpectedStatus: 400, ExpectedContent: []string{`"non_field_errors"`},
+			AfterTestFunc: after(isError, roomsStored(0)),
+		},
+		{
+			Name: "no auth", Method: http.MethodPost, URL: "/api/chat/room/",
+			Body: strings.NewReader(`{"name":"study group"}`), ExpectedStatus: 401, ExpectedContent: []string{`"detail"`},
+			AfterTestFunc: after(bodyIs(noAuthBody), roomsStored(0)),
+		},
+	})
+}
+
+func TestRoomDetail(t *testing.T) {
+	postRoom := postRoomId(t)
+	dave := auth(t, testutil.DaveEmail)
+
+	fixtureHistory := func(t testing.TB, app *tests.TestApp, body []byte) {
+		t.Helper()
+		room := roomAnswer(t, body, postRoom)
+		if room["owner"] != testutil.AliceId || room["name"] != "실시간 채팅 서버 만들기" {
+			t.Errorf("room owner=%v name=%v", room["owner"], room["name"])
+		}
+		msgs := room["chat_messages"].([]any)
+		if len(msgs) != 1 {
+			t.Fatalf("chat_messages = %v, want the fixture message", msgs)
+		}
+		m := msgs[0].(map[string]any)
+		want := map[string]any{
+			"id": testutil.MessageId, "room": postRoom, "sender": testutil.BobId, "sender_email": testutil.BobEmail,
+			"nickname": "bob", "profile_picture_url": nil, "message": "안녕하세요!", "parent_chat": nil, "message_type": "text",
+		}
+		for k, v := range want {
+			if m[k] != v {
+				t.Errorf("message %s = %#v, want %#v", k, m[k], v)
+			}
+		}
+	}
+	// dave hides his e-mail: others see null, he sees his own
+	daveMessage := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		saveMessageAt(t, app, "msgdave00000001", postRoomId(t), testutil.DaveId, "dave here", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	}
+	daveEmail := func(want any) check {
+		return func(t testing.TB, _ *tests.TestApp, body []byte) {
+			t.Helper()
+			msgs := roomAnswer(t, body, postRoom)["chat_messages"].([]any)
+			last := msgs[len(msgs)-1].(map[string]any)
+			if last["id"] != "msgdave00000001" || last["sender_email"] != want {
+				t.Errorf("dave's message sender_email = %#v, want %#v (%v)", last["sender_email"], want, last)
+			}
+		}
+	}
+
+	// 60 messages one second apart after the fixture message: the answer
+	// holds the newest 50, and ?before= pages back, oldest first in a page.
+	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	pageId := func(i int) string { return fmt.Sprintf("msgpage00000%03d", i) }
+	history := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		makePrivateRooms(t, app)
+		for i := 1; i <= 60; i++ {
+			sender := testutil.AliceId
+			if i%2 == 0 {
+				sender = testutil.BobId
+			}
+			saveMessageAt(t, app, pageId(i), postRoomId(t), sender, fmt.Sprintf("message %d", i), base.Add(time.Duration(i)*time.Second))
+		}
+	}
+	ids := func(from, to int) []string {
+		out := []string{}
+		for i := from; i <= to; i++ {
+			out = append(out, pageId(i))
+		}
+		return out
+	}
+	roomURL := "/api/chat/room/" + postRoom + "/"
+
+	run(t, []tests.ApiScenario{
+		{
+			Name: "a post's room, for any member", Method: http.MethodGet, URL: roomURL, Headers: dave,
+			ExpectedStatus: 200, ExpectedContent: []string{testutil.MessageId},
+			AfterTestFunc: after(fixtureHistory),
+		},
+		{
+			Name: "without the trailing slash", Method: http.MethodGet, URL: strings.TrimSuffix(roomURL, "/"), Headers: dave,
+			ExpectedStatus: 200, ExpectedContent: []string{testutil.MessageId},
+			AfterTestFunc: after(fixtureHistory),
+		},
+		{
+			Name: "a hidden e-mail is null for others", Method: http.MethodGet, URL: roomURL, Headers: auth(t, testutil.AliceEmail),
+			BeforeTestFunc: daveMessage, ExpectedStatus: 200, NotExpectedContent: []string{testutil.DaveEmail},
+			AfterTestFunc: after(daveEmail(nil)),
+		},
+		{
+			Name: "one's own hidden e-mail is shown to oneself", Method: http.MethodGet, URL: roomURL, Headers: dave,
+			BeforeTestFunc: daveMessage, ExpectedStatus: 200, ExpectedContent: []string{testutil.DaveEmail},
+			AfterTestFunc: after(daveEmail(testutil.DaveEmail)),
+		},
+		{
+			Name: "the newest page, oldest first", Method: http.MethodGet, URL: roomURL, Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{pageId(60)},
+			AfterTestFunc: after(historyIs(ids(11, 60)...)),
+		},
+		{
+			Name: "?before= pages back to the oldest", Method: http.MethodGet, URL: roomURL + "?before=" + pageId(11), Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{pageId(10)},
+			AfterTestFunc: after(historyIs(append([]string{testutil.MessageId}, ids(1, 10)...)...)),
+		},
+		{
+			Name: "?before= in the middle", Method: http.MethodGet, URL: roomURL + "?before=" + pageId(5), Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{pageId(4)},
+			AfterTestFunc: after(historyIs(append([]string{testutil.MessageId}, ids(1, 4)...)...)),
+		},
+		{
+			Name: "?before= the oldest message: an empty page", Method: http.MethodGet, URL: roomURL + "?before=" + testutil.MessageId, Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{`"chat_messages":[]`},
+			AfterTestFunc: after(historyIs()),
+		},
+		{
+			Name: "?before= an unknown message", Method: http.MethodGet, URL: roomURL + "?before=nosuchmessage00", Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 400, ExpectedContent: []string{`"before"`},
+			AfterTestFunc: after(errorOn("before")),
+		},
+		{
+			Name: "?before= a message of another room", Method: http.MethodGet, URL: roomURL + "?before=" + aliceRoomMsgId, Headers: auth(t, testutil.AliceEmail), BeforeTestFunc: history,
+			ExpectedStatus: 400, ExpectedContent: []string{`"before"`},
+			AfterTestFunc: after(errorOn("before")),
+		},
+		{
+			Name: "unknown room", Method: http.MethodGet, URL: "/api/chat/room/nosuchroom00000/", Headers: dave,
+			ExpectedStatus: 404, ExpectedContent: []string{`"detail"`}, AfterTestFunc: after(bodyIs(notFoundBody)),
+		},
+		{
+			Name: "no auth", Method: http.MethodGet, URL: roomURL,
+			ExpectedStatus: 401, ExpectedContent: []string{`"detail"`}, AfterTestFunc: after(bodyIs(noAuthBody)),
+		},
+		{
+			Name: "alice may not read bob's room", Method: http.MethodGet, URL: "/api/chat/room/" + bobRoomId + "/", Headers: auth(t, testutil.AliceEmail),
+			BeforeTestFunc: privateRooms, ExpectedStatus: 403, ExpectedContent: []string{`"detail"`}, AfterTestFunc: after(bodyIs(forbiddenBody)),
+		},
+		{
+			Name: "carol may not read alice's room", Method: http.MethodGet, URL: "/api/chat/room/" + aliceRoomId + "/", Headers: auth(t, testutil.CarolEmail),
+			BeforeTestFunc: privateRooms, ExpectedStatus: 403, ExpectedContent: []string{`"detail"`}, NotExpectedContent: []string{"alice's private note"},
+			AfterTestFunc: after(bodyIs(forbiddenBody)),
+		},
+		{
+			Name: "bob may read alice's room (he is on her list)", Method: http.MethodGet, URL: "/api/chat/room/" + aliceRoomId + "/", Headers: auth(t, testutil.BobEmail),
+			BeforeTestFunc: privateRooms, ExpectedStatus: 200, ExpectedContent: []string{"alice's private note"},
+			AfterTestFunc: after(historyIs(aliceRoomMsgId)),
+		},
+		{
+			Name: "alice may read carol's room (she is on carol's list)", Method: http.MethodGet, URL: "/api/chat/room/" + carolRoomId + "/", Headers: auth(t, testutil.AliceEmail),
+			BeforeTestFunc: privateRooms, ExpectedStatus: 200, ExpectedContent: []string{`"owner":"` + testutil.CarolId + `"`},
+			AfterTestFunc: after(historyIs()),
+		},
+	})
+}
+
+func TestMessageSend(t *testing.T) {
+	postRoom := postRoomId(t)
+	alice := auth(t, testutil.AliceEmail)
+	const fixtureMessages = 2 // bob's in the post room, alice's in her room (privateRooms)
+
+	sent := func(text, parent string) check {
+		return func(t testing.TB, app *tests.TestApp, body []byte) {
+			t.Helper()
+			m := decodeObject(t, body)
+			checkMessageShape(t, m)
+			want := map[string]any{
+				"room": postRoom, "sender": testutil.AliceId, "sender_email": testutil.AliceEmail, "nickname": "alice",
+				"message": text, "message_type": "text", "parent_chat": nil,
+			}
+			if parent != "" {
+				want["parent_chat"] = parent
+			}
+			for k, v := range want {
+				if m[k] != v {
+					t.Errorf("answer %s = %#v, want %#v", k, m[k], v)
+				}
+			}
+			if n := countMessages(t, app, dbx.HashExp{"message": text}); n != 1 {
+				t.Errorf("message stored %d times, want once", n)
+			}
+			stored, err := app.FindRecordById("messages", m["id"].(string))
+			if err != nil {
+				t.Fatalf("answered id not stored: %v", err)
+			}
+			if stored.GetString("sender") != testutil.AliceId || stored.GetString("room") != postRoom || stored.GetString("parent_chat") != parent {
+				t.Errorf("stored sender=%q room=%q parent=%q", stored.GetString("sender"), stored.GetString("room"), stored.GetString("parent_chat"))
+			}
+		}
+	}
+	send := func(name, body string, checks ...check) tests.ApiScenario {
+		return tests.ApiScenario{
+			Name: name, Method: http.MethodPost, URL: "/api/chat/message/", Headers: alice, Body: strings.NewReader(body),
+			BeforeTestFunc: privateRooms, ExpectedStatus: 201, ExpectedContent: []string{`"id"`},
+			AfterTestFunc: after(append(checks, messagesStored(fixtureMessages+1))...),
+		}
+	}
+	refuse := func(name string, status int, body string, checks ...check) tests.ApiScenario {
+		return tests.ApiScenario{
+			Name: name, Method: http.MethodPost, URL: "/api/chat/message/", Headers: alice, Body: strings.NewReader(body),
+			BeforeTestFunc: privateRooms, ExpectedStatus: status, NotExpectedContent: []string{`"message_type"`},
+			AfterTestFunc: after(append([]check{isError}, append(checks, messagesStored(fixtureMessages))...)...),
+		}
+	}
+	msg := func(text string) string {
+		return fmt.Sprintf(`{"room":%q,"message":%q}`, postRoom, text)
+	}
+	long := strings.Repeat("말", 2000)
+
+	noAuth := refuse("no auth", 401, msg("hi"), bodyIs(noAuthBody))
+	noAuth.Headers = nil
+	superuser := refuse("a superuser is no member", 403, msg("hi"))
+	superuser.Headers = auth(t, testutil.SuperuserEmail)
+	limited := refuse("over the rate limit", 429, msg("one too many"))
+	limited.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+		privateRooms(t, app, e)
+		for i := 0; i < 10; i++ {
+			if !chat.AllowSend(app, testutil.AliceId) {
+				t.Fatalf("send %d refused: the burst is 10", i+1)
+			}
+		}
+	}
+	oversized := refuse("oversized body", 413, `{"room":"`+postRoom+`","message":"x","pad":"`+strings.Repeat("x", 70<<10)+`"}`)
+	unsupported := refuse("unsupported content type", 415, msg("hi"))
+	unsupported.Headers = map[string]string{"Authorization": alice["Authorization"], "Content-Type": "text/csv"}
+
+	run(t, []tests.ApiScenario{
+		send("send", msg("hello, room"), sent("hello, room", "")),
+		send("without the trailing slash", msg("hello again"), sent("hello again", "")),
+		send("the sender comes from the auth, not the body",
+			fmt.Sprintf(`{"room":%q,"message":"forged?","sender":%q,"message_type":"system"}`, postRoom, testutil.BobId), sent("forged?", "")),
+		send("a reply", fmt.Sprintf(`{"room":%q,"message":"a reply","parent_chat":%q}`, postRoom, testutil.MessageId), sent("a reply", testutil.MessageId)),
+		send("parent_chat null", fmt.Sprintf(`{"room":%q,"message":"no parent","parent_chat":null}`, postRoom), sent("no parent", "")),
+		send("2000 characters", msg(long), sent(long, "")),
+		send("alice may write in carol's room", fmt.Sprintf(`{"room":%q,"message":"hi carol"}`, carolRoomId)),
+
+		refuse("a reply to a message of another room", 400,
+			fmt.Sprintf(`{"room":%q,"message":"x","parent_chat":%q}`, postRoom, aliceRoomMsgId), errorOn("parent_chat")),
+		refuse("a reply to an unknown message", 400,
+			fmt.Sprintf(`{"room":%q,"message":"x","parent_chat":"nosuchmessage00"}`, postRoom), errorOn("parent_chat")),
+		refuse("empty message", 400, msg(""), errorOn("message")),
+		refuse("whitespace message", 400, msg(" \n\t "), errorOn("message")),
+		refuse("2001 characters", 400, msg(long+"!"), errorOn("message")),
+		refuse("no message", 400, fmt.Sprintf(`{"room":%q}`, postRoom), errorOn("message")),
+		refuse("no room", 400, `{"message":"x"}`, errorOn("room")),
+		refuse("unknown room", 400, `{"room":"nosuchroom00000","message":"x"}`, errorOn("room")),
+		refuse("alice may not write in bob's room", 403, fmt.Sprintf(`{"room":%q,"message":"x"}`, bobRoomId), bodyIs(forbiddenBody)),
+		refuse("malformed JSON", 400, `{"room":`),
+		refuse("trailing data", 400, msg("x")+`{}`),
+		refuse("a list instead of an object", 400, `[`+msg("x")+`]`),
+		refuse("message of the wrong type", 400, fmt.Sprintf(`{"room":%q,"message":42}`, postRoom), errorOn("message")),
+		refuse("message as an object", 400, fmt.Sprintf(`{"room":%q,"message":{"text":"x"}}`, postRoom), errorOn("message")),
+		refuse("room of the wrong type", 400, `{"room":["`+postRoom+`"],"message":"x"}`, errorOn("room")),
+		refuse("parent_chat of the wrong type", 400, fmt.Sprintf(`{"room":%q,"message":"x","parent_chat":7}`, postRoom), errorOn("parent_chat")),
+		oversized,
+		unsupported,
+		noAuth,
+		superuser,
+		limited,
+	})
+}
+
+// TestMessageRateLimit sends quickly through the real route: the first
+// ten pass, then 429 (the bucket refills at 5/s, so a few more may pass
+// on a slow machine, never all), and every refused send stores nothing.
+// The limit is per member over every transport: the record API refuses
+// alice too, while bob is unaffected.
+func TestMessageRateLimit(t *testing.T) {
+	s := startServer(t)
+	room := postRoomId(t)
+	alice := auth(t, testutil.AliceEmail)
+	before := countMessages(t, s.App, nil)
+
+	started := time.Now()
+	created, limited := 0, 0
+	for i := 0; i < 30; i++ {
+		status, body := s.do(t, http.MethodPost, "/api/chat/message/", alice, map[string]any{"room": room, "message": fmt.Sprintf("burst %d", i)})
+		switch status {
+		case http.StatusCreated:
+			created++
+		case http.StatusTooManyRequests:
+			limited++
+			if !sameJSON(t, body, []byte(`{"detail":"Request was throttled: you are sending messages too fast."}`)) {
+				t.Errorf("429 body %s", body)
+			}
+		default:
+			t.Fatalf("send %d: status %d: %s", i, status, body)
+		}
+	}
+	elapsed := time.Since(started)
+	if created < 10 {
+		t.Errorf("only %d of the first sends passed; the burst is 10", created)
+	}
+	if limited == 0 {
+		t.Fatalf("30 quick sends: none refused")
+	}
+	if maxOk := 10 + int(elapsed.Seconds()*5) + 1; created > maxOk {
+		t.Errorf("%d sends passed in %v; at most %d may", created, elapsed, maxOk)
+	}
+	if got := countMessages(t, s.App, nil) - before; got != created {
+		t.Errorf("%d messages stored, %d sends answered 201", got, created)
+	}
+
+	// the same budget on the record API
+	status, body := s.do(t, http.MethodPost, "/api/collections/messages/records", alice, map[string]any{"room": room, "message": "via the SDK"})
+	if status != http.StatusTooManyRequests {
+		t.Errorf("record API while limited: status %d, want 429: %s", status, body)
+	}
+	if n := countMessages(t, s.App, dbx.HashExp{"message": "via the SDK"}); n != 0 {
+		t.Errorf("a refused record create stored %d messages", n)
+	}
+	// others are not limited
+	s.sendREST(t, testutil.BobEmail, room, "bob is fine")
+}
+
+// TestRoomCreateThenFriendReads follows a created room through the rules:
+// its owner's friends may read and write it, others may not.
+func TestRoomCreateThenFriendReads(t *testing.T) {
+	s := startServer(t)
+	body := s.expect(t, http.StatusCreated, http.MethodPost, "/api/chat/room/", auth(t, testutil.AliceEmail), map[string]any{"name": "alice & friends"})
+	id := decodeObject(t, body)["id"].(string)
+
+	s.expect(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+id+"/", auth(t, testutil.BobEmail), nil)
+	s.sendREST(t, testutil.BobEmail, id, "bob was invited")
+	for _, outsider := range []string{testutil.CarolEmail, testutil.DaveEmail} {
+		got := s.expect(t, http.StatusForbidden, http.MethodGet, "/api/chat/room/"+id+"/", auth(t, outsider), nil)
+		if !sameJSON(t, got, []byte(forbiddenBody)) {
+			t.Errorf("%s: %s", outsider, got)
+		}
+		got = s.expect(t, http.StatusForbidden, http.MethodPost, "/api/chat/message/", auth(t, outsider), map[string]any{"room": id, "message": "let me in"})
+		if bytes.Contains(got, []byte("bob was invited")) {
+			t.Errorf("a refusal leaked the history: %s", got)
+		}
+	}
+	if n := countMessages(t, s.App, dbx.HashExp{"room": id}); n != 1 {
+		t.Errorf("%d messages in the room, want bob's only", n)
+	}
+}
