@@ -118,6 +118,11 @@ func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Re
 		go pumpTopic(client, l)
 		Join(app, l.Listener)
 	}
+	if len(added) > 0 && client.IsDiscarded() {
+		// the connection ended while we subscribed: its clean-up may have
+		// run before our listeners existed, so clean up again
+		DropClient(app, client.Id())
+	}
 }
 
 func newTopicListener(app core.App, client subscriptions.Client, roomId string, auth *core.Record) *topicListener {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -67,46 +68,65 @@ func sameOrigin(r *http.Request) bool {
 // roomSocket: GET /ws/chat/{room}/chat/ — the original room protocol.
 // Refusals happen after the upgrade, as close codes browsers can read:
 // 4001 no valid auth, 4004 unknown room, 4003 a room one may not read.
+// An admitted client joins the room before its handshake completes, so it
+// misses nothing sent after its "open" event.
 func roomSocket(e *core.RequestEvent) error {
 	member, viaCookie := wsAuth(e)
-	conn, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, // token clients may be on any origin; cookie clients are checked below
+	room, code, reason := admitToRoom(e, member, viaCookie)
+
+	var conn atomic.Pointer[websocket.Conn]
+	var l *Listener
+	if room != nil {
+		l = NewListener(room.Id, member.Id, member.GetString("nickname"), func() {
+			if c := conn.Load(); c != nil {
+				c.Close(websocket.StatusTryAgainLater, "too slow: dropped")
+			}
+		})
+		Join(e.App, l)
+		defer Leave(e.App, l)
+	}
+
+	c, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{
+		InsecureSkipVerify: true, // token clients may be on any origin; cookie clients are checked in admitToRoom
 	})
 	if err != nil {
 		return nil // Accept has answered the bad handshake
 	}
-	defer conn.CloseNow()
-
-	if member == nil {
-		return conn.Close(CloseUnauthenticated, "authentication required")
+	defer c.CloseNow()
+	if room == nil {
+		return c.Close(code, reason)
 	}
-	if viaCookie && !sameOrigin(e.Request) {
-		return conn.Close(CloseForbidden, "cross-origin cookie authentication")
-	}
-	room, err := e.App.FindRecordById("rooms", e.Request.PathValue("room"))
-	if err != nil {
-		return conn.Close(CloseUnknownRoom, "unknown room")
-	}
-	if !CanReadRoom(e.App, room, member) {
-		return conn.Close(CloseForbidden, "you may not read this room")
-	}
-	conn.SetReadLimit(wsReadLimit)
-	serveRoomSocket(e.App, conn, room, member)
+	conn.Store(c)
+	c.SetReadLimit(wsReadLimit)
+	serveRoomSocket(e.App, c, room, member, l)
 	return nil
 }
 
-func serveRoomSocket(app core.App, conn *websocket.Conn, room, member *core.Record) {
+// admitToRoom is the room the client may read, or the close code and
+// reason refusing it.
+func admitToRoom(e *core.RequestEvent, member *core.Record, viaCookie bool) (*core.Record, websocket.StatusCode, string) {
+	if member == nil {
+		return nil, CloseUnauthenticated, "authentication required"
+	}
+	if viaCookie && !sameOrigin(e.Request) {
+		return nil, CloseForbidden, "cross-origin cookie authentication"
+	}
+	room, err := e.App.FindRecordById("rooms", e.Request.PathValue("room"))
+	if err != nil {
+		return nil, CloseUnknownRoom, "unknown room"
+	}
+	if !CanReadRoom(e.App, room, member) {
+		return nil, CloseForbidden, "you may not read this room"
+	}
+	return room, 0, ""
+}
+
+func serveRoomSocket(app core.App, conn *websocket.Conn, room, member *core.Record, l *Listener) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	l := NewListener(room.Id, member.Id, member.GetString("nickname"), func() {
-		conn.Close(websocket.StatusTryAgainLater, "too slow: dropped")
-	})
 	direct := make(chan []byte, 4) // error frames for this client only
-
 	go writeFrames(ctx, cancel, conn, l, direct)
-	Join(app, l)
-	defer Leave(app, l)
 
 	for {
 		_, data, err := conn.Read(ctx)
