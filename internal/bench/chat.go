@@ -319,20 +319,20 @@ func sendBenchMessages(client *http.Client, baseURL, roomId string, senders []st
 }
 
 func printChatResults(cmd *cobra.Command, opts chatOptions, results []*chatResult) {
-	cmd.Printf("\n%d listeners in one room, %d idle connections over %d other rooms, %d messages at %.0f/s\n\n",
+	fmt.Fprintf(cmd.OutOrStdout(), "\n%d listeners in one room, %d idle connections over %d other rooms, %d messages at %.0f/s\n\n",
 		opts.listeners, opts.idle, opts.idleRooms, opts.messages, opts.rate)
-	cmd.Println("| transport | delivered | lost | duplicates | latency p50 | latency p99 | server CPU / message | server memory / connection |")
-	cmd.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(cmd.OutOrStdout(), "| transport | delivered | lost | duplicates | latency p50 | latency p99 | server CPU / message | server memory / connection |")
+	fmt.Fprintln(cmd.OutOrStdout(), "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		name := "stock collection subscription (`messages/*`, room filter)"
 		if r.name == "topic" {
 			name = "room topic (`chat/<room>`)"
 		}
-		cmd.Printf("| %s | %d / %d | %d | %d | %s | %s | %s | %.1f KiB |\n", name, r.delivered, r.expected,
+		fmt.Fprintf(cmd.OutOrStdout(), "| %s | %d / %d | %d | %d | %s | %s | %s | %.1f KiB |\n", name, r.delivered, r.expected,
 			r.expected-r.delivered, r.duplicates, ms(r.p50), ms(r.p99), ms(r.cpuPerMessage), float64(r.bytesPerConn)/1024)
 	}
 	if len(results) == 2 && results[1].cpuPerMessage > 0 {
-		cmd.Printf("\nserver CPU per message, stock / topic: **%.1fx**\n",
+		fmt.Fprintf(cmd.OutOrStdout(), "\nserver CPU per message, stock / topic: **%.1fx**\n",
 			float64(results[0].cpuPerMessage)/float64(results[1].cpuPerMessage))
 	}
 }

@@ -71,16 +71,16 @@ func runSearchBench(cmd *cobra.Command, app core.App, opts searchOptions) error 
 	client := srv.Client()
 
 	total, _ := app.CountRecords("posts")
-	cmd.Printf("posts: %d, %d timed requests per query and side, page size 20, %s, GOMAXPROCS=%d\n\n",
+	fmt.Fprintf(cmd.OutOrStdout(), "posts: %d, %d timed requests per query and side, page size 20, %s, GOMAXPROCS=%d\n\n",
 		total, opts.requests, runtime.Version(), runtime.GOMAXPROCS(0))
-	cmd.Println("| query | class | matches | ours p50 | ours p90 | stock p50 | stock p90 | stock/ours (p50) |")
-	cmd.Println("|---|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(cmd.OutOrStdout(), "| query | class | matches | ours p50 | ours p90 | stock p50 | stock p90 | stock/ours (p50) |")
+	fmt.Fprintln(cmd.OutOrStdout(), "|---|---|---:|---:|---:|---:|---:|---:|")
 	for _, c := range searchCases {
 		row, err := timeSearchCase(client, srv.URL, c, opts.requests)
 		if err != nil {
 			return err
 		}
-		cmd.Println(row)
+		fmt.Fprintln(cmd.OutOrStdout(), row)
 	}
 	return nil
 }

@@ -26,11 +26,12 @@ func Index(app core.App, post *core.Record) error {
 	id, err := docId(app, post.Id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		res, err := app.DB().Insert(docsTable, dbx.Params{"post": post.Id, "category": post.GetString("category")}).Execute()
+		// each new document gets an id below every other (see the package doc)
+		err := app.DB().NewQuery("INSERT INTO " + docsTable + " (id, post, category) " +
+			"VALUES ((SELECT COALESCE(MIN(id), 0) - 1 FROM " + docsTable + "), {:post}, {:category}) RETURNING id").
+			Bind(dbx.Params{"post": post.Id, "category": post.GetString("category")}).
+			Row(&id)
 		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
 	case err != nil:

@@ -34,18 +34,18 @@ func PostIds(app core.App, q Query) ([]string, error) {
 		query.From(textTable+" f").
 			InnerJoin(docsTable+" d", dbx.NewExp("d.id = f.rowid")).
 			AndWhere(dbx.NewExp(textTable+" MATCH {:match}", dbx.Params{"match": ftsPhrase(text)})).
-			OrderBy("f.rowid DESC")
+			OrderBy("f.rowid ASC")
 	case n > 0:
 		query.From(gramsTable+" f").
 			InnerJoin(docsTable+" d", dbx.NewExp("d.id = f.rowid")).
 			AndWhere(dbx.NewExp(gramsTable+" MATCH {:match}", dbx.Params{"match": ftsPhrase(gramToken(text))})).
-			OrderBy("f.rowid DESC")
+			OrderBy("f.rowid ASC")
 	case q.TagId != "":
 		query.From(tagsTable+" t").
 			InnerJoin(docsTable+" d", dbx.NewExp("d.id = t.doc")).
-			OrderBy("t.doc DESC")
+			OrderBy("t.doc ASC")
 	default:
-		query.From(docsTable + " d").OrderBy("d.id DESC")
+		query.From(docsTable + " d").OrderBy("d.id ASC")
 	}
 
 	if q.TagId != "" {

@@ -14,8 +14,9 @@
 //     2-character query (Korean words are often two syllables: 채팅, 서버)
 //     is a single token lookup, also exact.
 //
-// Document ids grow with creation, so "newest first" is id order, which
-// FTS5 streams without sorting: a page of a common term's results costs
+// Document ids fall with creation (each new one is below all others), so
+// "newest first" is ascending id order, which FTS5 streams forward without
+// sorting or reversing doclists: a page of a common term's results costs
 // about as little as a rare one's. post_search_docs.category and
 // post_search_tags serve the ?category= and ?tag= filters from indexes too.
 //
@@ -33,7 +34,7 @@ const (
 // Schema is the DDL of the index (run by a migration).
 var Schema = []string{
 	`CREATE TABLE post_search_docs (
-		id       INTEGER PRIMARY KEY,
+		id       INTEGER PRIMARY KEY, -- negative, falling: newest first is ascending
 		post     TEXT NOT NULL UNIQUE,
 		category TEXT NOT NULL DEFAULT ''
 	)`,
