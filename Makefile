@@ -7,7 +7,7 @@ BIN      := bin/cobraspace
 HTTP     ?= 127.0.0.1:8090
 E2E_DIR  := tests/e2e
 
-.PHONY: run build test vet gotest node web-deps chromium e2e-deps e2e screenshots seed clean
+.PHONY: run build test vet gotest race node web-deps chromium e2e-deps e2e screenshots seed clean
 
 ## run: build and serve on http://$(HTTP) with the embedded SQLite in pb_data/
 ## (the web client in pb_public/ at /, the dashboard at /_/)
@@ -21,14 +21,18 @@ build:
 seed: build
 	./$(BIN) seed $(SEED_FLAGS)
 
-## test: go vet, every Go test, then the end-to-end tests (real server, JS SDK, curl flow, Chromium)
-test: vet gotest e2e
+## test: go vet, every Go test (the realtime packages also under the race detector),
+## then the end-to-end tests (real server, JS SDK, curl flow, Chromium)
+test: vet gotest race e2e
 
 vet:
 	go vet ./...
 
 gotest:
 	go test -count=1 ./...
+
+race:
+	go test -race -count=1 ./internal/chat/ ./hooks/
 
 node:
 	@command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }

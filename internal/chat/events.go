@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 
 	"github.com/pocketbase/pocketbase/core"
-
-	"github.com/cobraspace/cobraspace/internal/api"
-	"github.com/cobraspace/cobraspace/internal/users"
 )
 
 // Event types of the room protocol (the original Channels consumer's).
@@ -18,29 +15,17 @@ const (
 
 // MessageFrame encodes a stored message as the documented live event:
 // {"type":"chat.message","message","sender" (e-mail),"nickname",
-// "profile_picture_url"} plus the stored message's id, room, sender_id,
-// parent_chat, message_type and created_at. It is encoded once per message
-// and sent as is to every listener on every transport. "sender" is null
-// when the sender hid their e-mail.
+// "profile_picture_url"} plus the rest of the stored message's shape (id,
+// room, parent_chat, message_type, created_at) with the sender's id as
+// "sender_id". It is encoded once per message and sent as is to every
+// listener on every transport, so e-mails follow their owners' visibility
+// alone: "sender" is null when the sender hid theirs.
 func MessageFrame(m, sender *core.Record) []byte {
-	frame := map[string]any{
-		"type":                TypeMessage,
-		"id":                  m.Id,
-		"room":                m.GetString("room"),
-		"message":             m.GetString("message"),
-		"sender":              nil,
-		"sender_id":           m.GetString("sender"),
-		"nickname":            "",
-		"profile_picture_url": nil,
-		"parent_chat":         api.NullableId(m.GetString("parent_chat")),
-		"message_type":        m.GetString("message_type"),
-		"created_at":          api.Time(m.GetDateTime("created")),
-	}
-	if sender != nil {
-		frame["sender"] = users.EmailFor(nil, sender)
-		frame["nickname"] = sender.GetString("nickname")
-		frame["profile_picture_url"] = api.FileURL(sender, "profile_picture")
-	}
+	frame := messageJSON(m, sender, nil)
+	frame["type"] = TypeMessage
+	frame["sender_id"] = frame["sender"]
+	frame["sender"] = frame["sender_email"]
+	delete(frame, "sender_email")
 	return mustJSON(frame)
 }
 

@@ -1,7 +1,9 @@
 package users
 
 import (
+	"errors"
 	"fmt"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"golang.org/x/crypto/bcrypt"
 	"math"
 	"net/http"
@@ -100,9 +102,7 @@ func (m *module) login(e *core.RequestEvent) error {
 
 	ip := e.RealIP()
 	limitKey := strings.ToLower(email)
-	if wait := m.limiter.retryAfter(ip, limitKey); wait > 0 {
-		seconds := int(math.Ceil(wait.Seconds()))
-		e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
+	if seconds := m.throttled(e, limitKey); seconds > 0 {
 		return api.Detail(http.StatusTooManyRequests, fmt.Sprintf("Request was throttled. Expected available in %d seconds.", seconds))
 	}
 
@@ -204,4 +204,33 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte(security.RandomString(32))
 
 func spendPasswordCheck(password string) {
 	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+}
+
+// throttled is how many seconds the client must wait before trying to log
+// in as email again (0: it may try now); it sets Retry-After.
+func (m *module) throttled(e *core.RequestEvent, email string) int {
+	wait := m.limiter.retryAfter(e.RealIP(), email)
+	if wait <= 0 {
+		return 0
+	}
+	seconds := int(math.Ceil(wait.Seconds()))
+	e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
+	return seconds
+}
+
+// throttleSDKLogin puts PocketBase's authWithPassword (the JS SDK's login)
+// under the same failure limit as POST /user/login/.
+func (m *module) throttleSDKLogin(e *core.RecordAuthWithPasswordRequestEvent) error {
+	identity := strings.ToLower(strings.TrimSpace(e.Identity))
+	if seconds := m.throttled(e.RequestEvent, identity); seconds > 0 {
+		return e.TooManyRequestsError(fmt.Sprintf("Too many failed logins. Try again in %d seconds.", seconds), nil)
+	}
+	err := e.Next()
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest {
+		m.limiter.fail(e.RealIP(), identity)
+	} else if err == nil {
+		m.limiter.succeed(e.RealIP(), identity)
+	}
+	return err
 }

@@ -280,6 +280,34 @@ func TestLoginThrottle(t *testing.T) {
 		expectThrottled(t, c.do(http.MethodPost, "/user/login/", loginBody(testutil.BobEmail, testutil.Password), ""))
 	})
 
+	t.Run("the SDK's authWithPassword shares the limit", func(t *testing.T) {
+		c := newClient(t)
+		sdkLogin := func(password string) response {
+			return c.do(http.MethodPost, "/api/collections/users/auth-with-password",
+				jsonOf(map[string]string{"identity": testutil.AliceEmail, "password": password}), "")
+		}
+		for i := range 3 {
+			if res := sdkLogin("wrong-password"); res.Status != http.StatusBadRequest {
+				t.Fatalf("SDK failure %d: status %d, want 400: %s", i+1, res.Status, res.Body)
+			}
+		}
+		for i := range 2 {
+			if res := c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""); res.Status != http.StatusBadRequest {
+				t.Fatalf("REST failure %d: status %d, want 400", i+1, res.Status)
+			}
+		}
+		res := sdkLogin(testutil.Password) // even the right password waits now
+		if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("SDK login after 5 failures: status %d (Retry-After %q), want 429", res.Status, res.Header.Get("Retry-After"))
+		}
+		expectThrottled(t, c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, testutil.Password), ""))
+
+		c.remoteAddr = "198.51.100.8:4321" // another client is not affected
+		if res := sdkLogin(testutil.Password); res.Status != http.StatusOK {
+			t.Errorf("SDK login from another client: %d %s", res.Status, res.Body)
+		}
+	})
+
 	t.Run("invalid bodies are not counted", func(t *testing.T) {
 		c := newClient(t)
 		for range 10 {

@@ -23,11 +23,13 @@ const (
 )
 
 // Register binds the session check middleware, the session-keeping
-// auth-refresh hook, the cleanup job and the /user routes to app.
+// auth-refresh hook, the login throttle of the SDK's authWithPassword, the
+// cleanup job and the /user routes to app.
 func Register(app core.App) {
 	m := &module{limiter: newLoginLimiter(loginFailureWindow, loginFailuresPerUser, loginFailuresPerIP)}
 
 	app.OnRecordAuthRequest("users").Bind(keepSessionOnAuthRefresh())
+	app.OnRecordAuthWithPasswordRequest("users").BindFunc(m.throttleSDKLogin)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(enforceSessions())
 		for _, prefix := range []string{"/user", "/api/user"} {
