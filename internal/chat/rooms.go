@@ -2,6 +2,8 @@ package chat
 
 import (
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
 )
 
 // ChatURL is the documented, scheme-less WebSocket address of a room.
@@ -26,14 +28,7 @@ func RoomData(e *core.RequestEvent, room, viewer *core.Record, before string) (m
 		"chat_url":      ChatURL(e, room.Id),
 		"chat_messages": rendered,
 		"owner":         room.GetString("owner"),
-		"post":          nilIfEmpty(room.GetString("post")),
+		"post":          api.NullableId(room.GetString("post")),
 		"online_users":  OnlineUsers(e.App, room.Id),
 	}, nil
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -36,7 +36,7 @@ func roomJSON(e *core.RequestEvent, room *core.Record) map[string]any {
 		"name":       room.GetString("name"),
 		"chat_url":   ChatURL(e, room.Id),
 		"owner":      room.GetString("owner"),
-		"post":       nilIfEmpty(room.GetString("post")),
+		"post":       api.NullableId(room.GetString("post")),
 		"created_at": api.Time(room.GetDateTime("created")),
 	}
 }

@@ -36,7 +36,3 @@ export async function signOut() {
     pb.authStore.clear();
   }
 }
-
-export function fileURL(path) {
-  return path || null;
-}
