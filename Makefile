@@ -12,7 +12,7 @@ E2E_DIR  := tests/e2e
 ## run: build and serve on http://$(HTTP) with the embedded SQLite in pb_data/
 ## (the web client in pb_public/ at /, the dashboard at /_/)
 run: build web-deps
-	./$(BIN) serve --http $(HTTP) --publicDir pb_public
+	./$(BIN) serve --http $(HTTP)
 
 build:
 	go build -o $(BIN) .

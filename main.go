@@ -22,10 +22,12 @@ import (
 )
 
 func main() {
-	app := pocketbase.New()
+	// data in ./pb_data and the web client in ./pb_public, relative to where
+	// the binary is run from (the repository root for `make run`)
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "pb_data"})
 
 	var publicDir string
-	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "./pb_public", "the directory of the web client served at /")
+	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "pb_public", "the directory of the web client served at /")
 
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{})
 	cobraspace.Bind(app)
