@@ -2,7 +2,6 @@ package hooks_test
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -26,75 +25,8 @@ const (
 	replyMsgId   = "msgreply0000001"
 )
 
-const fixtureTitle = "실시간 채팅 서버 만들기"
-
 // ---------------------------------------------------------------------
 // helpers
-
-func count(t testing.TB, app core.App, collection string, where dbx.HashExp) int {
-	t.Helper()
-	var n int64
-	var err error
-	if len(where) == 0 {
-		n, err = app.CountRecords(collection)
-	} else {
-		n, err = app.CountRecords(collection, where)
-	}
-	if err != nil {
-		t.Fatalf("count %s: %v", collection, err)
-	}
-	return int(n)
-}
-
-func expectCount(t testing.TB, app core.App, collection string, where dbx.HashExp, want int) {
-	t.Helper()
-	if got := count(t, app, collection, where); got != want {
-		t.Errorf("%s where %v: %d records stored, want %d", collection, where, got, want)
-	}
-}
-
-func mustFind(t testing.TB, app core.App, collection, id string) *core.Record {
-	t.Helper()
-	r, err := app.FindRecordById(collection, id)
-	if err != nil {
-		t.Fatalf("%s/%s: %v", collection, id, err)
-	}
-	return r
-}
-
-func expectField(t testing.TB, r *core.Record, field string, want any) {
-	t.Helper()
-	if got := r.Get(field); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("%s/%s %s = %q, want %q", r.Collection().Name, r.Id, field, fmt.Sprint(got), fmt.Sprint(want))
-	}
-}
-
-func newRecord(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
-	t.Helper()
-	c, err := app.FindCollectionByNameOrId(collection)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(c)
-	if id, ok := data["id"].(string); ok {
-		r.Id = id
-	}
-	for k, v := range data {
-		if k != "id" {
-			r.Set(k, v)
-		}
-	}
-	return r
-}
-
-func mustSave(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
-	t.Helper()
-	r := newRecord(t, app, collection, data)
-	if err := app.Save(r); err != nil {
-		t.Fatalf("save %s %v: %v", collection, data, err)
-	}
-	return r
-}
 
 func categoryId(t testing.TB, app core.App) string {
 	t.Helper()
@@ -122,8 +54,8 @@ func postRoom(t testing.TB, app core.App, postId string) *core.Record {
 func expectPostRoom(t testing.TB, app core.App, post *core.Record, wantName string) {
 	t.Helper()
 	room := postRoom(t, app, post.Id)
-	expectField(t, room, "owner", post.GetString("writer"))
-	expectField(t, room, "name", wantName)
+	testutil.ExpectField(t, room, "owner", post.GetString("writer"))
+	testutil.ExpectField(t, room, "name", wantName)
 }
 
 // expectValidationError checks that err holds a field error of field with
@@ -150,22 +82,8 @@ func expectValidationError(t testing.TB, err error, field, code string) {
 // withBobRoom adds a room without a post, owned by bob, with one message.
 func withBobRoom(t testing.TB, app core.App) {
 	t.Helper()
-	mustSave(t, app, "rooms", map[string]any{"id": bobRoomId, "name": "bob's corner", "owner": testutil.BobId})
-	mustSave(t, app, "messages", map[string]any{"id": bobRoomMsgId, "room": bobRoomId, "sender": testutil.BobId, "message": "elsewhere"})
-}
-
-func run(t *testing.T, scenarios []tests.ApiScenario) {
-	t.Helper()
-	for _, s := range scenarios {
-		if s.TestAppFactory == nil {
-			s.TestAppFactory = testutil.Factory
-		}
-		s.Test(t)
-	}
-}
-
-func jsonBody(format string, args ...any) *strings.Reader {
-	return strings.NewReader(fmt.Sprintf(format, args...))
+	testutil.MustSave(t, app, "rooms", map[string]any{"id": bobRoomId, "name": "bob's corner", "owner": testutil.BobId})
+	testutil.MustSave(t, app, "messages", map[string]any{"id": bobRoomMsgId, "room": bobRoomId, "sender": testutil.BobId, "message": "elsewhere"})
 }
 
 // ---------------------------------------------------------------------
@@ -204,15 +122,15 @@ func TestUserDefaultsOnSave(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			app := testutil.NewApp(t)
-			user := newRecord(t, app, "users", map[string]any{"nickname": c.nickname, "status": c.status})
+			user := testutil.NewRecord(t, app, "users", map[string]any{"nickname": c.nickname, "status": c.status})
 			user.SetEmail(c.email)
 			user.SetPassword(testutil.Password)
 			if err := app.Save(user); err != nil {
 				t.Fatal(err)
 			}
-			stored := mustFind(t, app, "users", user.Id)
-			expectField(t, stored, "nickname", c.wantNickname)
-			expectField(t, stored, "status", c.wantStatus)
+			stored := testutil.MustFind(t, app, "users", user.Id)
+			testutil.ExpectField(t, stored, "nickname", c.wantNickname)
+			testutil.ExpectField(t, stored, "status", c.wantStatus)
 		})
 	}
 }
@@ -220,15 +138,15 @@ func TestUserDefaultsOnSave(t *testing.T) {
 func TestUserDefaultsOnUpdate(t *testing.T) {
 	t.Parallel()
 	app := testutil.NewApp(t)
-	alice := mustFind(t, app, "users", testutil.AliceId)
+	alice := testutil.MustFind(t, app, "users", testutil.AliceId)
 	alice.Set("nickname", "")
 	alice.Set("status", "")
 	if err := app.Save(alice); err != nil {
 		t.Fatal(err)
 	}
-	stored := mustFind(t, app, "users", testutil.AliceId)
-	expectField(t, stored, "nickname", "alice")
-	expectField(t, stored, "status", "available")
+	stored := testutil.MustFind(t, app, "users", testutil.AliceId)
+	testutil.ExpectField(t, stored, "nickname", "alice")
+	testutil.ExpectField(t, stored, "status", "available")
 }
 
 func TestUserDefaultsViaAPI(t *testing.T) {
@@ -239,11 +157,11 @@ func TestUserDefaultsViaAPI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s not stored: %v", email, err)
 			}
-			expectField(t, user, "nickname", nickname)
-			expectField(t, user, "status", status)
+			testutil.ExpectField(t, user, "nickname", nickname)
+			testutil.ExpectField(t, user, "status", status)
 		}
 	}
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name:            "sign-up without a nickname",
 			Method:          http.MethodPost,
@@ -296,15 +214,15 @@ func TestPostCreatesRoomOnSave(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			app := testutil.NewApp(t)
-			post := mustSave(t, app, "posts", map[string]any{
+			post := testutil.MustSave(t, app, "posts", map[string]any{
 				"title": c.title, "category": categoryId(t, app), "writer": testutil.BobId,
 			})
 			expectPostRoom(t, app, post, c.wantRoom)
 			if n := utf8.RuneCountInString(postRoom(t, app, post.Id).GetString("name")); n > 100 {
 				t.Errorf("room name has %d runes", n)
 			}
-			expectCount(t, app, "posts", nil, 2)
-			expectCount(t, app, "rooms", nil, 2)
+			testutil.ExpectCount(t, app, "posts", nil, 2)
+			testutil.ExpectCount(t, app, "rooms", nil, 2)
 		})
 	}
 }
@@ -315,15 +233,15 @@ func TestPostRoomFailureLeavesNoPost(t *testing.T) {
 	app.OnRecordCreate("rooms").BindFunc(func(e *core.RecordEvent) error {
 		return errors.New("room storage failed")
 	})
-	post := newRecord(t, app, "posts", map[string]any{
+	post := testutil.NewRecord(t, app, "posts", map[string]any{
 		"id": newPostId, "title": "doomed", "category": categoryId(t, app), "writer": testutil.BobId,
 	})
 	if err := app.Save(post); err == nil {
 		t.Fatal("saving a post whose room cannot be saved succeeded")
 	}
-	expectCount(t, app, "posts", nil, 1)
-	expectCount(t, app, "posts", dbx.HashExp{"id": newPostId}, 0)
-	expectCount(t, app, "rooms", nil, 1)
+	testutil.ExpectCount(t, app, "posts", nil, 1)
+	testutil.ExpectCount(t, app, "posts", dbx.HashExp{"id": newPostId}, 0)
+	testutil.ExpectCount(t, app, "rooms", nil, 1)
 	if !post.IsNew() {
 		t.Error("the failed post is not marked as new")
 	}
@@ -336,24 +254,24 @@ func TestPostAndRoomShareTheCallersTransaction(t *testing.T) {
 
 	rollback := errors.New("rollback")
 	err := app.RunInTransaction(func(tx core.App) error {
-		post := mustSave(t, tx, "posts", map[string]any{"id": newPostId, "title": "in a tx", "category": cat, "writer": testutil.BobId})
+		post := testutil.MustSave(t, tx, "posts", map[string]any{"id": newPostId, "title": "in a tx", "category": cat, "writer": testutil.BobId})
 		expectPostRoom(t, tx, post, "in a tx")
 		return rollback
 	})
 	if !errors.Is(err, rollback) {
 		t.Fatalf("transaction error = %v", err)
 	}
-	expectCount(t, app, "posts", nil, 1)
-	expectCount(t, app, "rooms", nil, 1)
+	testutil.ExpectCount(t, app, "posts", nil, 1)
+	testutil.ExpectCount(t, app, "rooms", nil, 1)
 
 	err = app.RunInTransaction(func(tx core.App) error {
-		mustSave(t, tx, "posts", map[string]any{"id": newPostId, "title": "in a tx", "category": cat, "writer": testutil.BobId})
+		testutil.MustSave(t, tx, "posts", map[string]any{"id": newPostId, "title": "in a tx", "category": cat, "writer": testutil.BobId})
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectPostRoom(t, app, mustFind(t, app, "posts", newPostId), "in a tx")
+	expectPostRoom(t, app, testutil.MustFind(t, app, "posts", newPostId), "in a tx")
 }
 
 func TestPostRoomViaAPI(t *testing.T) {
@@ -369,19 +287,19 @@ func TestPostRoomViaAPI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("post not stored: %v", err)
 			}
-			expectField(t, post, "writer", writer)
+			testutil.ExpectField(t, post, "writer", writer)
 			expectPostRoom(t, app, post, room)
-			expectCount(t, app, "posts", nil, 2)
-			expectCount(t, app, "rooms", nil, 2)
+			testutil.ExpectCount(t, app, "posts", nil, 2)
+			testutil.ExpectCount(t, app, "rooms", nil, 2)
 		}
 	}
 
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name:            "member creates a post",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            jsonBody(`{"title":"Hello rooms","category":%q}`, cat),
+			Body:            testutil.Bodyf(`{"title":"Hello rooms","category":%q}`, cat),
 			Headers:         alice,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"title":"Hello rooms"`},
@@ -391,7 +309,7 @@ func TestPostRoomViaAPI(t *testing.T) {
 			Name:            "member creates a post with a 150-rune title",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            jsonBody(`{"title":%q,"category":%q}`, longTitle, cat),
+			Body:            testutil.Bodyf(`{"title":%q,"category":%q}`, longTitle, cat),
 			Headers:         alice,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"writer":"` + testutil.AliceId + `"`},
@@ -401,7 +319,7 @@ func TestPostRoomViaAPI(t *testing.T) {
 			Name:            "superuser creates a post for bob",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            jsonBody(`{"title":"admin post","category":%q,"writer":%q}`, cat, testutil.BobId),
+			Body:            testutil.Bodyf(`{"title":"admin post","category":%q,"writer":%q}`, cat, testutil.BobId),
 			Headers:         testutil.AuthHeader(t, testutil.SuperuserEmail),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"writer":"` + testutil.BobId + `"`},
@@ -411,7 +329,7 @@ func TestPostRoomViaAPI(t *testing.T) {
 			Name:   "the room cannot be saved: the post is not stored either",
 			Method: http.MethodPost,
 			URL:    "/api/collections/posts/records",
-			Body:   jsonBody(`{"title":"doomed","category":%q}`, cat),
+			Body:   testutil.Bodyf(`{"title":"doomed","category":%q}`, cat),
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 				app.OnRecordCreate("rooms").BindFunc(func(e *core.RecordEvent) error {
 					return errors.New("room storage failed")
@@ -421,9 +339,9 @@ func TestPostRoomViaAPI(t *testing.T) {
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "posts", nil, 1)
-				expectCount(t, app, "posts", dbx.HashExp{"title": "doomed"}, 0)
-				expectCount(t, app, "rooms", nil, 1)
+				testutil.ExpectCount(t, app, "posts", nil, 1)
+				testutil.ExpectCount(t, app, "posts", dbx.HashExp{"title": "doomed"}, 0)
+				testutil.ExpectCount(t, app, "rooms", nil, 1)
 			},
 		},
 	})
@@ -434,13 +352,13 @@ func TestRenamePostRenamesRoom(t *testing.T) {
 
 	t.Run("app.Save", func(t *testing.T) {
 		app := testutil.NewApp(t)
-		post := mustFind(t, app, "posts", testutil.PostId)
+		post := testutil.MustFind(t, app, "posts", testutil.PostId)
 		post.Set("title", "새 제목")
 		if err := app.Save(post); err != nil {
 			t.Fatal(err)
 		}
 		expectPostRoom(t, app, post, "새 제목")
-		expectCount(t, app, "rooms", nil, 1)
+		testutil.ExpectCount(t, app, "rooms", nil, 1)
 
 		long := strings.Repeat("abcdefghij", 15) + "가"
 		post.Set("title", long)
@@ -457,7 +375,7 @@ func TestRenamePostRenamesRoom(t *testing.T) {
 		if err := app.Save(room); err != nil {
 			t.Fatal(err)
 		}
-		post := mustFind(t, app, "posts", testutil.PostId)
+		post := testutil.MustFind(t, app, "posts", testutil.PostId)
 		post.Set("content", "edited")
 		if err := app.Save(post); err != nil {
 			t.Fatal(err)
@@ -470,8 +388,8 @@ func TestRenamePostRenamesRoom(t *testing.T) {
 		if err := app.Delete(postRoom(t, app, testutil.PostId)); err != nil {
 			t.Fatal(err)
 		}
-		expectCount(t, app, "rooms", nil, 0)
-		post := mustFind(t, app, "posts", testutil.PostId)
+		testutil.ExpectCount(t, app, "rooms", nil, 0)
+		post := testutil.MustFind(t, app, "posts", testutil.PostId)
 		post.Set("title", "back again")
 		if err := app.Save(post); err != nil {
 			t.Fatal(err)
@@ -484,17 +402,17 @@ func TestRenamePostRenamesRoom(t *testing.T) {
 		app.OnRecordUpdate("rooms").BindFunc(func(e *core.RecordEvent) error {
 			return errors.New("room storage failed")
 		})
-		post := mustFind(t, app, "posts", testutil.PostId)
+		post := testutil.MustFind(t, app, "posts", testutil.PostId)
 		post.Set("title", "never stored")
 		if err := app.Save(post); err == nil {
 			t.Fatal("renaming a post whose room cannot be saved succeeded")
 		}
-		stored := mustFind(t, app, "posts", testutil.PostId)
-		expectField(t, stored, "title", fixtureTitle)
-		expectPostRoom(t, app, stored, fixtureTitle)
+		stored := testutil.MustFind(t, app, "posts", testutil.PostId)
+		testutil.ExpectField(t, stored, "title", testutil.PostTitle)
+		expectPostRoom(t, app, stored, testutil.PostTitle)
 	})
 
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name:            "writer renames her post through the record API",
 			Method:          http.MethodPatch,
@@ -504,8 +422,8 @@ func TestRenamePostRenamesRoom(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"title":"renamed via API"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectPostRoom(t, app, mustFind(t, app, "posts", testutil.PostId), "renamed via API")
-				expectCount(t, app, "rooms", nil, 1)
+				expectPostRoom(t, app, testutil.MustFind(t, app, "posts", testutil.PostId), "renamed via API")
+				testutil.ExpectCount(t, app, "rooms", nil, 1)
 			},
 		},
 	})
@@ -517,20 +435,20 @@ func withConversation(t testing.TB, app core.App) {
 	t.Helper()
 	withBobRoom(t, app)
 	room := postRoom(t, app, testutil.PostId)
-	mustSave(t, app, "messages", map[string]any{"id": aliceMsgId, "room": room.Id, "sender": testutil.AliceId, "message": "welcome"})
-	mustSave(t, app, "messages", map[string]any{"id": replyMsgId, "room": room.Id, "sender": testutil.BobId, "message": "thanks", "parent_chat": aliceMsgId})
+	testutil.MustSave(t, app, "messages", map[string]any{"id": aliceMsgId, "room": room.Id, "sender": testutil.AliceId, "message": "welcome"})
+	testutil.MustSave(t, app, "messages", map[string]any{"id": replyMsgId, "room": room.Id, "sender": testutil.BobId, "message": "thanks", "parent_chat": aliceMsgId})
 }
 
 func expectPostGone(t testing.TB, app core.App, postRoomId string) {
 	t.Helper()
-	expectCount(t, app, "posts", dbx.HashExp{"id": testutil.PostId}, 0)
-	expectCount(t, app, "rooms", dbx.HashExp{"post": testutil.PostId}, 0)
-	expectCount(t, app, "rooms", dbx.HashExp{"id": postRoomId}, 0)
-	expectCount(t, app, "messages", dbx.HashExp{"room": postRoomId}, 0)
+	testutil.ExpectCount(t, app, "posts", dbx.HashExp{"id": testutil.PostId}, 0)
+	testutil.ExpectCount(t, app, "rooms", dbx.HashExp{"post": testutil.PostId}, 0)
+	testutil.ExpectCount(t, app, "rooms", dbx.HashExp{"id": postRoomId}, 0)
+	testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": postRoomId}, 0)
 	// bob's room and its message are untouched
-	expectCount(t, app, "rooms", dbx.HashExp{"id": bobRoomId}, 1)
-	expectCount(t, app, "messages", dbx.HashExp{"id": bobRoomMsgId, "room": bobRoomId}, 1)
-	expectCount(t, app, "messages", nil, 1)
+	testutil.ExpectCount(t, app, "rooms", dbx.HashExp{"id": bobRoomId}, 1)
+	testutil.ExpectCount(t, app, "messages", dbx.HashExp{"id": bobRoomMsgId, "room": bobRoomId}, 1)
+	testutil.ExpectCount(t, app, "messages", nil, 1)
 }
 
 func TestDeletePostDeletesRoomAndMessages(t *testing.T) {
@@ -540,8 +458,8 @@ func TestDeletePostDeletesRoomAndMessages(t *testing.T) {
 		app := testutil.NewApp(t)
 		withConversation(t, app)
 		roomId := postRoom(t, app, testutil.PostId).Id
-		expectCount(t, app, "messages", dbx.HashExp{"room": roomId}, 3)
-		if err := app.Delete(mustFind(t, app, "posts", testutil.PostId)); err != nil {
+		testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": roomId}, 3)
+		if err := app.Delete(testutil.MustFind(t, app, "posts", testutil.PostId)); err != nil {
 			t.Fatal(err)
 		}
 		expectPostGone(t, app, roomId)
@@ -549,7 +467,7 @@ func TestDeletePostDeletesRoomAndMessages(t *testing.T) {
 
 	app := testutil.NewApp(t)
 	roomId := postRoom(t, app, testutil.PostId).Id
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name:   "writer deletes her post through the record API",
 			Method: http.MethodDelete,
@@ -574,23 +492,23 @@ func TestMessageTypeDefault(t *testing.T) {
 
 	app := testutil.NewApp(t)
 	roomId := postRoom(t, app, testutil.PostId).Id
-	plain := mustSave(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "plain"})
-	expectField(t, mustFind(t, app, "messages", plain.Id), "message_type", "text")
-	system := mustSave(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "joined", "message_type": "system"})
-	expectField(t, mustFind(t, app, "messages", system.Id), "message_type", "system")
-	expectField(t, mustFind(t, app, "messages", testutil.MessageId), "message_type", "text")
+	plain := testutil.MustSave(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "plain"})
+	testutil.ExpectField(t, testutil.MustFind(t, app, "messages", plain.Id), "message_type", "text")
+	system := testutil.MustSave(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "joined", "message_type": "system"})
+	testutil.ExpectField(t, testutil.MustFind(t, app, "messages", system.Id), "message_type", "system")
+	testutil.ExpectField(t, testutil.MustFind(t, app, "messages", testutil.MessageId), "message_type", "text")
 
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name:            "member sends a message without a type",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            jsonBody(`{"room":%q,"message":"typed?"}`, roomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"typed?"}`, roomId),
 			Headers:         testutil.AuthHeader(t, testutil.AliceEmail),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"message_type":"text"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "messages", dbx.HashExp{"message": "typed?", "message_type": "text", "sender": testutil.AliceId}, 1)
+				testutil.ExpectCount(t, app, "messages", dbx.HashExp{"message": "typed?", "message_type": "text", "sender": testutil.AliceId}, 1)
 			},
 		},
 	})
@@ -604,39 +522,39 @@ func TestParentChatMustBeInTheSameRoom(t *testing.T) {
 		withBobRoom(t, app)
 		roomId := postRoom(t, app, testutil.PostId).Id
 
-		reply := newRecord(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "re", "parent_chat": bobRoomMsgId})
+		reply := testutil.NewRecord(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "re", "parent_chat": bobRoomMsgId})
 		expectValidationError(t, app.Save(reply), "parent_chat", "validation_parent_chat_room")
-		expectCount(t, app, "messages", nil, 2)
+		testutil.ExpectCount(t, app, "messages", nil, 2)
 
-		reply = newRecord(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "re", "parent_chat": "nosuchmessage01"})
+		reply = testutil.NewRecord(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "re", "parent_chat": "nosuchmessage01"})
 		if err := app.Save(reply); err == nil {
 			t.Error("a reply to an unknown message was saved")
 		}
-		expectCount(t, app, "messages", nil, 2)
+		testutil.ExpectCount(t, app, "messages", nil, 2)
 
-		ok := mustSave(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "re", "parent_chat": testutil.MessageId})
-		expectField(t, mustFind(t, app, "messages", ok.Id), "parent_chat", testutil.MessageId)
+		ok := testutil.MustSave(t, app, "messages", map[string]any{"room": roomId, "sender": testutil.AliceId, "message": "re", "parent_chat": testutil.MessageId})
+		testutil.ExpectField(t, testutil.MustFind(t, app, "messages", ok.Id), "parent_chat", testutil.MessageId)
 
 		// a message cannot answer itself
 		ok.Set("parent_chat", ok.Id)
 		expectValidationError(t, app.Save(ok), "parent_chat", "validation_parent_chat_room")
-		expectField(t, mustFind(t, app, "messages", ok.Id), "parent_chat", testutil.MessageId)
+		testutil.ExpectField(t, testutil.MustFind(t, app, "messages", ok.Id), "parent_chat", testutil.MessageId)
 
 		// moving a reply away from its parent's room
-		moved := mustFind(t, app, "messages", ok.Id)
+		moved := testutil.MustFind(t, app, "messages", ok.Id)
 		moved.Set("room", bobRoomId)
 		expectValidationError(t, app.Save(moved), "parent_chat", "validation_parent_chat_room")
-		expectField(t, mustFind(t, app, "messages", ok.Id), "room", roomId)
+		testutil.ExpectField(t, testutil.MustFind(t, app, "messages", ok.Id), "room", roomId)
 	})
 
 	app := testutil.NewApp(t)
 	roomId := postRoom(t, app, testutil.PostId).Id
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name:   "bob replies in the post's room to his message in another room",
 			Method: http.MethodPost,
 			URL:    "/api/collections/messages/records",
-			Body:   jsonBody(`{"room":%q,"message":"re","parent_chat":%q}`, roomId, bobRoomMsgId),
+			Body:   testutil.Bodyf(`{"room":%q,"message":"re","parent_chat":%q}`, roomId, bobRoomMsgId),
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 				withBobRoom(t, app)
 			},
@@ -644,19 +562,19 @@ func TestParentChatMustBeInTheSameRoom(t *testing.T) {
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"parent_chat":{"code":"validation_parent_chat_room"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "messages", nil, 2)
+				testutil.ExpectCount(t, app, "messages", nil, 2)
 			},
 		},
 		{
 			Name:            "alice replies in the same room",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            jsonBody(`{"room":%q,"message":"re","parent_chat":%q}`, roomId, testutil.MessageId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"re","parent_chat":%q}`, roomId, testutil.MessageId),
 			Headers:         testutil.AuthHeader(t, testutil.AliceEmail),
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"parent_chat":"` + testutil.MessageId + `"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "messages", dbx.HashExp{"parent_chat": testutil.MessageId, "room": roomId}, 1)
+				testutil.ExpectCount(t, app, "messages", dbx.HashExp{"parent_chat": testutil.MessageId, "room": roomId}, 1)
 			},
 		},
 	})
@@ -669,9 +587,9 @@ func TestFriendRowOfOneself(t *testing.T) {
 	t.Parallel()
 
 	app := testutil.NewApp(t)
-	row := newRecord(t, app, "friends", map[string]any{"user": testutil.BobId, "friend": testutil.BobId})
+	row := testutil.NewRecord(t, app, "friends", map[string]any{"user": testutil.BobId, "friend": testutil.BobId})
 	expectValidationError(t, app.Save(row), "friend", "validation_friend_self")
-	expectCount(t, app, "friends", nil, 2)
+	testutil.ExpectCount(t, app, "friends", nil, 2)
 
 	// changing an existing row into a self row is refused as well
 	existing, err := app.FindFirstRecordByFilter("friends", "user = {:u}", dbx.Params{"u": testutil.AliceId})
@@ -680,20 +598,20 @@ func TestFriendRowOfOneself(t *testing.T) {
 	}
 	existing.Set("friend", testutil.AliceId)
 	expectValidationError(t, app.Save(existing), "friend", "validation_friend_self")
-	expectField(t, mustFind(t, app, "friends", existing.Id), "friend", testutil.BobId)
+	testutil.ExpectField(t, testutil.MustFind(t, app, "friends", existing.Id), "friend", testutil.BobId)
 
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name:            "superuser adds bob to his own list",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            jsonBody(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.BobId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.BobId),
 			Headers:         testutil.AuthHeader(t, testutil.SuperuserEmail),
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"friend":{"code":"validation_friend_self"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "friends", nil, 2)
-				expectCount(t, app, "friends", dbx.HashExp{"user": testutil.BobId}, 0)
+				testutil.ExpectCount(t, app, "friends", nil, 2)
+				testutil.ExpectCount(t, app, "friends", dbx.HashExp{"user": testutil.BobId}, 0)
 			},
 		},
 	})

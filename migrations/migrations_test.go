@@ -239,7 +239,7 @@ func TestMigrationsRollBackWithData(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"friends", "posts", "rooms", "messages"} {
-		if n := count(t, app, name, nil); n != 0 {
+		if n := testutil.Count(t, app, name, nil); n != 0 {
 			t.Errorf("%s has %d records after down and up", name, n)
 		}
 	}

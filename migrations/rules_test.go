@@ -1,7 +1,6 @@
 package migrations_test
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,75 +59,15 @@ func friendRowId(t testing.TB, app core.App, user, friend string) string {
 	return row.Id
 }
 
-// count is the number of stored records of collection matching where.
-func count(t testing.TB, app core.App, collection string, where dbx.HashExp) int {
-	t.Helper()
-	var n int64
-	var err error
-	if len(where) == 0 {
-		n, err = app.CountRecords(collection)
-	} else {
-		n, err = app.CountRecords(collection, where)
-	}
-	if err != nil {
-		t.Fatalf("count %s: %v", collection, err)
-	}
-	return int(n)
-}
-
-func expectCount(t testing.TB, app core.App, collection string, where dbx.HashExp, want int) {
-	t.Helper()
-	if got := count(t, app, collection, where); got != want {
-		t.Errorf("%s where %v: %d records stored, want %d", collection, where, got, want)
-	}
-}
-
-func mustFind(t testing.TB, app core.App, collection, id string) *core.Record {
-	t.Helper()
-	r, err := app.FindRecordById(collection, id)
-	if err != nil {
-		t.Fatalf("%s/%s: %v", collection, id, err)
-	}
-	return r
-}
-
-func expectField(t testing.TB, r *core.Record, field string, want any) {
-	t.Helper()
-	if got := r.Get(field); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("%s/%s %s = %v, want %v", r.Collection().Name, r.Id, field, got, want)
-	}
-}
-
-func save(t testing.TB, app core.App, collection string, data map[string]any) {
-	t.Helper()
-	if err := testutil.SaveRecord(app, collection, data); err != nil {
-		t.Fatalf("save %s %v: %v", collection, data, err)
-	}
-}
-
 // withBobRoom adds a room without a post owned by bob, holding one message
 // of bob's; with aliceOnBobsList, bob's friends list also gets alice.
 func withBobRoom(aliceOnBobsList bool) func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 	return func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-		save(t, app, "rooms", map[string]any{"id": bobRoomId, "name": "bob's corner", "owner": testutil.BobId})
-		save(t, app, "messages", map[string]any{"id": bobRoomMsgId, "room": bobRoomId, "sender": testutil.BobId, "message": "just friends here"})
+		testutil.MustSave(t, app, "rooms", map[string]any{"id": bobRoomId, "name": "bob's corner", "owner": testutil.BobId})
+		testutil.MustSave(t, app, "messages", map[string]any{"id": bobRoomMsgId, "room": bobRoomId, "sender": testutil.BobId, "message": "just friends here"})
 		if aliceOnBobsList {
-			save(t, app, "friends", map[string]any{"user": testutil.BobId, "friend": testutil.AliceId})
+			testutil.MustSave(t, app, "friends", map[string]any{"user": testutil.BobId, "friend": testutil.AliceId})
 		}
-	}
-}
-
-func body(format string, args ...any) *strings.Reader {
-	return strings.NewReader(fmt.Sprintf(format, args...))
-}
-
-func run(t *testing.T, scenarios []tests.ApiScenario) {
-	t.Helper()
-	for _, s := range scenarios {
-		if s.TestAppFactory == nil {
-			s.TestAppFactory = testutil.Factory
-		}
-		s.Test(t)
 	}
 }
 
@@ -144,11 +83,11 @@ func TestUsersRules(t *testing.T) {
 	superuser := testutil.AuthHeader(t, testutil.SuperuserEmail)
 
 	unchangedBob := func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		bobRecord := mustFind(t, app, "users", testutil.BobId)
-		expectField(t, bobRecord, "nickname", "bob")
-		expectField(t, bobRecord, "bio", "bob's bio")
-		expectField(t, bobRecord, "is_private", false)
-		expectField(t, bobRecord, "email", testutil.BobEmail)
+		bobRecord := testutil.MustFind(t, app, "users", testutil.BobId)
+		testutil.ExpectField(t, bobRecord, "nickname", "bob")
+		testutil.ExpectField(t, bobRecord, "bio", "bob's bio")
+		testutil.ExpectField(t, bobRecord, "is_private", false)
+		testutil.ExpectField(t, bobRecord, "email", testutil.BobEmail)
 	}
 
 	scenarios := []tests.ApiScenario{
@@ -297,7 +236,7 @@ func TestUsersRules(t *testing.T) {
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"email":{`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectField(t, mustFind(t, app, "users", testutil.AliceId), "email", testutil.AliceEmail)
+				testutil.ExpectField(t, testutil.MustFind(t, app, "users", testutil.AliceId), "email", testutil.AliceEmail)
 			},
 		},
 		{
@@ -309,7 +248,7 @@ func TestUsersRules(t *testing.T) {
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"oldPassword":{`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				if !mustFind(t, app, "users", testutil.AliceId).ValidatePassword(testutil.Password) {
+				if !testutil.MustFind(t, app, "users", testutil.AliceId).ValidatePassword(testutil.Password) {
 					t.Error("alice's password changed")
 				}
 			},
@@ -342,7 +281,7 @@ func TestUsersRules(t *testing.T) {
 			ExpectedStatus:  404,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectField(t, mustFind(t, app, "users", testutil.CarolId), "is_private", true)
+				testutil.ExpectField(t, testutil.MustFind(t, app, "users", testutil.CarolId), "is_private", true)
 			},
 		},
 		{
@@ -372,11 +311,11 @@ func TestUsersRules(t *testing.T) {
 			ExpectedContent:    []string{`"nickname":"앨리스"`, `"status":"busy"`, `"is_private":true`},
 			NotExpectedContent: secretFields,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				r := mustFind(t, app, "users", testutil.AliceId)
-				expectField(t, r, "nickname", "앨리스")
-				expectField(t, r, "bio", "new bio")
-				expectField(t, r, "status", "busy")
-				expectField(t, r, "is_private", true)
+				r := testutil.MustFind(t, app, "users", testutil.AliceId)
+				testutil.ExpectField(t, r, "nickname", "앨리스")
+				testutil.ExpectField(t, r, "bio", "new bio")
+				testutil.ExpectField(t, r, "status", "busy")
+				testutil.ExpectField(t, r, "is_private", true)
 			},
 		},
 		{
@@ -388,7 +327,7 @@ func TestUsersRules(t *testing.T) {
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"nickname":{`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectField(t, mustFind(t, app, "users", testutil.AliceId), "nickname", "alice")
+				testutil.ExpectField(t, testutil.MustFind(t, app, "users", testutil.AliceId), "nickname", "alice")
 			},
 		},
 		{
@@ -400,7 +339,7 @@ func TestUsersRules(t *testing.T) {
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"status":{`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectField(t, mustFind(t, app, "users", testutil.AliceId), "status", "available")
+				testutil.ExpectField(t, testutil.MustFind(t, app, "users", testutil.AliceId), "status", "available")
 			},
 		},
 		{
@@ -410,16 +349,16 @@ func TestUsersRules(t *testing.T) {
 			Headers:        alice,
 			ExpectedStatus: 204,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "users", dbx.HashExp{"id": testutil.AliceId}, 0)
-				expectCount(t, app, "users", nil, 3)
-				expectCount(t, app, "posts", nil, 0)
-				expectCount(t, app, "rooms", nil, 0)
-				expectCount(t, app, "messages", nil, 0)
-				expectCount(t, app, "friends", nil, 0)
+				testutil.ExpectCount(t, app, "users", dbx.HashExp{"id": testutil.AliceId}, 0)
+				testutil.ExpectCount(t, app, "users", nil, 3)
+				testutil.ExpectCount(t, app, "posts", nil, 0)
+				testutil.ExpectCount(t, app, "rooms", nil, 0)
+				testutil.ExpectCount(t, app, "messages", nil, 0)
+				testutil.ExpectCount(t, app, "friends", nil, 0)
 			},
 		},
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 func TestFriendsRules(t *testing.T) {
@@ -432,9 +371,9 @@ func TestFriendsRules(t *testing.T) {
 	superuser := testutil.AuthHeader(t, testutil.SuperuserEmail)
 
 	onlyFixtureRows := func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		expectCount(t, app, "friends", nil, 2)
-		expectCount(t, app, "friends", dbx.HashExp{"id": f.AliceBobRow, "user": testutil.AliceId, "friend": testutil.BobId}, 1)
-		expectCount(t, app, "friends", dbx.HashExp{"id": f.CarolAliceRow, "user": testutil.CarolId, "friend": testutil.AliceId}, 1)
+		testutil.ExpectCount(t, app, "friends", nil, 2)
+		testutil.ExpectCount(t, app, "friends", dbx.HashExp{"id": f.AliceBobRow, "user": testutil.AliceId, "friend": testutil.BobId}, 1)
+		testutil.ExpectCount(t, app, "friends", dbx.HashExp{"id": f.CarolAliceRow, "user": testutil.CarolId, "friend": testutil.AliceId}, 1)
 	}
 
 	scenarios := []tests.ApiScenario{
@@ -499,38 +438,38 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "alice adds carol with user=alice",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"user":%q,"friend":%q}`, testutil.AliceId, testutil.CarolId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.AliceId, testutil.CarolId),
 			Headers:         alice,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"user":"` + testutil.AliceId + `"`, `"friend":"` + testutil.CarolId + `"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "friends", dbx.HashExp{"user": testutil.AliceId, "friend": testutil.CarolId}, 1)
-				expectCount(t, app, "friends", nil, 3)
+				testutil.ExpectCount(t, app, "friends", dbx.HashExp{"user": testutil.AliceId, "friend": testutil.CarolId}, 1)
+				testutil.ExpectCount(t, app, "friends", nil, 3)
 			},
 		},
 		{
 			Name:            "alice adds dave without naming the user: the hook takes it from the auth",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"friend":%q}`, testutil.DaveId),
+			Body:            testutil.Bodyf(`{"friend":%q}`, testutil.DaveId),
 			Headers:         alice,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"user":"` + testutil.AliceId + `"`, `"friend":"` + testutil.DaveId + `"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "friends", dbx.HashExp{"user": testutil.AliceId, "friend": testutil.DaveId}, 1)
-				expectCount(t, app, "friends", nil, 3)
+				testutil.ExpectCount(t, app, "friends", dbx.HashExp{"user": testutil.AliceId, "friend": testutil.DaveId}, 1)
+				testutil.ExpectCount(t, app, "friends", nil, 3)
 			},
 		},
 		{
 			Name:            "alice puts carol on bob's list",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.CarolId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.CarolId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "friends", dbx.HashExp{"friend": testutil.CarolId}, 0)
+				testutil.ExpectCount(t, app, "friends", dbx.HashExp{"friend": testutil.CarolId}, 0)
 				onlyFixtureRows(t, app, res)
 			},
 		},
@@ -538,7 +477,7 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "alice puts herself on bob's list",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.AliceId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.AliceId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -548,7 +487,7 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "alice adds herself",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"friend":%q}`, testutil.AliceId),
+			Body:            testutil.Bodyf(`{"friend":%q}`, testutil.AliceId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{`},
@@ -558,7 +497,7 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "alice adds herself, naming the user",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"user":%q,"friend":%q}`, testutil.AliceId, testutil.AliceId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.AliceId, testutil.AliceId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{`},
@@ -568,7 +507,7 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "alice adds bob twice",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"user":%q,"friend":%q}`, testutil.AliceId, testutil.BobId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.AliceId, testutil.BobId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{`},
@@ -578,7 +517,7 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "alice adds bob twice, without naming the user",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"friend":%q}`, testutil.BobId),
+			Body:            testutil.Bodyf(`{"friend":%q}`, testutil.BobId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{`},
@@ -598,7 +537,7 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "anonymous create naming the user",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.CarolId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.CarolId),
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc:   onlyFixtureRows,
@@ -607,7 +546,7 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "anonymous create without user",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"friend":%q}`, testutil.CarolId),
+			Body:            testutil.Bodyf(`{"friend":%q}`, testutil.CarolId),
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc:   onlyFixtureRows,
@@ -616,19 +555,19 @@ func TestFriendsRules(t *testing.T) {
 			Name:            "superuser may write any user's list",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/friends/records",
-			Body:            body(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.DaveId),
+			Body:            testutil.Bodyf(`{"user":%q,"friend":%q}`, testutil.BobId, testutil.DaveId),
 			Headers:         superuser,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"user":"` + testutil.BobId + `"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "friends", dbx.HashExp{"user": testutil.BobId, "friend": testutil.DaveId}, 1)
+				testutil.ExpectCount(t, app, "friends", dbx.HashExp{"user": testutil.BobId, "friend": testutil.DaveId}, 1)
 			},
 		},
 		{
 			Name:            "alice changes her row (no update rule)",
 			Method:          http.MethodPatch,
 			URL:             "/api/collections/friends/records/" + f.AliceBobRow,
-			Body:            body(`{"friend":%q}`, testutil.DaveId),
+			Body:            testutil.Bodyf(`{"friend":%q}`, testutil.DaveId),
 			Headers:         alice,
 			ExpectedStatus:  403,
 			ExpectedContent: []string{`"data":{}`},
@@ -641,9 +580,9 @@ func TestFriendsRules(t *testing.T) {
 			Headers:        alice,
 			ExpectedStatus: 204,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "friends", dbx.HashExp{"id": f.AliceBobRow}, 0)
-				expectCount(t, app, "friends", nil, 1)
-				expectCount(t, app, "users", nil, 4)
+				testutil.ExpectCount(t, app, "friends", dbx.HashExp{"id": f.AliceBobRow}, 0)
+				testutil.ExpectCount(t, app, "friends", nil, 1)
+				testutil.ExpectCount(t, app, "users", nil, 4)
 			},
 		},
 		{
@@ -673,7 +612,7 @@ func TestFriendsRules(t *testing.T) {
 			AfterTestFunc:   onlyFixtureRows,
 		},
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 func TestPostsRules(t *testing.T) {
@@ -684,15 +623,14 @@ func TestPostsRules(t *testing.T) {
 	bob := testutil.AuthHeader(t, testutil.BobEmail)
 	superuser := testutil.AuthHeader(t, testutil.SuperuserEmail)
 
-	const fixtureTitle = "실시간 채팅 서버 만들기"
 	onlyFixturePost := func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		expectCount(t, app, "posts", nil, 1)
-		expectCount(t, app, "rooms", nil, 1)
-		post := mustFind(t, app, "posts", testutil.PostId)
-		expectField(t, post, "title", fixtureTitle)
-		expectField(t, post, "writer", testutil.AliceId)
-		expectField(t, post, "hit", 0)
-		expectField(t, mustFind(t, app, "rooms", f.PostRoomId), "name", fixtureTitle)
+		testutil.ExpectCount(t, app, "posts", nil, 1)
+		testutil.ExpectCount(t, app, "rooms", nil, 1)
+		post := testutil.MustFind(t, app, "posts", testutil.PostId)
+		testutil.ExpectField(t, post, "title", testutil.PostTitle)
+		testutil.ExpectField(t, post, "writer", testutil.AliceId)
+		testutil.ExpectField(t, post, "hit", 0)
+		testutil.ExpectField(t, testutil.MustFind(t, app, "rooms", f.PostRoomId), "name", testutil.PostTitle)
 	}
 	storedPost := func(title, writer string) func(t testing.TB, app *tests.TestApp, res *http.Response) {
 		return func(t testing.TB, app *tests.TestApp, res *http.Response) {
@@ -700,10 +638,10 @@ func TestPostsRules(t *testing.T) {
 			if err != nil {
 				t.Fatalf("post %q not stored: %v", title, err)
 			}
-			expectField(t, post, "writer", writer)
-			expectField(t, post, "hit", 0)
-			expectCount(t, app, "posts", nil, 2)
-			expectCount(t, app, "rooms", dbx.HashExp{"post": post.Id, "owner": writer}, 1)
+			testutil.ExpectField(t, post, "writer", writer)
+			testutil.ExpectField(t, post, "hit", 0)
+			testutil.ExpectCount(t, app, "posts", nil, 2)
+			testutil.ExpectCount(t, app, "rooms", dbx.HashExp{"post": post.Id, "owner": writer}, 1)
 		}
 	}
 
@@ -720,14 +658,14 @@ func TestPostsRules(t *testing.T) {
 			Method:          http.MethodGet,
 			URL:             "/api/collections/posts/records/" + testutil.PostId,
 			ExpectedStatus:  200,
-			ExpectedContent: []string{`"title":"` + fixtureTitle + `"`},
+			ExpectedContent: []string{`"title":"` + testutil.PostTitle + `"`},
 		},
 		{
 			Name:   "expanding a writer with a hidden e-mail does not reveal it",
 			Method: http.MethodGet,
 			URL:    "/api/collections/posts/records?expand=writer",
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-				save(t, app, "posts", map[string]any{"id": davePostId, "title": "dave", "category": f.CategoryId, "writer": testutil.DaveId})
+				testutil.MustSave(t, app, "posts", map[string]any{"id": davePostId, "title": "dave", "category": f.CategoryId, "writer": testutil.DaveId})
 			},
 			Headers:            alice,
 			ExpectedStatus:     200,
@@ -738,7 +676,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "anonymous creates a post",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"anon","category":%q}`, f.CategoryId),
+			Body:            testutil.Bodyf(`{"title":"anon","category":%q}`, f.CategoryId),
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc:   onlyFixturePost,
@@ -747,7 +685,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "anonymous creates a post naming a writer",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"anon","category":%q,"writer":%q}`, f.CategoryId, testutil.AliceId),
+			Body:            testutil.Bodyf(`{"title":"anon","category":%q,"writer":%q}`, f.CategoryId, testutil.AliceId),
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc:   onlyFixturePost,
@@ -756,7 +694,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "alice creates a post without a writer: she is the writer",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"new post","content":"hi","category":%q}`, f.CategoryId),
+			Body:            testutil.Bodyf(`{"title":"new post","content":"hi","category":%q}`, f.CategoryId),
 			Headers:         alice,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"writer":"` + testutil.AliceId + `"`},
@@ -766,7 +704,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "alice creates a post naming herself",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"mine","category":%q,"writer":%q}`, f.CategoryId, testutil.AliceId),
+			Body:            testutil.Bodyf(`{"title":"mine","category":%q,"writer":%q}`, f.CategoryId, testutil.AliceId),
 			Headers:         alice,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"writer":"` + testutil.AliceId + `"`},
@@ -776,7 +714,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "alice creates a post naming bob as writer",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"forged","category":%q,"writer":%q}`, f.CategoryId, testutil.BobId),
+			Body:            testutil.Bodyf(`{"title":"forged","category":%q,"writer":%q}`, f.CategoryId, testutil.BobId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -786,7 +724,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "alice creates a post with a hit count",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"popular","category":%q,"hit":1000}`, f.CategoryId),
+			Body:            testutil.Bodyf(`{"title":"popular","category":%q,"hit":1000}`, f.CategoryId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -796,7 +734,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "alice creates a post with hit 0",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"popular","category":%q,"hit":0}`, f.CategoryId),
+			Body:            testutil.Bodyf(`{"title":"popular","category":%q,"hit":0}`, f.CategoryId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -806,7 +744,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "alice creates a post with a hit+ modifier",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"popular","category":%q,"hit+":1000}`, f.CategoryId),
+			Body:            testutil.Bodyf(`{"title":"popular","category":%q,"hit+":1000}`, f.CategoryId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -826,7 +764,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "superuser may name any writer",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/posts/records",
-			Body:            body(`{"title":"by admin","category":%q,"writer":%q}`, f.CategoryId, testutil.BobId),
+			Body:            testutil.Bodyf(`{"title":"by admin","category":%q,"writer":%q}`, f.CategoryId, testutil.BobId),
 			Headers:         superuser,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"writer":"` + testutil.BobId + `"`},
@@ -860,7 +798,7 @@ func TestPostsRules(t *testing.T) {
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				onlyFixturePost(t, app, res)
-				expectCount(t, app, "messages", nil, 1)
+				testutil.ExpectCount(t, app, "messages", nil, 1)
 			},
 		},
 		{
@@ -875,7 +813,7 @@ func TestPostsRules(t *testing.T) {
 			Name:            "alice hands her post to bob",
 			Method:          http.MethodPatch,
 			URL:             "/api/collections/posts/records/" + testutil.PostId,
-			Body:            body(`{"writer":%q}`, testutil.BobId),
+			Body:            testutil.Bodyf(`{"writer":%q}`, testutil.BobId),
 			Headers:         alice,
 			ExpectedStatus:  404,
 			ExpectedContent: []string{`"data":{}`},
@@ -900,9 +838,9 @@ func TestPostsRules(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"content":"edited"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				post := mustFind(t, app, "posts", testutil.PostId)
-				expectField(t, post, "content", "edited")
-				expectField(t, post, "writer", testutil.AliceId)
+				post := testutil.MustFind(t, app, "posts", testutil.PostId)
+				testutil.ExpectField(t, post, "content", "edited")
+				testutil.ExpectField(t, post, "writer", testutil.AliceId)
 			},
 		},
 		{
@@ -912,9 +850,9 @@ func TestPostsRules(t *testing.T) {
 			Headers:        alice,
 			ExpectedStatus: 204,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "posts", nil, 0)
-				expectCount(t, app, "rooms", nil, 0)
-				expectCount(t, app, "messages", nil, 0)
+				testutil.ExpectCount(t, app, "posts", nil, 0)
+				testutil.ExpectCount(t, app, "rooms", nil, 0)
+				testutil.ExpectCount(t, app, "messages", nil, 0)
 			},
 		},
 		{
@@ -926,11 +864,11 @@ func TestPostsRules(t *testing.T) {
 			ExpectedStatus:  403,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "categories", nil, 3)
+				testutil.ExpectCount(t, app, "categories", nil, 3)
 			},
 		},
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 func TestRoomsRules(t *testing.T) {
@@ -941,11 +879,11 @@ func TestRoomsRules(t *testing.T) {
 	bob := testutil.AuthHeader(t, testutil.BobEmail)
 
 	onlyFixtureRoom := func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		expectCount(t, app, "rooms", nil, 1)
-		room := mustFind(t, app, "rooms", f.PostRoomId)
-		expectField(t, room, "owner", testutil.AliceId)
-		expectField(t, room, "post", testutil.PostId)
-		expectField(t, room, "name", "실시간 채팅 서버 만들기")
+		testutil.ExpectCount(t, app, "rooms", nil, 1)
+		room := testutil.MustFind(t, app, "rooms", f.PostRoomId)
+		testutil.ExpectField(t, room, "owner", testutil.AliceId)
+		testutil.ExpectField(t, room, "post", testutil.PostId)
+		testutil.ExpectField(t, room, "name", "실시간 채팅 서버 만들기")
 	}
 
 	scenarios := []tests.ApiScenario{
@@ -992,14 +930,14 @@ func TestRoomsRules(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"owner":"` + testutil.BobId + `"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "rooms", dbx.HashExp{"name": "bob's den", "owner": testutil.BobId, "post": ""}, 1)
+				testutil.ExpectCount(t, app, "rooms", dbx.HashExp{"name": "bob's den", "owner": testutil.BobId, "post": ""}, 1)
 			},
 		},
 		{
 			Name:            "bob creates a room for alice",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/rooms/records",
-			Body:            body(`{"name":"forged","owner":%q}`, testutil.AliceId),
+			Body:            testutil.Bodyf(`{"name":"forged","owner":%q}`, testutil.AliceId),
 			Headers:         bob,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -1009,7 +947,7 @@ func TestRoomsRules(t *testing.T) {
 			Name:            "bob creates a second room for alice's post",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/rooms/records",
-			Body:            body(`{"name":"hijack","post":%q}`, testutil.PostId),
+			Body:            testutil.Bodyf(`{"name":"hijack","post":%q}`, testutil.PostId),
 			Headers:         bob,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -1038,7 +976,7 @@ func TestRoomsRules(t *testing.T) {
 			Name:            "alice moves her post's room to bob",
 			Method:          http.MethodPatch,
 			URL:             "/api/collections/rooms/records/" + f.PostRoomId,
-			Body:            body(`{"owner":%q}`, testutil.BobId),
+			Body:            testutil.Bodyf(`{"owner":%q}`, testutil.BobId),
 			Headers:         alice,
 			ExpectedStatus:  404,
 			ExpectedContent: []string{`"data":{}`},
@@ -1053,7 +991,7 @@ func TestRoomsRules(t *testing.T) {
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				onlyFixtureRoom(t, app, res)
-				expectCount(t, app, "messages", nil, 1)
+				testutil.ExpectCount(t, app, "messages", nil, 1)
 			},
 		},
 		{
@@ -1065,8 +1003,8 @@ func TestRoomsRules(t *testing.T) {
 			ExpectedStatus:  404,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "rooms", dbx.HashExp{"id": bobRoomId}, 1)
-				expectCount(t, app, "messages", dbx.HashExp{"room": bobRoomId}, 1)
+				testutil.ExpectCount(t, app, "rooms", dbx.HashExp{"id": bobRoomId}, 1)
+				testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": bobRoomId}, 1)
 			},
 		},
 		{
@@ -1077,13 +1015,13 @@ func TestRoomsRules(t *testing.T) {
 			Headers:        bob,
 			ExpectedStatus: 204,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "rooms", dbx.HashExp{"id": bobRoomId}, 0)
-				expectCount(t, app, "messages", dbx.HashExp{"room": bobRoomId}, 0)
+				testutil.ExpectCount(t, app, "rooms", dbx.HashExp{"id": bobRoomId}, 0)
+				testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": bobRoomId}, 0)
 				onlyFixtureRoom(t, app, res)
 			},
 		},
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 func TestMessagesRules(t *testing.T) {
@@ -1095,20 +1033,20 @@ func TestMessagesRules(t *testing.T) {
 	carol := testutil.AuthHeader(t, testutil.CarolEmail)
 
 	bobRoomUntouched := func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		expectCount(t, app, "messages", dbx.HashExp{"room": bobRoomId}, 1)
-		expectField(t, mustFind(t, app, "messages", bobRoomMsgId), "message", "just friends here")
+		testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": bobRoomId}, 1)
+		testutil.ExpectField(t, testutil.MustFind(t, app, "messages", bobRoomMsgId), "message", "just friends here")
 	}
 	onlyFixtureMessage := func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		expectCount(t, app, "messages", nil, 1)
-		msg := mustFind(t, app, "messages", testutil.MessageId)
-		expectField(t, msg, "message", "안녕하세요!")
-		expectField(t, msg, "sender", testutil.BobId)
-		expectField(t, msg, "room", f.PostRoomId)
+		testutil.ExpectCount(t, app, "messages", nil, 1)
+		msg := testutil.MustFind(t, app, "messages", testutil.MessageId)
+		testutil.ExpectField(t, msg, "message", "안녕하세요!")
+		testutil.ExpectField(t, msg, "sender", testutil.BobId)
+		testutil.ExpectField(t, msg, "room", f.PostRoomId)
 	}
 	storedMessage := func(room, text, sender string) func(t testing.TB, app *tests.TestApp, res *http.Response) {
 		return func(t testing.TB, app *tests.TestApp, res *http.Response) {
-			expectCount(t, app, "messages", dbx.HashExp{"room": room, "message": text, "sender": sender, "message_type": "text"}, 1)
-			expectCount(t, app, "messages", dbx.HashExp{"message": text}, 1)
+			testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": room, "message": text, "sender": sender, "message_type": "text"}, 1)
+			testutil.ExpectCount(t, app, "messages", dbx.HashExp{"message": text}, 1)
 		}
 	}
 
@@ -1139,7 +1077,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "alice writes in a post's room without naming the sender",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"hello from alice"}`, f.PostRoomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"hello from alice"}`, f.PostRoomId),
 			Headers:         alice,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"sender":"` + testutil.AliceId + `"`, `"message_type":"text"`},
@@ -1149,7 +1087,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "carol writes in a post's room naming herself",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"hi","sender":%q}`, f.PostRoomId, testutil.CarolId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"hi","sender":%q}`, f.PostRoomId, testutil.CarolId),
 			Headers:         carol,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"sender":"` + testutil.CarolId + `"`},
@@ -1159,7 +1097,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "alice writes as bob",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"forged","sender":%q}`, f.PostRoomId, testutil.BobId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"forged","sender":%q}`, f.PostRoomId, testutil.BobId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -1169,7 +1107,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "alice sends a system message",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"system says","message_type":"system"}`, f.PostRoomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"system says","message_type":"system"}`, f.PostRoomId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
@@ -1179,7 +1117,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "alice sends an empty message",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":""}`, f.PostRoomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":""}`, f.PostRoomId),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"message":{`},
@@ -1189,7 +1127,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "anonymous writes in a post's room",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"anon"}`, f.PostRoomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"anon"}`, f.PostRoomId),
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc:   onlyFixtureMessage,
@@ -1228,14 +1166,14 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "alice, not on bob's list, writes in bob's room",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"let me in"}`, bobRoomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"let me in"}`, bobRoomId),
 			BeforeTestFunc:  withBobRoom(false),
 			Headers:         alice,
 			ExpectedStatus:  400,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				bobRoomUntouched(t, app, res)
-				expectCount(t, app, "messages", nil, 2)
+				testutil.ExpectCount(t, app, "messages", nil, 2)
 			},
 		},
 		{
@@ -1251,7 +1189,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "alice, on bob's list, writes in bob's room",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"thanks for adding me"}`, bobRoomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"thanks for adding me"}`, bobRoomId),
 			BeforeTestFunc:  withBobRoom(true),
 			Headers:         alice,
 			ExpectedStatus:  200,
@@ -1272,7 +1210,7 @@ func TestMessagesRules(t *testing.T) {
 			Name:            "bob writes in his own room",
 			Method:          http.MethodPost,
 			URL:             "/api/collections/messages/records",
-			Body:            body(`{"room":%q,"message":"talking to myself"}`, bobRoomId),
+			Body:            testutil.Bodyf(`{"room":%q,"message":"talking to myself"}`, bobRoomId),
 			BeforeTestFunc:  withBobRoom(false),
 			Headers:         bob,
 			ExpectedStatus:  200,
@@ -1288,20 +1226,20 @@ func TestMessagesRules(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"message":"edited"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectField(t, mustFind(t, app, "messages", testutil.MessageId), "message", "edited")
+				testutil.ExpectField(t, testutil.MustFind(t, app, "messages", testutil.MessageId), "message", "edited")
 			},
 		},
 		{
 			Name:            "bob moves his message to his own room",
 			Method:          http.MethodPatch,
 			URL:             "/api/collections/messages/records/" + testutil.MessageId,
-			Body:            body(`{"room":%q}`, bobRoomId),
+			Body:            testutil.Bodyf(`{"room":%q}`, bobRoomId),
 			BeforeTestFunc:  withBobRoom(false),
 			Headers:         bob,
 			ExpectedStatus:  404,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectField(t, mustFind(t, app, "messages", testutil.MessageId), "room", f.PostRoomId)
+				testutil.ExpectField(t, testutil.MustFind(t, app, "messages", testutil.MessageId), "room", f.PostRoomId)
 			},
 		},
 		{
@@ -1330,9 +1268,9 @@ func TestMessagesRules(t *testing.T) {
 			Headers:        bob,
 			ExpectedStatus: 204,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				expectCount(t, app, "messages", nil, 0)
+				testutil.ExpectCount(t, app, "messages", nil, 0)
 			},
 		},
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }

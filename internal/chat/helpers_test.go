@@ -31,7 +31,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -56,10 +55,9 @@ const (
 	aliceRoomMsgId = "msgaliceroom001" // alice's message in her own room
 )
 
-// Documented error bodies.
+// Documented error bodies of the chat routes (the common ones are in
+// testutil).
 const (
-	noAuthBody    = `{"detail":"Authentication credentials were not provided."}`
-	notFoundBody  = `{"detail":"Not found."}`
 	forbiddenBody = `{"detail":"You do not have permission to read this room."}`
 	badFrameBody  = `{"error_type":"invalid_request","message":"Invalid message format."}`
 )
@@ -180,41 +178,8 @@ func saveMessageAt(t testing.TB, app core.App, id, room, sender, text string, cr
 	}
 }
 
-func countMessages(t testing.TB, app core.App, where dbx.HashExp) int {
-	t.Helper()
-	var n int64
-	var err error
-	if len(where) == 0 {
-		n, err = app.CountRecords("messages")
-	} else {
-		n, err = app.CountRecords("messages", where)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(n)
-}
-
 // ---------------------------------------------------------------------------
 // JSON
-
-func decodeObject(t testing.TB, body []byte) map[string]any {
-	t.Helper()
-	var v map[string]any
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("not a JSON object: %v\n%s", err, body)
-	}
-	return v
-}
-
-func decodeList(t testing.TB, body []byte) []map[string]any {
-	t.Helper()
-	var v []map[string]any
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("not a JSON list of objects: %v\n%s", err, body)
-	}
-	return v
-}
 
 // sameJSON reports whether two JSON texts hold the same value.
 func sameJSON(t testing.TB, a, b []byte) bool {
@@ -270,21 +235,7 @@ type liveServer struct {
 func startServer(t testing.TB) *liveServer {
 	t.Helper()
 	app := testutil.NewApp(t)
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var handler http.Handler
-	se := &core.ServeEvent{App: app, Router: router}
-	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		handler = mux
-		return err
-	})
-	if err != nil {
-		t.Fatalf("serve hooks: %v", err)
-	}
-	srv := httptest.NewServer(handler)
+	srv := httptest.NewServer(testutil.Routes(t, app))
 	s := &liveServer{App: app, URL: srv.URL, srv: srv, client: srv.Client()}
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
@@ -362,7 +313,7 @@ func (s *liveServer) sendREST(t testing.TB, email, room, text string) map[string
 	t.Helper()
 	body := s.expect(t, http.StatusCreated, http.MethodPost, "/api/chat/message/", auth(t, email),
 		map[string]any{"room": room, "message": text})
-	return decodeObject(t, body)
+	return testutil.DecodeObject(t, body)
 }
 
 // sendRecord creates a message through the stock record API, as the JS
@@ -370,7 +321,7 @@ func (s *liveServer) sendREST(t testing.TB, email, room, text string) map[string
 func (s *liveServer) sendRecord(t testing.TB, email string, data map[string]any) map[string]any {
 	t.Helper()
 	body := s.expect(t, http.StatusOK, http.MethodPost, "/api/collections/messages/records", auth(t, email), data)
-	return decodeObject(t, body)
+	return testutil.DecodeObject(t, body)
 }
 
 // onlineUsers is online_users of GET /api/chat/room/<id>/ as bob... or

@@ -402,7 +402,7 @@ func TestLiveBadWebSocketInput(t *testing.T) {
 	room := postRoomId(t)
 	ws := s.dialWS(t, "alice", room, token(t, testutil.AliceEmail))
 	until(t, ws, "alice's join", joinOf("alice"))
-	stored := countMessages(t, s.App, nil)
+	stored := testutil.Count(t, s.App, "messages", nil)
 
 	for _, bad := range []string{
 		`not json`,
@@ -431,18 +431,18 @@ func TestLiveBadWebSocketInput(t *testing.T) {
 		`{"type":"chat.message","message":"x","parent_chat":"nosuchmessage00"}`,
 	} {
 		ws.send(t, bad)
-		f := decodeObject(t, ws.nextRaw(t))
+		f := testutil.DecodeObject(t, ws.nextRaw(t))
 		if f["error_type"] != "invalid_request" || f["message"] != "Invalid message format." {
 			t.Errorf("frame %.60q: answer %v", bad, f)
 		}
 	}
-	if got := countMessages(t, s.App, nil); got != stored {
+	if got := testutil.Count(t, s.App, "messages", nil); got != stored {
 		t.Errorf("bad frames stored %d messages", got-stored)
 	}
 
 	// still usable
 	ws.sendMessage(t, "still here")
-	if got := countMessages(t, s.App, dbx.HashExp{"message": "still here"}); got != 1 {
+	if got := testutil.Count(t, s.App, "messages", dbx.HashExp{"message": "still here"}); got != 1 {
 		t.Errorf("the good frame was stored %d times", got)
 	}
 }
@@ -466,7 +466,7 @@ func TestLiveOversizedFrame(t *testing.T) {
 		t.Errorf("close code %d, want 1009 (%v)", code, big.err)
 	}
 	until(t, obs, "alice's leave", leaveOf("alice"))
-	if n := countMessages(t, s.App, dbx.HashExp{"room": room}); n != 1 {
+	if n := testutil.Count(t, s.App, "messages", dbx.HashExp{"room": room}); n != 1 {
 		t.Errorf("%d messages in the room, want the fixture's only", n)
 	}
 

@@ -8,7 +8,6 @@ package chat_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,40 +22,11 @@ import (
 	"github.com/cobraspace/cobraspace/internal/testutil"
 )
 
-// check looks at a scenario's answer and the app after it.
-type check func(t testing.TB, app *tests.TestApp, body []byte)
-
-// after reads the body once and runs the checks; a body must be JSON.
-func after(checks ...check) func(t testing.TB, app *tests.TestApp, res *http.Response) {
-	return func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		t.Helper()
-		body, err := io.ReadAll(res.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ct := res.Header.Get("Content-Type"); len(body) > 0 && !strings.HasPrefix(ct, "application/json") {
-			t.Errorf("Content-Type %q, want JSON", ct)
-		}
-		for _, c := range checks {
-			c(t, app, body)
-		}
-	}
-}
-
-func bodyIs(want string) check {
-	return func(t testing.TB, _ *tests.TestApp, body []byte) {
-		t.Helper()
-		if !sameJSON(t, body, []byte(want)) {
-			t.Errorf("body = %s\nwant   %s", body, want)
-		}
-	}
-}
-
 // errorOn checks a DRF validation body naming field.
-func errorOn(field string) check {
+func errorOn(field string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		msgs, ok := decodeObject(t, body)[field].([]any)
+		msgs, ok := testutil.DecodeObject(t, body)[field].([]any)
 		if !ok || len(msgs) == 0 {
 			t.Errorf("want a validation error on %q, got %s", field, body)
 		}
@@ -66,23 +36,23 @@ func errorOn(field string) check {
 // isError checks any 4xx JSON error body (an object).
 func isError(t testing.TB, _ *tests.TestApp, body []byte) {
 	t.Helper()
-	if len(decodeObject(t, body)) == 0 {
+	if len(testutil.DecodeObject(t, body)) == 0 {
 		t.Errorf("empty error body")
 	}
 }
 
 // messagesStored checks the total number of stored messages.
-func messagesStored(n int) check {
+func messagesStored(n int) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, _ []byte) {
 		t.Helper()
-		if got := countMessages(t, app, nil); got != n {
+		if got := testutil.Count(t, app, "messages", nil); got != n {
 			t.Errorf("%d messages stored, want %d", got, n)
 		}
 	}
 }
 
 // roomsStored checks the number of stored rooms without a post.
-func roomsStored(n int) check {
+func roomsStored(n int) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, _ []byte) {
 		t.Helper()
 		got, err := app.CountRecords("rooms", dbx.HashExp{"post": ""})
@@ -96,11 +66,11 @@ func roomsStored(n int) check {
 }
 
 // listHas checks a room list: the ids in want, none of those in not.
-func listHas(want, not []string) check {
+func listHas(want, not []string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
 		ids := []string{}
-		for _, r := range decodeList(t, body) {
+		for _, r := range testutil.DecodeList(t, body) {
 			requireKeys(t, "room in the list", r, []string{"id", "name", "chat_url", "owner"}, false)
 			id, _ := r["id"].(string)
 			if r["chat_url"] != "example.com/ws/chat/"+id+"/chat/" {
@@ -145,7 +115,7 @@ func checkMessageShape(t testing.TB, m map[string]any) {
 // roomAnswer checks the documented room answer and returns it.
 func roomAnswer(t testing.TB, body []byte, id string) map[string]any {
 	t.Helper()
-	room := decodeObject(t, body)
+	room := testutil.DecodeObject(t, body)
 	requireKeys(t, "room", room, roomKeys, false)
 	if id != "" && room["id"] != id {
 		t.Errorf("room id = %v, want %s", room["id"], id)
@@ -171,7 +141,7 @@ func roomAnswer(t testing.TB, body []byte, id string) map[string]any {
 }
 
 // historyIs checks the ids of chat_messages, in order.
-func historyIs(ids ...string) check {
+func historyIs(ids ...string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
 		room := roomAnswer(t, body, "")
@@ -185,14 +155,6 @@ func historyIs(ids ...string) check {
 	}
 }
 
-func run(t *testing.T, scenarios []tests.ApiScenario) {
-	t.Helper()
-	for _, s := range scenarios {
-		s.TestAppFactory = testutil.Factory
-		s.Test(t)
-	}
-}
-
 func privateRooms(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 	makePrivateRooms(t, app)
 }
@@ -202,29 +164,29 @@ func privateRooms(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 func TestRoomList(t *testing.T) {
 	postRoom := postRoomId(t)
 	alice, bob := auth(t, testutil.AliceEmail), auth(t, testutil.BobEmail)
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name: "no auth", Method: http.MethodGet, URL: "/api/chat/room/",
 			ExpectedStatus: 401, ExpectedContent: []string{`"detail"`},
-			AfterTestFunc: after(bodyIs(noAuthBody)),
+			AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
 		},
 		{
 			Name:   "alice: post rooms, her own room and carol's (she is on carol's list), not bob's",
 			Method: http.MethodGet, URL: "/api/chat/room/", Headers: alice, BeforeTestFunc: privateRooms,
 			ExpectedStatus: 200, ExpectedContent: []string{postRoom},
-			AfterTestFunc: after(listHas([]string{postRoom, aliceRoomId, carolRoomId}, []string{bobRoomId})),
+			AfterTestFunc: testutil.After(listHas([]string{postRoom, aliceRoomId, carolRoomId}, []string{bobRoomId})),
 		},
 		{
 			Name:   "bob, without the trailing slash: post rooms, his own and alice's, not carol's",
 			Method: http.MethodGet, URL: "/api/chat/room", Headers: bob, BeforeTestFunc: privateRooms,
 			ExpectedStatus: 200, ExpectedContent: []string{postRoom},
-			AfterTestFunc: after(listHas([]string{postRoom, bobRoomId, aliceRoomId}, []string{carolRoomId})),
+			AfterTestFunc: testutil.After(listHas([]string{postRoom, bobRoomId, aliceRoomId}, []string{carolRoomId})),
 		},
 		{
 			Name: "dave: only the post rooms", Method: http.MethodGet, URL: "/api/chat/room/",
 			Headers: auth(t, testutil.DaveEmail), BeforeTestFunc: privateRooms,
 			ExpectedStatus: 200, ExpectedContent: []string{postRoom},
-			AfterTestFunc: after(listHas([]string{postRoom}, []string{bobRoomId, aliceRoomId, carolRoomId})),
+			AfterTestFunc: testutil.After(listHas([]string{postRoom}, []string{bobRoomId, aliceRoomId, carolRoomId})),
 		},
 	})
 }
@@ -252,21 +214,21 @@ func TestRoomCreate(t *testing.T) {
 		return tests.ApiScenario{
 			Name: name, Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice, Body: strings.NewReader(body),
 			ExpectedStatus: 400, ExpectedContent: []string{`"` + field + `"`},
-			AfterTestFunc: after(isError, roomsStored(0)),
+			AfterTestFunc: testutil.After(isError, roomsStored(0)),
 		}
 	}
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name: "create", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
 			Body:           strings.NewReader(`{"name":"study group"}`),
 			ExpectedStatus: 201, ExpectedContent: []string{`"name":"study group"`},
-			AfterTestFunc: after(created, roomsStored(1)),
+			AfterTestFunc: testutil.After(created, roomsStored(1)),
 		},
 		{
 			Name: "owner and post in the body are ignored", Method: http.MethodPost, URL: "/api/chat/room", Headers: alice,
 			Body:           strings.NewReader(`{"name":"study group","owner":"` + testutil.BobId + `","post":"` + testutil.PostId + `"}`),
 			ExpectedStatus: 201, ExpectedContent: []string{`"owner":"` + testutil.AliceId + `"`},
-			AfterTestFunc: after(created, roomsStored(1)),
+			AfterTestFunc: testutil.After(created, roomsStored(1)),
 		},
 		bad("no name", `{}`, "name"),
 		bad("blank name", `{"name":"   "}`, "name"),
@@ -275,17 +237,17 @@ func TestRoomCreate(t *testing.T) {
 		{
 			Name: "malformed JSON", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
 			Body: strings.NewReader(`{"name":`), ExpectedStatus: 400, ExpectedContent: []string{`"detail"`},
-			AfterTestFunc: after(isError, roomsStored(0)),
+			AfterTestFunc: testutil.After(isError, roomsStored(0)),
 		},
 		{
 			Name: "a list instead of an object", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
 			Body: strings.NewReader(`[{"name":"x"}]`), ExpectedStatus: 400, ExpectedContent: []string{`"non_field_errors"`},
-			AfterTestFunc: after(isError, roomsStored(0)),
+			AfterTestFunc: testutil.After(isError, roomsStored(0)),
 		},
 		{
 			Name: "no auth", Method: http.MethodPost, URL: "/api/chat/room/",
 			Body: strings.NewReader(`{"name":"study group"}`), ExpectedStatus: 401, ExpectedContent: []string{`"detail"`},
-			AfterTestFunc: after(bodyIs(noAuthBody), roomsStored(0)),
+			AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody), roomsStored(0)),
 		},
 	})
 }
@@ -319,7 +281,7 @@ func TestRoomDetail(t *testing.T) {
 	daveMessage := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 		saveMessageAt(t, app, "msgdave00000001", postRoomId(t), testutil.DaveId, "dave here", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	}
-	daveEmail := func(want any) check {
+	daveEmail := func(want any) testutil.Check {
 		return func(t testing.TB, _ *tests.TestApp, body []byte) {
 			t.Helper()
 			msgs := roomAnswer(t, body, postRoom)["chat_messages"].([]any)
@@ -353,83 +315,83 @@ func TestRoomDetail(t *testing.T) {
 	}
 	roomURL := "/api/chat/room/" + postRoom + "/"
 
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
 			Name: "a post's room, for any member", Method: http.MethodGet, URL: roomURL, Headers: dave,
 			ExpectedStatus: 200, ExpectedContent: []string{testutil.MessageId},
-			AfterTestFunc: after(fixtureHistory),
+			AfterTestFunc: testutil.After(fixtureHistory),
 		},
 		{
 			Name: "without the trailing slash", Method: http.MethodGet, URL: strings.TrimSuffix(roomURL, "/"), Headers: dave,
 			ExpectedStatus: 200, ExpectedContent: []string{testutil.MessageId},
-			AfterTestFunc: after(fixtureHistory),
+			AfterTestFunc: testutil.After(fixtureHistory),
 		},
 		{
 			Name: "a hidden e-mail is null for others", Method: http.MethodGet, URL: roomURL, Headers: auth(t, testutil.AliceEmail),
 			BeforeTestFunc: daveMessage, ExpectedStatus: 200, NotExpectedContent: []string{testutil.DaveEmail},
-			AfterTestFunc: after(daveEmail(nil)),
+			AfterTestFunc: testutil.After(daveEmail(nil)),
 		},
 		{
 			Name: "one's own hidden e-mail is shown to oneself", Method: http.MethodGet, URL: roomURL, Headers: dave,
 			BeforeTestFunc: daveMessage, ExpectedStatus: 200, ExpectedContent: []string{testutil.DaveEmail},
-			AfterTestFunc: after(daveEmail(testutil.DaveEmail)),
+			AfterTestFunc: testutil.After(daveEmail(testutil.DaveEmail)),
 		},
 		{
 			Name: "the newest page, oldest first", Method: http.MethodGet, URL: roomURL, Headers: dave, BeforeTestFunc: history,
 			ExpectedStatus: 200, ExpectedContent: []string{pageId(60)},
-			AfterTestFunc: after(historyIs(ids(11, 60)...)),
+			AfterTestFunc: testutil.After(historyIs(ids(11, 60)...)),
 		},
 		{
 			Name: "?before= pages back to the oldest", Method: http.MethodGet, URL: roomURL + "?before=" + pageId(11), Headers: dave, BeforeTestFunc: history,
 			ExpectedStatus: 200, ExpectedContent: []string{pageId(10)},
-			AfterTestFunc: after(historyIs(append([]string{testutil.MessageId}, ids(1, 10)...)...)),
+			AfterTestFunc: testutil.After(historyIs(append([]string{testutil.MessageId}, ids(1, 10)...)...)),
 		},
 		{
 			Name: "?before= in the middle", Method: http.MethodGet, URL: roomURL + "?before=" + pageId(5), Headers: dave, BeforeTestFunc: history,
 			ExpectedStatus: 200, ExpectedContent: []string{pageId(4)},
-			AfterTestFunc: after(historyIs(append([]string{testutil.MessageId}, ids(1, 4)...)...)),
+			AfterTestFunc: testutil.After(historyIs(append([]string{testutil.MessageId}, ids(1, 4)...)...)),
 		},
 		{
 			Name: "?before= the oldest message: an empty page", Method: http.MethodGet, URL: roomURL + "?before=" + testutil.MessageId, Headers: dave, BeforeTestFunc: history,
 			ExpectedStatus: 200, ExpectedContent: []string{`"chat_messages":[]`},
-			AfterTestFunc: after(historyIs()),
+			AfterTestFunc: testutil.After(historyIs()),
 		},
 		{
 			Name: "?before= an unknown message", Method: http.MethodGet, URL: roomURL + "?before=nosuchmessage00", Headers: dave, BeforeTestFunc: history,
 			ExpectedStatus: 400, ExpectedContent: []string{`"before"`},
-			AfterTestFunc: after(errorOn("before")),
+			AfterTestFunc: testutil.After(errorOn("before")),
 		},
 		{
 			Name: "?before= a message of another room", Method: http.MethodGet, URL: roomURL + "?before=" + aliceRoomMsgId, Headers: auth(t, testutil.AliceEmail), BeforeTestFunc: history,
 			ExpectedStatus: 400, ExpectedContent: []string{`"before"`},
-			AfterTestFunc: after(errorOn("before")),
+			AfterTestFunc: testutil.After(errorOn("before")),
 		},
 		{
 			Name: "unknown room", Method: http.MethodGet, URL: "/api/chat/room/nosuchroom00000/", Headers: dave,
-			ExpectedStatus: 404, ExpectedContent: []string{`"detail"`}, AfterTestFunc: after(bodyIs(notFoundBody)),
+			ExpectedStatus: 404, ExpectedContent: []string{`"detail"`}, AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody)),
 		},
 		{
 			Name: "no auth", Method: http.MethodGet, URL: roomURL,
-			ExpectedStatus: 401, ExpectedContent: []string{`"detail"`}, AfterTestFunc: after(bodyIs(noAuthBody)),
+			ExpectedStatus: 401, ExpectedContent: []string{`"detail"`}, AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
 		},
 		{
 			Name: "alice may not read bob's room", Method: http.MethodGet, URL: "/api/chat/room/" + bobRoomId + "/", Headers: auth(t, testutil.AliceEmail),
-			BeforeTestFunc: privateRooms, ExpectedStatus: 403, ExpectedContent: []string{`"detail"`}, AfterTestFunc: after(bodyIs(forbiddenBody)),
+			BeforeTestFunc: privateRooms, ExpectedStatus: 403, ExpectedContent: []string{`"detail"`}, AfterTestFunc: testutil.After(testutil.BodyIs(forbiddenBody)),
 		},
 		{
 			Name: "carol may not read alice's room", Method: http.MethodGet, URL: "/api/chat/room/" + aliceRoomId + "/", Headers: auth(t, testutil.CarolEmail),
 			BeforeTestFunc: privateRooms, ExpectedStatus: 403, ExpectedContent: []string{`"detail"`}, NotExpectedContent: []string{"alice's private note"},
-			AfterTestFunc: after(bodyIs(forbiddenBody)),
+			AfterTestFunc: testutil.After(testutil.BodyIs(forbiddenBody)),
 		},
 		{
 			Name: "bob may read alice's room (he is on her list)", Method: http.MethodGet, URL: "/api/chat/room/" + aliceRoomId + "/", Headers: auth(t, testutil.BobEmail),
 			BeforeTestFunc: privateRooms, ExpectedStatus: 200, ExpectedContent: []string{"alice's private note"},
-			AfterTestFunc: after(historyIs(aliceRoomMsgId)),
+			AfterTestFunc: testutil.After(historyIs(aliceRoomMsgId)),
 		},
 		{
 			Name: "alice may read carol's room (she is on carol's list)", Method: http.MethodGet, URL: "/api/chat/room/" + carolRoomId + "/", Headers: auth(t, testutil.AliceEmail),
 			BeforeTestFunc: privateRooms, ExpectedStatus: 200, ExpectedContent: []string{`"owner":"` + testutil.CarolId + `"`},
-			AfterTestFunc: after(historyIs()),
+			AfterTestFunc: testutil.After(historyIs()),
 		},
 	})
 }
@@ -439,10 +401,10 @@ func TestMessageSend(t *testing.T) {
 	alice := auth(t, testutil.AliceEmail)
 	const fixtureMessages = 2 // bob's in the post room, alice's in her room (privateRooms)
 
-	sent := func(text, parent string) check {
+	sent := func(text, parent string) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
-			m := decodeObject(t, body)
+			m := testutil.DecodeObject(t, body)
 			checkMessageShape(t, m)
 			want := map[string]any{
 				"room": postRoom, "sender": testutil.AliceId, "sender_email": testutil.AliceEmail, "nickname": "alice",
@@ -456,7 +418,7 @@ func TestMessageSend(t *testing.T) {
 					t.Errorf("answer %s = %#v, want %#v", k, m[k], v)
 				}
 			}
-			if n := countMessages(t, app, dbx.HashExp{"message": text}); n != 1 {
+			if n := testutil.Count(t, app, "messages", dbx.HashExp{"message": text}); n != 1 {
 				t.Errorf("message stored %d times, want once", n)
 			}
 			stored, err := app.FindRecordById("messages", m["id"].(string))
@@ -468,18 +430,18 @@ func TestMessageSend(t *testing.T) {
 			}
 		}
 	}
-	send := func(name, body string, checks ...check) tests.ApiScenario {
+	send := func(name, body string, checks ...testutil.Check) tests.ApiScenario {
 		return tests.ApiScenario{
 			Name: name, Method: http.MethodPost, URL: "/api/chat/message/", Headers: alice, Body: strings.NewReader(body),
 			BeforeTestFunc: privateRooms, ExpectedStatus: 201, ExpectedContent: []string{`"id"`},
-			AfterTestFunc: after(append(checks, messagesStored(fixtureMessages+1))...),
+			AfterTestFunc: testutil.After(append(checks, messagesStored(fixtureMessages+1))...),
 		}
 	}
-	refuse := func(name string, status int, body string, checks ...check) tests.ApiScenario {
+	refuse := func(name string, status int, body string, checks ...testutil.Check) tests.ApiScenario {
 		return tests.ApiScenario{
 			Name: name, Method: http.MethodPost, URL: "/api/chat/message/", Headers: alice, Body: strings.NewReader(body),
 			BeforeTestFunc: privateRooms, ExpectedStatus: status, NotExpectedContent: []string{`"message_type"`},
-			AfterTestFunc: after(append([]check{isError}, append(checks, messagesStored(fixtureMessages))...)...),
+			AfterTestFunc: testutil.After(append([]testutil.Check{isError}, append(checks, messagesStored(fixtureMessages))...)...),
 		}
 	}
 	msg := func(text string) string {
@@ -487,7 +449,7 @@ func TestMessageSend(t *testing.T) {
 	}
 	long := strings.Repeat("말", 2000)
 
-	noAuth := refuse("no auth", 401, msg("hi"), bodyIs(noAuthBody))
+	noAuth := refuse("no auth", 401, msg("hi"), testutil.BodyIs(testutil.NoAuthBody))
 	noAuth.Headers = nil
 	superuser := refuse("a superuser is no member", 403, msg("hi"))
 	superuser.Headers = auth(t, testutil.SuperuserEmail)
@@ -504,7 +466,7 @@ func TestMessageSend(t *testing.T) {
 	unsupported := refuse("unsupported content type", 415, msg("hi"))
 	unsupported.Headers = map[string]string{"Authorization": alice["Authorization"], "Content-Type": "text/csv"}
 
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		send("send", msg("hello, room"), sent("hello, room", "")),
 		send("without the trailing slash", msg("hello again"), sent("hello again", "")),
 		send("the sender comes from the auth, not the body",
@@ -524,7 +486,7 @@ func TestMessageSend(t *testing.T) {
 		refuse("no message", 400, fmt.Sprintf(`{"room":%q}`, postRoom), errorOn("message")),
 		refuse("no room", 400, `{"message":"x"}`, errorOn("room")),
 		refuse("unknown room", 400, `{"room":"nosuchroom00000","message":"x"}`, errorOn("room")),
-		refuse("alice may not write in bob's room", 403, fmt.Sprintf(`{"room":%q,"message":"x"}`, bobRoomId), bodyIs(forbiddenBody)),
+		refuse("alice may not write in bob's room", 403, fmt.Sprintf(`{"room":%q,"message":"x"}`, bobRoomId), testutil.BodyIs(forbiddenBody)),
 		refuse("malformed JSON", 400, `{"room":`),
 		refuse("trailing data", 400, msg("x")+`{}`),
 		refuse("a list instead of an object", 400, `[`+msg("x")+`]`),
@@ -549,7 +511,7 @@ func TestMessageRateLimit(t *testing.T) {
 	s := startServer(t)
 	room := postRoomId(t)
 	alice := auth(t, testutil.AliceEmail)
-	before := countMessages(t, s.App, nil)
+	before := testutil.Count(t, s.App, "messages", nil)
 
 	started := time.Now()
 	created, limited := 0, 0
@@ -577,7 +539,7 @@ func TestMessageRateLimit(t *testing.T) {
 	if maxOk := 10 + int(elapsed.Seconds()*5) + 1; created > maxOk {
 		t.Errorf("%d sends passed in %v; at most %d may", created, elapsed, maxOk)
 	}
-	if got := countMessages(t, s.App, nil) - before; got != created {
+	if got := testutil.Count(t, s.App, "messages", nil) - before; got != created {
 		t.Errorf("%d messages stored, %d sends answered 201", got, created)
 	}
 
@@ -605,7 +567,7 @@ func TestMessageRateLimit(t *testing.T) {
 	if !sdkLimited {
 		t.Errorf("the record API was never refused while the member was limited")
 	}
-	if n := countMessages(t, s.App, dbx.HashExp{"message": "via the SDK"}); n != sdkCreated {
+	if n := testutil.Count(t, s.App, "messages", dbx.HashExp{"message": "via the SDK"}); n != sdkCreated {
 		t.Errorf("%d record API messages stored, %d answered 200", n, sdkCreated)
 	}
 	// others are not limited
@@ -617,7 +579,7 @@ func TestMessageRateLimit(t *testing.T) {
 func TestRoomCreateThenFriendReads(t *testing.T) {
 	s := startServer(t)
 	body := s.expect(t, http.StatusCreated, http.MethodPost, "/api/chat/room/", auth(t, testutil.AliceEmail), map[string]any{"name": "alice & friends"})
-	id := decodeObject(t, body)["id"].(string)
+	id := testutil.DecodeObject(t, body)["id"].(string)
 
 	s.expect(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+id+"/", auth(t, testutil.BobEmail), nil)
 	s.sendREST(t, testutil.BobEmail, id, "bob was invited")
@@ -631,7 +593,7 @@ func TestRoomCreateThenFriendReads(t *testing.T) {
 			t.Errorf("a refusal leaked the history: %s", got)
 		}
 	}
-	if n := countMessages(t, s.App, dbx.HashExp{"room": id}); n != 1 {
+	if n := testutil.Count(t, s.App, "messages", dbx.HashExp{"room": id}); n != 1 {
 		t.Errorf("%d messages in the room, want bob's only", n)
 	}
 }

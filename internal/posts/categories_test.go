@@ -8,14 +8,16 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/cobraspace/cobraspace/internal/testutil"
 )
 
 func TestCategories(t *testing.T) {
 	initAuth(t)
-	listed := func(names ...string) check {
+	listed := func(names ...string) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
-			list := decodeList(t, body)
+			list := testutil.DecodeList(t, body)
 			var got []string
 			for _, c := range list {
 				assertHasKeys(t, "category", c, "id", "name")
@@ -30,14 +32,14 @@ func TestCategories(t *testing.T) {
 			}
 		}
 	}
-	created := func(name string) check {
+	created := func(name string) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
-			c := decodeObject(t, body)
+			c := testutil.DecodeObject(t, body)
 			if c["name"] != name || c["id"] != categoryId(t, app, name) {
 				t.Errorf("answer = %s", body)
 			}
-			if n := count(t, app, "categories", nil); n != 4 {
+			if n := testutil.Count(t, app, "categories", nil); n != 4 {
 				t.Errorf("%d categories, want 4", n)
 			}
 		}
@@ -48,15 +50,15 @@ func TestCategories(t *testing.T) {
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "GET " + u, Method: http.MethodGet, URL: u, Headers: h,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"Programming"},
-				AfterTestFunc: after(listed("ESTsoft", "Ormi", "Programming")),
+				AfterTestFunc: testutil.After(listed("ESTsoft", "Ormi", "Programming")),
 			})
 		}
 		for _, name := range []string{"Rust", "데이터베이스", "Ελληνικά"} {
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "POST superuser " + name + " " + u, Method: http.MethodPost, URL: u, Headers: admin(),
-				Body:           strings.NewReader(jsonOf(map[string]any{"name": " " + name + " "})),
+				Body:           strings.NewReader(testutil.JSONOf(map[string]any{"name": " " + name + " "})),
 				ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"id"`},
-				AfterTestFunc: after(created(name)),
+				AfterTestFunc: testutil.After(created(name)),
 			})
 		}
 		formBody, formType := multipartBody(formField{"name", "Form"})
@@ -64,7 +66,7 @@ func TestCategories(t *testing.T) {
 			Name: "POST superuser multipart " + u, Method: http.MethodPost, URL: u, Body: formBody,
 			Headers:        withHeaders(admin(), map[string]string{"Content-Type": formType}),
 			ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"id"`},
-			AfterTestFunc: after(created("Form")),
+			AfterTestFunc: testutil.After(created("Form")),
 		})
 
 		// then the list holds it, in name order
@@ -72,7 +74,7 @@ func TestCategories(t *testing.T) {
 			Name: "GET after create " + u, Method: http.MethodGet, URL: u,
 			BeforeTestFunc: seedList,
 			ExpectedStatus: http.StatusOK, ExpectedContent: []string{"Backend"},
-			AfterTestFunc: after(listed("Backend", "ESTsoft", "Ormi", "Programming", "Αθήνα")),
+			AfterTestFunc: testutil.After(listed("Backend", "ESTsoft", "Ormi", "Programming", "Αθήνα")),
 		})
 
 		type refused struct {
@@ -80,33 +82,33 @@ func TestCategories(t *testing.T) {
 			headers map[string]string
 			body    string
 			status  int
-			checks  []check
+			checks  []testutil.Check
 		}
 		for _, r := range []refused{
-			{"member", alice(), `{"name":"Rust"}`, 403, []check{bodyIs(forbiddenBody)}},
-			{"anonymous", nil, `{"name":"Rust"}`, 401, []check{bodyIs(noAuthBody)}},
-			{"bad token", garbageAuth, `{"name":"Rust"}`, 401, []check{bodyIs(badTokenBody)}},
-			{"duplicate", admin(), `{"name":"Programming"}`, 400, []check{errorOn("name")}},
-			{"duplicate in another case", admin(), `{"name":"pROGRAMMING"}`, 400, []check{errorOn("name")}},
-			{"duplicate with spaces", admin(), `{"name":"  ormi "}`, 400, []check{errorOn("name")}},
-			{"duplicate Greek in another case", admin(), `{"name":"ΑΘΉΝΑ"}`, 400, []check{errorOn("name")}},
-			{"missing name", admin(), `{}`, 400, []check{errorOn("name")}},
-			{"blank name", admin(), `{"name":"   "}`, 400, []check{errorOn("name")}},
-			{"number name", admin(), `{"name":5}`, 400, []check{errorOn("name")}},
-			{"name too long", admin(), `{"name":"` + strings.Repeat("가", 46) + `"}`, 400, []check{errorOn("name")}},
-			{"malformed JSON", admin(), `{"name":`, 400, []check{hasDetail}},
-			{"JSON list", admin(), `[{"name":"Rust"}]`, 400, []check{bodyIs(listBodyError)}},
-			{"too large", admin(), `{"name":"` + strings.Repeat("a", 1<<20) + `"}`, 413, []check{bodyIs(tooLargeBody)}},
+			{"member", alice(), `{"name":"Rust"}`, 403, []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
+			{"anonymous", nil, `{"name":"Rust"}`, 401, []testutil.Check{testutil.BodyIs(testutil.NoAuthBody)}},
+			{"bad token", testutil.GarbageAuth, `{"name":"Rust"}`, 401, []testutil.Check{testutil.BodyIs(testutil.BadTokenBody)}},
+			{"duplicate", admin(), `{"name":"Programming"}`, 400, []testutil.Check{errorOn("name")}},
+			{"duplicate in another case", admin(), `{"name":"pROGRAMMING"}`, 400, []testutil.Check{errorOn("name")}},
+			{"duplicate with spaces", admin(), `{"name":"  ormi "}`, 400, []testutil.Check{errorOn("name")}},
+			{"duplicate Greek in another case", admin(), `{"name":"ΑΘΉΝΑ"}`, 400, []testutil.Check{errorOn("name")}},
+			{"missing name", admin(), `{}`, 400, []testutil.Check{errorOn("name")}},
+			{"blank name", admin(), `{"name":"   "}`, 400, []testutil.Check{errorOn("name")}},
+			{"number name", admin(), `{"name":5}`, 400, []testutil.Check{errorOn("name")}},
+			{"name too long", admin(), `{"name":"` + strings.Repeat("가", 46) + `"}`, 400, []testutil.Check{errorOn("name")}},
+			{"malformed JSON", admin(), `{"name":`, 400, []testutil.Check{hasDetail}},
+			{"JSON list", admin(), `[{"name":"Rust"}]`, 400, []testutil.Check{testutil.BodyIs(testutil.ListBodyError)}},
+			{"too large", admin(), `{"name":"` + strings.Repeat("a", 1<<20) + `"}`, 413, []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		} {
 			before, same := unchanged(func(t testing.TB, app *tests.TestApp) {
-				mustSave(t, app, "categories", map[string]any{"name": "αθήνα"})
+				testutil.MustSave(t, app, "categories", map[string]any{"name": "αθήνα"})
 			})
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "POST " + r.name + " " + u, Method: http.MethodPost, URL: u, Headers: r.headers,
 				Body: strings.NewReader(r.body), BeforeTestFunc: before,
 				ExpectedStatus: r.status, ExpectedContent: []string{"{"},
-				AfterTestFunc: after(append(r.checks, same, state(func(t testing.TB, app *tests.TestApp) {
-					if n := count(t, app, "categories", dbx.HashExp{"name": "Rust"}); n != 0 {
+				AfterTestFunc: testutil.After(append(r.checks, same, testutil.State(func(t testing.TB, app *tests.TestApp) {
+					if n := testutil.Count(t, app, "categories", dbx.HashExp{"name": "Rust"}); n != 0 {
 						t.Errorf("category stored by a refused create")
 					}
 				}))...),

@@ -12,8 +12,8 @@ import (
 )
 
 // hitIs checks the stored view count of the fixture post.
-func hitIs(n int) check {
-	return state(func(t testing.TB, app *tests.TestApp) {
+func hitIs(n int) testutil.Check {
+	return testutil.State(func(t testing.TB, app *tests.TestApp) {
 		t.Helper()
 		if got := findPost(t, app, testutil.PostId).GetInt("hit"); got != n {
 			t.Errorf("stored hit = %d, want %d", got, n)
@@ -22,10 +22,10 @@ func hitIs(n int) check {
 }
 
 // detailOf checks the whole detail answer of the fixture post for viewer.
-func detailOf(viewerEmail string, wantHit int) check {
+func detailOf(viewerEmail string, wantHit int) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		d := decodeObject(t, body)
+		d := testutil.DecodeObject(t, body)
 		assertHasKeys(t, "detail", d, detailKeys...)
 		post := findPost(t, app, testutil.PostId)
 		if d["post_id"] != testutil.PostId || d["title"] != "실시간 채팅 서버 만들기" || d["content"] != "Go로 **채팅** 서버를 만듭니다." {
@@ -109,33 +109,33 @@ func TestPostDetail(t *testing.T) {
 			tests.ApiScenario{
 				Name: "anonymous GET " + u, Method: http.MethodGet, URL: u,
 				ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-				AfterTestFunc: after(bodyIs(noAuthBody), hitIs(0)),
+				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody), hitIs(0)),
 			},
 			tests.ApiScenario{
-				Name: "bad token GET " + u, Method: http.MethodGet, URL: u, Headers: garbageAuth,
+				Name: "bad token GET " + u, Method: http.MethodGet, URL: u, Headers: testutil.GarbageAuth,
 				ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-				AfterTestFunc: after(bodyIs(badTokenBody), hitIs(0)),
+				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.BadTokenBody), hitIs(0)),
 			},
 			tests.ApiScenario{
 				Name: "alice GET " + u, Method: http.MethodGet, URL: u, Headers: alice(),
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
-				AfterTestFunc: after(detailOf(testutil.AliceEmail, 1), hitIs(1)),
+				AfterTestFunc: testutil.After(detailOf(testutil.AliceEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
 				Name: "bob GET " + u, Method: http.MethodGet, URL: u, Headers: bob(),
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
-				AfterTestFunc: after(detailOf(testutil.BobEmail, 1), hitIs(1)),
+				AfterTestFunc: testutil.After(detailOf(testutil.BobEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
 				Name: "raw token GET " + u, Method: http.MethodGet, URL: u,
 				Headers:        map[string]string{"Authorization": bob()["Authorization"][len("Bearer "):]},
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
-				AfterTestFunc: after(detailOf(testutil.BobEmail, 1), hitIs(1)),
+				AfterTestFunc: testutil.After(detailOf(testutil.BobEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
 				Name: "superuser GET " + u, Method: http.MethodGet, URL: u, Headers: admin(),
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
-				AfterTestFunc: after(detailOf(testutil.SuperuserEmail, 1), hitIs(1)),
+				AfterTestFunc: testutil.After(detailOf(testutil.SuperuserEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
 				Name: "41st view " + u, Method: http.MethodGet, URL: u, Headers: alice(),
@@ -145,7 +145,7 @@ func TestPostDetail(t *testing.T) {
 					}
 				},
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"hit":41`},
-				AfterTestFunc: after(hitIs(41)),
+				AfterTestFunc: testutil.After(hitIs(41)),
 			},
 		)
 	}
@@ -159,7 +159,7 @@ func TestPostDetail(t *testing.T) {
 		},
 		ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
 		ExpectedEvents: map[string]int{"OnRecordUpdate": 0, "OnModelUpdate": 0},
-		AfterTestFunc: after(state(func(t testing.TB, app *tests.TestApp) {
+		AfterTestFunc: testutil.After(testutil.State(func(t testing.TB, app *tests.TestApp) {
 			if got := findPost(t, app, testutil.PostId).GetString("updated"); got != updated {
 				t.Errorf("updated changed by a view: %s → %s", updated, got)
 			}
@@ -173,7 +173,7 @@ func TestPostDetail(t *testing.T) {
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "unknown GET " + u, Method: http.MethodGet, URL: u, Headers: alice(),
 				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
-				AfterTestFunc: after(bodyIs(notFoundBody), hitIs(0)),
+				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody), hitIs(0)),
 			})
 		}
 	}
@@ -181,7 +181,7 @@ func TestPostDetail(t *testing.T) {
 	scenarios = append(scenarios, tests.ApiScenario{
 		Name: "anonymous unknown", Method: http.MethodGet, URL: "/api/post/detail/nosuchpost00001/",
 		ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-		AfterTestFunc: after(bodyIs(noAuthBody)),
+		AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
 	})
 	run(t, scenarios)
 }

@@ -13,8 +13,6 @@ import (
 	"github.com/cobraspace/cobraspace/internal/testutil"
 )
 
-const fixtureTitle = "실시간 채팅 서버 만들기"
-
 // seedEdit gives the fixture post the tags go and 채팅.
 func seedEdit(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 	t.Helper()
@@ -23,8 +21,8 @@ func seedEdit(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 
 // postIs checks the stored fixture post: title, category name, writer,
 // hit and tag names.
-func postIs(title, category string, tags ...string) check {
-	return state(func(t testing.TB, app *tests.TestApp) {
+func postIs(title, category string, tags ...string) testutil.Check {
+	return testutil.State(func(t testing.TB, app *tests.TestApp) {
 		t.Helper()
 		p := findPost(t, app, testutil.PostId)
 		c, err := app.FindRecordById("categories", p.GetString("category"))
@@ -57,10 +55,10 @@ func postIs(title, category string, tags ...string) check {
 }
 
 // answerIs checks the post answered by edit.
-func answerIs(title, category string, tags ...string) check {
+func answerIs(title, category string, tags ...string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		p := decodeObject(t, body)
+		p := testutil.DecodeObject(t, body)
 		assertPostShape(t, p)
 		if p["id"] != testutil.PostId || p["title"] != title || p["category"] != category || p["writer"] != testutil.AliceId {
 			t.Errorf("answer = %s", body)
@@ -71,7 +69,7 @@ func answerIs(title, category string, tags ...string) check {
 	}
 }
 
-var unchangedPost = postIs(fixtureTitle, "Programming", "go", "채팅")
+var unchangedPost = postIs(testutil.PostTitle, "Programming", "go", "채팅")
 
 func TestEditPost(t *testing.T) {
 	initAuth(t)
@@ -85,15 +83,15 @@ func TestEditPost(t *testing.T) {
 		newTags  int
 	}
 	edits := []edit{
-		{"tags replaced as a set", `{"tags":["Python","GO","python"]}`, fixtureTitle, "Programming", []string{"Python", "go"}, 1},
-		{"tags as comma string", `{"tags":"채팅, 새것"}`, fixtureTitle, "Programming", []string{"채팅", "새것"}, 1},
-		{"tags emptied", `{"tags":[]}`, fixtureTitle, "Programming", nil, 0},
-		{"tags emptied by empty string", `{"tags":""}`, fixtureTitle, "Programming", nil, 0},
+		{"tags replaced as a set", `{"tags":["Python","GO","python"]}`, testutil.PostTitle, "Programming", []string{"Python", "go"}, 1},
+		{"tags as comma string", `{"tags":"채팅, 새것"}`, testutil.PostTitle, "Programming", []string{"채팅", "새것"}, 1},
+		{"tags emptied", `{"tags":[]}`, testutil.PostTitle, "Programming", nil, 0},
+		{"tags emptied by empty string", `{"tags":""}`, testutil.PostTitle, "Programming", nil, 0},
 		{"title only keeps tags", `{"title":"새 제목"}`, "새 제목", "Programming", []string{"go", "채팅"}, 0},
-		{"category by name", `{"category":"ormi"}`, fixtureTitle, "Ormi", []string{"go", "채팅"}, 0},
+		{"category by name", `{"category":"ormi"}`, testutil.PostTitle, "Ormi", []string{"go", "채팅"}, 0},
 		{"everything", `{"title":"Ελληνικά","content":"Привет","category":"ESTsoft","tags":["Ωμέγα"]}`, "Ελληνικά", "ESTsoft", []string{"Ωμέγα"}, 1},
 		{"writer and hit in the body are ignored", `{"title":"x","writer":"` + testutil.BobId + `","hit":99}`, "x", "Programming", []string{"go", "채팅"}, 0},
-		{"empty body changes nothing", `{}`, fixtureTitle, "Programming", []string{"go", "채팅"}, 0},
+		{"empty body changes nothing", `{}`, testutil.PostTitle, "Programming", []string{"go", "채팅"}, 0},
 	}
 	var scenarios []tests.ApiScenario
 	for _, u := range slashes(editPath) {
@@ -103,9 +101,9 @@ func TestEditPost(t *testing.T) {
 					Name: method + " " + e.name + " " + u, Method: method, URL: u, Body: strings.NewReader(e.body), Headers: alice(),
 					BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
-					AfterTestFunc: after(answerIs(e.title, e.category, e.tags...), postIs(e.title, e.category, e.tags...),
-						state(func(t testing.TB, app *tests.TestApp) {
-							if got := count(t, app, "tags", nil); got != 2+e.newTags {
+					AfterTestFunc: testutil.After(answerIs(e.title, e.category, e.tags...), postIs(e.title, e.category, e.tags...),
+						testutil.State(func(t testing.TB, app *tests.TestApp) {
+							if got := testutil.Count(t, app, "tags", nil); got != 2+e.newTags {
 								t.Errorf("%d tags, want %d", got, 2+e.newTags)
 							}
 						})),
@@ -117,14 +115,14 @@ func TestEditPost(t *testing.T) {
 				Name: method + " multipart " + u, Method: method, URL: u, Body: body,
 				Headers: withHeaders(alice(), map[string]string{"Content-Type": ctype}), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
-				AfterTestFunc: after(answerIs("폼", "Programming", "a", "B"), postIs("폼", "Programming", "a", "B")),
+				AfterTestFunc: testutil.After(answerIs("폼", "Programming", "a", "B"), postIs("폼", "Programming", "a", "B")),
 			})
 			// a superuser may edit; the writer stays alice
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: method + " superuser " + u, Method: method, URL: u, Body: strings.NewReader(`{"title":"관리자 수정"}`), Headers: admin(),
 				BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
-				AfterTestFunc: after(answerIs("관리자 수정", "Programming", "go", "채팅"), postIs("관리자 수정", "Programming", "go", "채팅")),
+				AfterTestFunc: testutil.After(answerIs("관리자 수정", "Programming", "go", "채팅"), postIs("관리자 수정", "Programming", "go", "채팅")),
 			})
 			// refused: nothing changes
 			type refused struct {
@@ -132,31 +130,31 @@ func TestEditPost(t *testing.T) {
 				headers map[string]string
 				body    string
 				status  int
-				checks  []check
+				checks  []testutil.Check
 			}
 			for _, r := range []refused{
-				{"other member", bob(), `{"title":"hijack","tags":["evil"]}`, 403, []check{bodyIs(forbiddenBody)}},
-				{"anonymous", nil, `{"title":"hijack","tags":["evil"]}`, 401, []check{bodyIs(noAuthBody)}},
-				{"bad token", garbageAuth, `{"title":"hijack","tags":["evil"]}`, 401, []check{bodyIs(badTokenBody)}},
-				{"blank title", alice(), `{"title":"","tags":["evil"]}`, 400, []check{errorOn("title")}},
-				{"null title", alice(), `{"title":null,"tags":["evil"]}`, 400, []check{errorOn("title")}},
-				{"unknown category", alice(), `{"category":"nope","tags":["evil"]}`, 400, []check{errorOn("category")}},
-				{"null category", alice(), `{"category":null,"tags":["evil"]}`, 400, []check{errorOn("category")}},
-				{"tags a number", alice(), `{"title":"x","tags":5}`, 400, []check{errorOn("tags")}},
-				{"tags numbers", alice(), `{"title":"x","tags":[1,2]}`, 400, []check{errorOn("tags")}},
-				{"title too long with new tags", alice(), `{"title":"` + strings.Repeat("a", 201) + `","tags":["evil"]}`, 400, []check{errorOn("title")}},
-				{"malformed JSON", alice(), `{"title":`, 400, []check{hasDetail}},
-				{"JSON list", alice(), `["x"]`, 400, []check{bodyIs(listBodyError)}},
-				{"too large", alice(), `{"title":"` + strings.Repeat("a", 10<<20) + `"}`, 413, []check{bodyIs(tooLargeBody)}},
+				{"other member", bob(), `{"title":"hijack","tags":["evil"]}`, 403, []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
+				{"anonymous", nil, `{"title":"hijack","tags":["evil"]}`, 401, []testutil.Check{testutil.BodyIs(testutil.NoAuthBody)}},
+				{"bad token", testutil.GarbageAuth, `{"title":"hijack","tags":["evil"]}`, 401, []testutil.Check{testutil.BodyIs(testutil.BadTokenBody)}},
+				{"blank title", alice(), `{"title":"","tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
+				{"null title", alice(), `{"title":null,"tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
+				{"unknown category", alice(), `{"category":"nope","tags":["evil"]}`, 400, []testutil.Check{errorOn("category")}},
+				{"null category", alice(), `{"category":null,"tags":["evil"]}`, 400, []testutil.Check{errorOn("category")}},
+				{"tags a number", alice(), `{"title":"x","tags":5}`, 400, []testutil.Check{errorOn("tags")}},
+				{"tags numbers", alice(), `{"title":"x","tags":[1,2]}`, 400, []testutil.Check{errorOn("tags")}},
+				{"title too long with new tags", alice(), `{"title":"` + strings.Repeat("a", 201) + `","tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
+				{"malformed JSON", alice(), `{"title":`, 400, []testutil.Check{hasDetail}},
+				{"JSON list", alice(), `["x"]`, 400, []testutil.Check{testutil.BodyIs(testutil.ListBodyError)}},
+				{"too large", alice(), `{"title":"` + strings.Repeat("a", 10<<20) + `"}`, 413, []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 			} {
 				before, same := unchanged(seedEditTB)
 				scenarios = append(scenarios, tests.ApiScenario{
 					Name: method + " " + r.name + " " + u, Method: method, URL: u, Body: strings.NewReader(r.body), Headers: r.headers,
 					BeforeTestFunc: before,
 					ExpectedStatus: r.status, ExpectedContent: []string{"{"},
-					AfterTestFunc: after(append(r.checks, same, unchangedPost,
-						state(func(t testing.TB, app *tests.TestApp) {
-							if n := count(t, app, "tags", dbx.HashExp{"name": "evil"}); n != 0 {
+					AfterTestFunc: testutil.After(append(r.checks, same, unchangedPost,
+						testutil.State(func(t testing.TB, app *tests.TestApp) {
+							if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "evil"}); n != 0 {
 								t.Errorf("tag evil stored by a refused edit")
 							}
 						}))...),
@@ -166,7 +164,7 @@ func TestEditPost(t *testing.T) {
 				Name: method + " unknown id " + u, Method: method, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1),
 				Body: strings.NewReader(`{"title":"x"}`), Headers: alice(),
 				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
-				AfterTestFunc: after(bodyIs(notFoundBody)),
+				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody)),
 			})
 		}
 		// GET: the writer and superusers read the post to edit; others not
@@ -174,27 +172,27 @@ func TestEditPost(t *testing.T) {
 			tests.ApiScenario{
 				Name: "GET writer " + u, Method: http.MethodGet, URL: u, Headers: alice(), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
-				AfterTestFunc: after(answerIs(fixtureTitle, "Programming", "go", "채팅"), unchangedPost),
+				AfterTestFunc: testutil.After(answerIs(testutil.PostTitle, "Programming", "go", "채팅"), unchangedPost),
 			},
 			tests.ApiScenario{
 				Name: "GET superuser " + u, Method: http.MethodGet, URL: u, Headers: admin(), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
-				AfterTestFunc: after(answerIs(fixtureTitle, "Programming", "go", "채팅")),
+				AfterTestFunc: testutil.After(answerIs(testutil.PostTitle, "Programming", "go", "채팅")),
 			},
 			tests.ApiScenario{
 				Name: "GET other member " + u, Method: http.MethodGet, URL: u, Headers: bob(), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusForbidden, ExpectedContent: []string{"detail"},
-				AfterTestFunc: after(bodyIs(forbiddenBody)),
+				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.ForbiddenBody)),
 			},
 			tests.ApiScenario{
 				Name: "GET anonymous " + u, Method: http.MethodGet, URL: u, BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-				AfterTestFunc: after(bodyIs(noAuthBody)),
+				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
 			},
 			tests.ApiScenario{
 				Name: "GET unknown " + u, Method: http.MethodGet, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(),
 				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
-				AfterTestFunc: after(bodyIs(notFoundBody)),
+				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody)),
 			},
 		)
 	}
@@ -210,19 +208,19 @@ func gone(t testing.TB, app *tests.TestApp, _ []byte) {
 	if _, err := app.FindRecordById("posts", testutil.PostId); err == nil {
 		t.Errorf("post still stored")
 	}
-	if n := count(t, app, "rooms", nil); n != 0 {
+	if n := testutil.Count(t, app, "rooms", nil); n != 0 {
 		t.Errorf("%d rooms left", n)
 	}
-	if n := count(t, app, "messages", nil); n != 0 {
+	if n := testutil.Count(t, app, "messages", nil); n != 0 {
 		t.Errorf("%d messages left", n)
 	}
-	if n := count(t, app, "post_search_docs", nil); n != 0 {
+	if n := testutil.Count(t, app, "post_search_docs", nil); n != 0 {
 		t.Errorf("%d search documents left", n)
 	}
 	if ids := searchIds(t, app, "채팅"); len(ids) != 0 {
 		t.Errorf("search still finds %v", ids)
 	}
-	if n := count(t, app, "tags", nil); n != 2 {
+	if n := testutil.Count(t, app, "tags", nil); n != 2 {
 		t.Errorf("tags are not deleted with a post: %d left, want 2", n)
 	}
 }
@@ -232,7 +230,7 @@ func present(t testing.TB, app *tests.TestApp, _ []byte) {
 	t.Helper()
 	findPost(t, app, testutil.PostId)
 	fixtureRoom(t, app)
-	if n := count(t, app, "messages", nil); n != 1 {
+	if n := testutil.Count(t, app, "messages", nil); n != 1 {
 		t.Errorf("%d messages, want 1", n)
 	}
 	if ids := searchIds(t, app, "채팅"); !slices.Equal(ids, []string{testutil.PostId}) {
@@ -249,32 +247,32 @@ func TestDeletePost(t *testing.T) {
 				tests.ApiScenario{
 					Name: method + " writer " + u, Method: method, URL: u, Headers: alice(), BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusNoContent,
-					AfterTestFunc:  after(gone),
+					AfterTestFunc:  testutil.After(gone),
 				},
 				tests.ApiScenario{
 					Name: method + " superuser " + u, Method: method, URL: u, Headers: admin(), BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusNoContent,
-					AfterTestFunc:  after(gone),
+					AfterTestFunc:  testutil.After(gone),
 				},
 				tests.ApiScenario{
 					Name: method + " other member " + u, Method: method, URL: u, Headers: bob(), BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusForbidden, ExpectedContent: []string{"detail"},
-					AfterTestFunc: after(bodyIs(forbiddenBody), present),
+					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.ForbiddenBody), present),
 				},
 				tests.ApiScenario{
 					Name: method + " anonymous " + u, Method: method, URL: u, BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-					AfterTestFunc: after(bodyIs(noAuthBody), present),
+					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody), present),
 				},
 				tests.ApiScenario{
-					Name: method + " bad token " + u, Method: method, URL: u, Headers: garbageAuth, BeforeTestFunc: seedEdit,
+					Name: method + " bad token " + u, Method: method, URL: u, Headers: testutil.GarbageAuth, BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-					AfterTestFunc: after(bodyIs(badTokenBody), present),
+					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.BadTokenBody), present),
 				},
 				tests.ApiScenario{
 					Name: method + " unknown " + u, Method: method, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(),
 					ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
-					AfterTestFunc: after(bodyIs(notFoundBody), present),
+					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody), present),
 				},
 			)
 		}

@@ -1,13 +1,13 @@
 package posts_test
 
-// Shared bits of the /api/post/* tests: documented error bodies, the
-// spellings of every route, body checks, fixture builders for
-// BeforeTestFunc, a snapshot of stored counts ("nothing stored") and a
-// small client that sends more requests through a scenario's own router.
+// Shared bits of the /api/post/* tests: the spellings of every route, body
+// checks, fixture builders for BeforeTestFunc, a snapshot of stored counts
+// ("nothing stored") and a small client that sends more requests through a
+// scenario's own router. What other test packages share too (error bodies,
+// After, BodyIs, Count...) is in internal/testutil.
 
 import (
 	"bytes"
-	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -18,23 +18,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/cobraspace/cobraspace/internal/posts/search"
 	"github.com/cobraspace/cobraspace/internal/testutil"
-)
-
-// Documented error bodies.
-const (
-	noAuthBody    = `{"detail":"Authentication credentials were not provided."}`
-	badTokenBody  = `{"detail":"Given token not valid for any token type","code":"token_not_valid"}`
-	forbiddenBody = `{"detail":"You do not have permission to perform this action."}`
-	notFoundBody  = `{"detail":"Not found."}`
-	tooLargeBody  = `{"detail":"Request body is too large."}`
-	listBodyError = `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`
 )
 
 // listKeys are the documented keys of a post in the list (and the answer of
@@ -49,8 +37,6 @@ var roomKeys = []string{"id", "name", "chat_url", "chat_messages", "owner", "onl
 
 // messageKeys are the documented keys of a stored message.
 var messageKeys = []string{"id", "room", "sender", "sender_email", "nickname", "profile_picture_url", "message", "parent_chat", "message_type", "created_at"}
-
-var garbageAuth = map[string]string{"Authorization": "Bearer not.a-real.token"}
 
 func alice() map[string]string { return authOf(testutil.AliceEmail) }
 func bob() map[string]string   { return authOf(testutil.BobEmail) }
@@ -108,85 +94,17 @@ func withQuery(paths []string, query string) []string {
 func run(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
 	initAuth(t)
-	for _, s := range scenarios {
-		s.TestAppFactory = testutil.Factory
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }
 
 // ---------------------------------------------------------------------------
 // body checks
 
-type check func(t testing.TB, app *tests.TestApp, body []byte)
-
-// after reads the response body once and runs checks on it; a non-empty
-// body must be JSON.
-func after(checks ...check) func(t testing.TB, app *tests.TestApp, res *http.Response) {
-	return func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		t.Helper()
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(res.Body); err != nil {
-			t.Fatalf("read body: %v", err)
-		}
-		if ct := res.Header.Get("Content-Type"); buf.Len() > 0 && !strings.HasPrefix(ct, "application/json") {
-			t.Errorf("Content-Type = %q, want JSON", ct)
-		}
-		for _, c := range checks {
-			c(t, app, buf.Bytes())
-		}
-	}
-}
-
-func decode(t testing.TB, body []byte) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("body is not JSON: %v\n%s", err, body)
-	}
-	return v
-}
-
-func decodeObject(t testing.TB, body []byte) map[string]any {
-	t.Helper()
-	obj, ok := decode(t, body).(map[string]any)
-	if !ok {
-		t.Fatalf("body is not a JSON object: %s", body)
-	}
-	return obj
-}
-
-func decodeList(t testing.TB, body []byte) []map[string]any {
-	t.Helper()
-	list, ok := decode(t, body).([]any)
-	if !ok {
-		t.Fatalf("body is not a JSON array: %s", body)
-	}
-	out := make([]map[string]any, len(list))
-	for i, item := range list {
-		obj, ok := item.(map[string]any)
-		if !ok {
-			t.Fatalf("item %d is not an object: %s", i, body)
-		}
-		out[i] = obj
-	}
-	return out
-}
-
-// bodyIs checks that the body equals want, compared as JSON.
-func bodyIs(want string) check {
-	return func(t testing.TB, _ *tests.TestApp, body []byte) {
-		t.Helper()
-		if got, exp := decode(t, body), decode(t, []byte(want)); !reflect.DeepEqual(got, exp) {
-			t.Errorf("body = %s\nwant   %s", body, want)
-		}
-	}
-}
-
 // errorOn checks a 4xx JSON validation body naming field.
-func errorOn(field string) check {
+func errorOn(field string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		obj := decodeObject(t, body)
+		obj := testutil.DecodeObject(t, body)
 		msgs, ok := obj[field].([]any)
 		if !ok || len(msgs) == 0 {
 			t.Errorf("want a validation error on %q, got %s", field, body)
@@ -203,7 +121,7 @@ func errorOn(field string) check {
 // hasDetail checks a {"detail": "..."} body.
 func hasDetail(t testing.TB, _ *tests.TestApp, body []byte) {
 	t.Helper()
-	if s, _ := decodeObject(t, body)["detail"].(string); s == "" {
+	if s, _ := testutil.DecodeObject(t, body)["detail"].(string); s == "" {
 		t.Errorf("want a {\"detail\"} body, got %s", body)
 	}
 }
@@ -211,7 +129,7 @@ func hasDetail(t testing.TB, _ *tests.TestApp, body []byte) {
 // isJSONObject checks that the body is a JSON object (any 4xx error shape).
 func isJSONObject(t testing.TB, _ *tests.TestApp, body []byte) {
 	t.Helper()
-	decodeObject(t, body)
+	testutil.DecodeObject(t, body)
 }
 
 // assertHasKeys checks that obj has at least keys.
@@ -297,10 +215,10 @@ func tagNamesOf(t testing.TB, p map[string]any) []string {
 
 // listIs checks that the body is a list of posts in the documented shape
 // with exactly these ids in this order, newest first.
-func listIs(ids ...string) check {
+func listIs(ids ...string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		list := decodeList(t, body)
+		list := testutil.DecodeList(t, body)
 		got := make([]string, len(list))
 		var prev time.Time
 		for i, p := range list {
@@ -322,39 +240,17 @@ func listIs(ids ...string) check {
 }
 
 // listLen checks the number of posts in a list body.
-func listLen(n int) check {
+func listLen(n int) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		if got := len(decodeList(t, body)); got != n {
+		if got := len(testutil.DecodeList(t, body)); got != n {
 			t.Errorf("list has %d posts, want %d", got, n)
 		}
 	}
 }
 
-// state runs a check of stored data that does not need the body.
-func state(fn func(t testing.TB, app *tests.TestApp)) check {
-	return func(t testing.TB, app *tests.TestApp, _ []byte) {
-		t.Helper()
-		fn(t, app)
-	}
-}
-
 // ---------------------------------------------------------------------------
 // stored data
-
-// count is the number of rows of table matching where (nil: all rows).
-func count(t testing.TB, app core.App, table string, where dbx.Expression) int {
-	t.Helper()
-	var n int
-	q := app.DB().Select("count(*)").From(table)
-	if where != nil {
-		q.Where(where)
-	}
-	if err := q.Row(&n); err != nil {
-		t.Fatalf("count %s: %v", table, err)
-	}
-	return n
-}
 
 // counts is what "nothing stored" compares.
 type counts map[string]int
@@ -365,21 +261,21 @@ func countAll(t testing.TB, app core.App) counts {
 	t.Helper()
 	c := counts{}
 	for _, table := range countedTables {
-		c[table] = count(t, app, table, nil)
+		c[table] = testutil.Count(t, app, table, nil)
 	}
 	return c
 }
 
 // unchanged returns a BeforeTestFunc that snapshots the stored counts (after
 // running setup, if any) and a check that they did not change.
-func unchanged(setup func(t testing.TB, app *tests.TestApp)) (func(testing.TB, *tests.TestApp, *core.ServeEvent), check) {
+func unchanged(setup func(t testing.TB, app *tests.TestApp)) (func(testing.TB, *tests.TestApp, *core.ServeEvent), testutil.Check) {
 	var before counts
 	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 			if setup != nil {
 				setup(t, app)
 			}
 			before = countAll(t, app)
-		}, state(func(t testing.TB, app *tests.TestApp) {
+		}, testutil.State(func(t testing.TB, app *tests.TestApp) {
 			t.Helper()
 			if got := countAll(t, app); !reflect.DeepEqual(got, before) {
 				t.Errorf("stored counts changed: %v, want %v", got, before)
@@ -390,11 +286,7 @@ func unchanged(setup func(t testing.TB, app *tests.TestApp)) (func(testing.TB, *
 // findPost loads a post (fails the test when it is missing).
 func findPost(t testing.TB, app core.App, id string) *core.Record {
 	t.Helper()
-	p, err := app.FindRecordById("posts", id)
-	if err != nil {
-		t.Fatalf("post %s: %v", id, err)
-	}
-	return p
+	return testutil.MustFind(t, app, "posts", id)
 }
 
 // postTagNames lists the stored tag names of a post, sorted.
@@ -435,13 +327,6 @@ func fixtureRoom(t testing.TB, app core.App) *core.Record {
 // ---------------------------------------------------------------------------
 // fixture builders (for BeforeTestFunc)
 
-func mustSave(t testing.TB, app core.App, collection string, data map[string]any) {
-	t.Helper()
-	if err := testutil.SaveRecord(app, collection, data); err != nil {
-		t.Fatalf("save %s %v: %v", collection, data, err)
-	}
-}
-
 func categoryId(t testing.TB, app core.App, name string) string {
 	t.Helper()
 	c, err := app.FindFirstRecordByData("categories", "name", name)
@@ -459,7 +344,7 @@ func setPostTags(t testing.TB, app core.App, names ...string) {
 	for _, n := range names {
 		tag, err := app.FindFirstRecordByData("tags", "name", n)
 		if err != nil {
-			mustSave(t, app, "tags", map[string]any{"name": n})
+			testutil.MustSave(t, app, "tags", map[string]any{"name": n})
 			tag, _ = app.FindFirstRecordByData("tags", "name", n)
 		}
 		ids = append(ids, tag.Id)
@@ -493,19 +378,7 @@ func newClient(t *testing.T) (*client, *tests.TestApp) {
 	t.Helper()
 	initAuth(t)
 	app := testutil.NewApp(t)
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c *client
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		c = clientFor(t, e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, app
+	return &client{t: t, mux: testutil.Routes(t, app)}, app
 }
 
 type response struct {
@@ -534,16 +407,7 @@ func (c *client) get(path string, headers map[string]string) response {
 
 func (c *client) postJSON(path string, v any, headers map[string]string) response {
 	c.t.Helper()
-	return c.do(http.MethodPost, path, "application/json", []byte(jsonOf(v)), headers)
-}
-
-// jsonOf encodes v.
-func jsonOf(v any) string {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(raw)
+	return c.do(http.MethodPost, path, "application/json", []byte(testutil.JSONOf(v)), headers)
 }
 
 // formField is one field of a multipart body (fields may repeat).

@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pocketbase/pocketbase/apis"
-	"github.com/pocketbase/pocketbase/core"
-
 	"github.com/cobraspace/cobraspace/internal/testutil"
 )
 
@@ -21,20 +18,7 @@ import (
 func TestConcurrentViews(t *testing.T) {
 	const n = 50
 	app := testutil.NewApp(t)
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mux http.Handler
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		m, err := e.Router.BuildMux()
-		mux = m
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := httptest.NewServer(mux)
+	server := httptest.NewServer(testutil.Routes(t, app))
 	defer server.Close()
 
 	token := testutil.Token(t, app, testutil.BobEmail)

@@ -36,13 +36,13 @@ const (
 
 func seedList(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 	t.Helper()
-	mustSave(t, app, "categories", map[string]any{"id": backendId, "name": "Backend"})
-	mustSave(t, app, "categories", map[string]any{"id": athinaId, "name": "Αθήνα"})
+	testutil.MustSave(t, app, "categories", map[string]any{"id": backendId, "name": "Backend"})
+	testutil.MustSave(t, app, "categories", map[string]any{"id": athinaId, "name": "Αθήνα"})
 	tagIds := map[string]string{"Go": tagGoId}
-	mustSave(t, app, "tags", map[string]any{"id": tagGoId, "name": "Go"})
+	testutil.MustSave(t, app, "tags", map[string]any{"id": tagGoId, "name": "Go"})
 	for i, name := range []string{"Concurrency", "python", "Привет", "PocketBase"} {
 		id := fmt.Sprintf("taglist00000%03d", i)
-		mustSave(t, app, "tags", map[string]any{"id": id, "name": name})
+		testutil.MustSave(t, app, "tags", map[string]any{"id": id, "name": name})
 		tagIds[name] = id
 	}
 	posts := []struct {
@@ -59,7 +59,7 @@ func seedList(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 		for _, name := range p.tags {
 			ids = append(ids, tagIds[name])
 		}
-		mustSave(t, app, "posts", map[string]any{
+		testutil.MustSave(t, app, "posts", map[string]any{
 			"id": p.id, "writer": p.writer, "category": p.category, "title": p.title, "content": p.content, "tags": ids,
 		})
 	}
@@ -159,7 +159,7 @@ func TestListPosts(t *testing.T) {
 					BeforeTestFunc:  seedList,
 					ExpectedStatus:  http.StatusOK,
 					ExpectedContent: []string{"["},
-					AfterTestFunc:   after(listIs(c.want...)),
+					AfterTestFunc:   testutil.After(listIs(c.want...)),
 				})
 			}
 		}
@@ -169,7 +169,7 @@ func TestListPosts(t *testing.T) {
 		scenarios = append(scenarios, tests.ApiScenario{
 			Name: "GET /api/post/ signed in", Method: http.MethodGet, URL: "/api/post/", Headers: h,
 			BeforeTestFunc: seedList, ExpectedStatus: http.StatusOK, ExpectedContent: []string{"["},
-			AfterTestFunc: after(listIs(p4, p3, p2, p1, p0)),
+			AfterTestFunc: testutil.After(listIs(p4, p3, p2, p1, p0)),
 		})
 	}
 	run(t, scenarios)
@@ -181,8 +181,8 @@ func TestListPostFields(t *testing.T) {
 	run(t, []tests.ApiScenario{{
 		Name: "fields of P1", Method: http.MethodGet, URL: "/api/post/?tag=concurrency",
 		BeforeTestFunc: seedList, ExpectedStatus: http.StatusOK, ExpectedContent: []string{"["},
-		AfterTestFunc: after(func(t testing.TB, app *tests.TestApp, body []byte) {
-			list := decodeList(t, body)
+		AfterTestFunc: testutil.After(func(t testing.TB, app *tests.TestApp, body []byte) {
+			list := testutil.DecodeList(t, body)
 			if len(list) != 1 {
 				t.Fatalf("want one post, got %s", body)
 			}
@@ -232,7 +232,7 @@ func TestListPageSizeBounds(t *testing.T) {
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "GET " + u + "?" + query, Method: http.MethodGet, URL: u + "?" + query,
 				BeforeTestFunc: many, ExpectedStatus: http.StatusOK, ExpectedContent: []string{"["},
-				AfterTestFunc: after(listLen(n)),
+				AfterTestFunc: testutil.After(listLen(n)),
 			})
 		}
 	}
@@ -268,7 +268,7 @@ func TestListBadParams(t *testing.T) {
 				} else {
 					s.ExpectedStatus = http.StatusBadRequest
 					s.ExpectedContent = []string{`"` + field + `"`}
-					s.AfterTestFunc = after(errorOn(field))
+					s.AfterTestFunc = testutil.After(errorOn(field))
 				}
 				scenarios = append(scenarios, s)
 			}
@@ -297,10 +297,10 @@ func TestSearchAlias(t *testing.T) {
 					c = clientFor(t, e)
 				},
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"["},
-				AfterTestFunc: after(func(t testing.TB, _ *tests.TestApp, body []byte) {
+				AfterTestFunc: testutil.After(func(t testing.TB, _ *tests.TestApp, body []byte) {
 					for _, other := range withQuery(slashes("/api/post"), query) {
 						res := c.get(other, nil)
-						if res.Status != http.StatusOK || !reflect.DeepEqual(decode(t, res.Body), decode(t, body)) {
+						if res.Status != http.StatusOK || !reflect.DeepEqual(testutil.Decode(t, res.Body), testutil.Decode(t, body)) {
 							t.Errorf("%s answered %d %s\nbut %s answered %s", other, res.Status, res.Body, u, body)
 						}
 					}

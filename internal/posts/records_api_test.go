@@ -26,7 +26,7 @@ func TestPostsThroughRecordsAPI(t *testing.T) {
 			Name: name, Method: method, URL: url, Headers: headers, Body: strings.NewReader(body),
 			BeforeTestFunc: before,
 			ExpectedStatus: status, ExpectedContent: []string{"{"},
-			AfterTestFunc: after(same, unchangedPost),
+			AfterTestFunc: testutil.After(same, unchangedPost),
 		}
 	}
 	// a body naming a category must name its id: fill it in before the request
@@ -57,8 +57,8 @@ func TestPostsThroughRecordsAPI(t *testing.T) {
 		withCategory(tests.ApiScenario{
 			Name: "member create: writer from the auth, room and search document made", Method: http.MethodPost, URL: records,
 			Headers: bob(), ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"writer":"` + testutil.BobId + `"`},
-			AfterTestFunc: after(func(t testing.TB, app *tests.TestApp, body []byte) {
-				id, _ := decodeObject(t, body)["id"].(string)
+			AfterTestFunc: testutil.After(func(t testing.TB, app *tests.TestApp, body []byte) {
+				id, _ := testutil.DecodeObject(t, body)["id"].(string)
 				room, err := app.FindFirstRecordByData("rooms", "post", id)
 				if err != nil || room.GetString("owner") != testutil.BobId {
 					t.Errorf("room of the new post: %v %v", room, err)
@@ -72,7 +72,7 @@ func TestPostsThroughRecordsAPI(t *testing.T) {
 			Name: "writer update: index and room follow", Method: http.MethodPatch, URL: one, Headers: alice(),
 			Body: strings.NewReader(`{"title":"레코드 API 수정"}`), BeforeTestFunc: seedEdit,
 			ExpectedStatus: http.StatusOK, ExpectedContent: []string{"레코드 API 수정"},
-			AfterTestFunc: after(postIs("레코드 API 수정", "Programming", "go", "채팅"), state(func(t testing.TB, app *tests.TestApp) {
+			AfterTestFunc: testutil.After(postIs("레코드 API 수정", "Programming", "go", "채팅"), testutil.State(func(t testing.TB, app *tests.TestApp) {
 				if ids := searchIds(t, app, "실시간"); len(ids) != 0 {
 					t.Errorf("old title still found: %v", ids)
 				}
@@ -81,13 +81,13 @@ func TestPostsThroughRecordsAPI(t *testing.T) {
 		{
 			Name: "writer delete: room, messages and document go", Method: http.MethodDelete, URL: one, Headers: alice(),
 			BeforeTestFunc: seedEdit, ExpectedStatus: http.StatusNoContent,
-			AfterTestFunc: after(gone),
+			AfterTestFunc: testutil.After(gone),
 		},
 		{
 			Name: "superuser update through the dashboard API", Method: http.MethodPatch, URL: one, Headers: admin(),
 			Body: strings.NewReader(`{"title":"관리자"}`), BeforeTestFunc: seedEdit,
 			ExpectedStatus: http.StatusOK, ExpectedContent: []string{"관리자"},
-			AfterTestFunc: after(postIs("관리자", "Programming", "go", "채팅")),
+			AfterTestFunc: testutil.After(postIs("관리자", "Programming", "go", "채팅")),
 		},
 	}
 	run(t, scenarios)

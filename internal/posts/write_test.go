@@ -20,17 +20,17 @@ const newCategoryId = "catwrite0000001"
 // seedWrite adds a category with a known id and the tags "go" and "Привет".
 func seedWrite(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 	t.Helper()
-	mustSave(t, app, "categories", map[string]any{"id": newCategoryId, "name": "데이터베이스"})
-	mustSave(t, app, "tags", map[string]any{"id": tagGoId, "name": "go"})
-	mustSave(t, app, "tags", map[string]any{"name": "Привет"})
+	testutil.MustSave(t, app, "categories", map[string]any{"id": newCategoryId, "name": "데이터베이스"})
+	testutil.MustSave(t, app, "tags", map[string]any{"id": tagGoId, "name": "go"})
+	testutil.MustSave(t, app, "tags", map[string]any{"name": "Привет"})
 }
 
 // written checks the answer of a write and what it stored: the post (with
 // alice as its writer), its tags, its room and its search document.
-func written(title, category string, tags []string, newTags int) check {
+func written(title, category string, tags []string, newTags int) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		p := decodeObject(t, body)
+		p := testutil.DecodeObject(t, body)
 		assertPostShape(t, p)
 		id, _ := p["id"].(string)
 		if p["title"] != title || p["category"] != category || p["writer"] != testutil.AliceId || p["writer_nickname"] != "alice" || p["hit"] != float64(0) {
@@ -46,10 +46,10 @@ func written(title, category string, tags []string, newTags int) check {
 		if got := postTagNames(t, app, post); !slices.Equal(got, sorted(tags)) {
 			t.Errorf("stored tags = %v, want %v", got, sorted(tags))
 		}
-		if got := count(t, app, "posts", nil); got != 2 {
+		if got := testutil.Count(t, app, "posts", nil); got != 2 {
 			t.Errorf("%d posts stored, want 2", got)
 		}
-		if got := count(t, app, "tags", nil); got != 2+newTags {
+		if got := testutil.Count(t, app, "tags", nil); got != 2+newTags {
 			t.Errorf("%d tags stored, want %d", got, 2+newTags)
 		}
 		room, err := app.FindFirstRecordByData("rooms", "post", id)
@@ -92,7 +92,7 @@ func TestWritePost(t *testing.T) {
 		newTags     int
 	}
 	jsonBody := func(v any) func() io.Reader {
-		return func() io.Reader { return strings.NewReader(jsonOf(v)) }
+		return func() io.Reader { return strings.NewReader(testutil.JSONOf(v)) }
 	}
 	goods := []good{
 		{name: "JSON, tags list, category by name", body: jsonBody(map[string]any{
@@ -176,7 +176,7 @@ func TestWritePost(t *testing.T) {
 				Name: g.name + " " + u, Method: http.MethodPost, URL: u, Body: body, Headers: headers,
 				BeforeTestFunc: seedWrite,
 				ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"id"`},
-				AfterTestFunc: after(written(g.title, g.category, g.tags, g.newTags)),
+				AfterTestFunc: testutil.After(written(g.title, g.category, g.tags, g.newTags)),
 			})
 		}
 	}
@@ -198,10 +198,10 @@ func TestWritePostRejected(t *testing.T) {
 		ctype   string
 		headers map[string]string
 		status  int
-		checks  []check
+		checks  []testutil.Check
 	}
 	j := func(s string) func() io.Reader { return func() io.Reader { return strings.NewReader(s) } }
-	v := func(m map[string]any) func() io.Reader { return j(jsonOf(m)) }
+	v := func(m map[string]any) func() io.Reader { return j(testutil.JSONOf(m)) }
 	ok := map[string]any{"title": "제목", "category": "Programming", "tags": []string{"brandnew"}}
 	with := func(k string, val any) map[string]any {
 		m := map[string]any{}
@@ -216,54 +216,54 @@ func TestWritePostRejected(t *testing.T) {
 		return m
 	}
 	bads := []bad{
-		{name: "anonymous", body: v(ok), headers: map[string]string{}, status: 401, checks: []check{bodyIs(noAuthBody)}},
-		{name: "bad token", body: v(ok), headers: garbageAuth, status: 401, checks: []check{bodyIs(badTokenBody)}},
-		{name: "superuser (not a member)", body: v(ok), headers: admin(), status: 403, checks: []check{bodyIs(forbiddenBody)}},
-		{name: "missing title", body: v(with("title", nil)), status: 400, checks: []check{errorOn("title")}},
-		{name: "blank title", body: v(with("title", "   ")), status: 400, checks: []check{errorOn("title")}},
-		{name: "null title", body: j(`{"title":null,"category":"Programming","tags":["brandnew"]}`), status: 400, checks: []check{errorOn("title")}},
-		{name: "number title", body: v(with("title", 5)), status: 400, checks: []check{errorOn("title")}},
-		{name: "list title", body: v(with("title", []string{"a"})), status: 400, checks: []check{errorOn("title")}},
-		{name: "title too long", body: v(with("title", strings.Repeat("가", 201))), status: 400, checks: []check{errorOn("title")}},
-		{name: "content too long", body: v(with("content", strings.Repeat("a", 50001))), status: 400, checks: []check{errorOn("content")}},
-		{name: "content a number", body: v(with("content", 3)), status: 400, checks: []check{errorOn("content")}},
-		{name: "missing category", body: v(with("category", nil)), status: 400, checks: []check{errorOn("category")}},
-		{name: "empty category", body: v(with("category", "")), status: 400, checks: []check{errorOn("category")}},
-		{name: "unknown category", body: v(with("category", "NoSuchCategory")), status: 400, checks: []check{errorOn("category")}},
-		{name: "unknown category id", body: v(with("category", "catnosuch000001")), status: 400, checks: []check{errorOn("category")}},
-		{name: "category a list", body: v(with("category", []string{"Programming"})), status: 400, checks: []check{errorOn("category")}},
-		{name: "category an object", body: v(with("category", map[string]any{"id": "x"})), status: 400, checks: []check{errorOn("category")}},
-		{name: "category a number", body: v(with("category", 1)), status: 400, checks: []check{errorOn("category")}},
-		{name: "tags a number", body: v(with("tags", 5)), status: 400, checks: []check{errorOn("tags")}},
-		{name: "tags a list of numbers", body: v(with("tags", []int{1, 2})), status: 400, checks: []check{errorOn("tags")}},
-		{name: "tags a mixed list", body: v(with("tags", []any{"ok", 2})), status: 400, checks: []check{errorOn("tags")}},
-		{name: "tags an object", body: v(with("tags", map[string]any{"name": "go"})), status: 400, checks: []check{errorOn("tags")}},
-		{name: "tags a list of objects", body: v(with("tags", []any{map[string]any{"name": "go"}})), status: 400, checks: []check{errorOn("tags")}},
-		{name: "tags nested lists", body: v(with("tags", []any{[]string{"go"}})), status: 400, checks: []check{errorOn("tags")}},
-		{name: "tags a bool", body: v(with("tags", true)), status: 400, checks: []check{errorOn("tags")}},
-		{name: "too many tags", body: v(with("tags", manyTags(21))), status: 400, checks: []check{errorOn("tags")}},
-		{name: "tag too long", body: v(with("tags", []string{"ok", strings.Repeat("t", 31)})), status: 400, checks: []check{errorOn("tags")}},
-		{name: "malformed JSON", body: j(`{"title": "x", "category": "Programming",`), status: 400, checks: []check{hasDetail}},
-		{name: "trailing JSON", body: j(`{"title": "x", "category": "Programming"} {}`), status: 400, checks: []check{hasDetail}},
-		{name: "JSON list", body: j(`[{"title": "x", "category": "Programming"}]`), status: 400, checks: []check{bodyIs(listBodyError)}},
-		{name: "JSON string", body: j(`"x"`), status: 400, checks: []check{isJSONObject}},
-		{name: "empty body", body: j(``), status: 400, checks: []check{errorOn("title"), errorOn("category")}},
+		{name: "anonymous", body: v(ok), headers: map[string]string{}, status: 401, checks: []testutil.Check{testutil.BodyIs(testutil.NoAuthBody)}},
+		{name: "bad token", body: v(ok), headers: testutil.GarbageAuth, status: 401, checks: []testutil.Check{testutil.BodyIs(testutil.BadTokenBody)}},
+		{name: "superuser (not a member)", body: v(ok), headers: admin(), status: 403, checks: []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
+		{name: "missing title", body: v(with("title", nil)), status: 400, checks: []testutil.Check{errorOn("title")}},
+		{name: "blank title", body: v(with("title", "   ")), status: 400, checks: []testutil.Check{errorOn("title")}},
+		{name: "null title", body: j(`{"title":null,"category":"Programming","tags":["brandnew"]}`), status: 400, checks: []testutil.Check{errorOn("title")}},
+		{name: "number title", body: v(with("title", 5)), status: 400, checks: []testutil.Check{errorOn("title")}},
+		{name: "list title", body: v(with("title", []string{"a"})), status: 400, checks: []testutil.Check{errorOn("title")}},
+		{name: "title too long", body: v(with("title", strings.Repeat("가", 201))), status: 400, checks: []testutil.Check{errorOn("title")}},
+		{name: "content too long", body: v(with("content", strings.Repeat("a", 50001))), status: 400, checks: []testutil.Check{errorOn("content")}},
+		{name: "content a number", body: v(with("content", 3)), status: 400, checks: []testutil.Check{errorOn("content")}},
+		{name: "missing category", body: v(with("category", nil)), status: 400, checks: []testutil.Check{errorOn("category")}},
+		{name: "empty category", body: v(with("category", "")), status: 400, checks: []testutil.Check{errorOn("category")}},
+		{name: "unknown category", body: v(with("category", "NoSuchCategory")), status: 400, checks: []testutil.Check{errorOn("category")}},
+		{name: "unknown category id", body: v(with("category", "catnosuch000001")), status: 400, checks: []testutil.Check{errorOn("category")}},
+		{name: "category a list", body: v(with("category", []string{"Programming"})), status: 400, checks: []testutil.Check{errorOn("category")}},
+		{name: "category an object", body: v(with("category", map[string]any{"id": "x"})), status: 400, checks: []testutil.Check{errorOn("category")}},
+		{name: "category a number", body: v(with("category", 1)), status: 400, checks: []testutil.Check{errorOn("category")}},
+		{name: "tags a number", body: v(with("tags", 5)), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "tags a list of numbers", body: v(with("tags", []int{1, 2})), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "tags a mixed list", body: v(with("tags", []any{"ok", 2})), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "tags an object", body: v(with("tags", map[string]any{"name": "go"})), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "tags a list of objects", body: v(with("tags", []any{map[string]any{"name": "go"}})), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "tags nested lists", body: v(with("tags", []any{[]string{"go"}})), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "tags a bool", body: v(with("tags", true)), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "too many tags", body: v(with("tags", manyTags(21))), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "tag too long", body: v(with("tags", []string{"ok", strings.Repeat("t", 31)})), status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "malformed JSON", body: j(`{"title": "x", "category": "Programming",`), status: 400, checks: []testutil.Check{hasDetail}},
+		{name: "trailing JSON", body: j(`{"title": "x", "category": "Programming"} {}`), status: 400, checks: []testutil.Check{hasDetail}},
+		{name: "JSON list", body: j(`[{"title": "x", "category": "Programming"}]`), status: 400, checks: []testutil.Check{testutil.BodyIs(testutil.ListBodyError)}},
+		{name: "JSON string", body: j(`"x"`), status: 400, checks: []testutil.Check{isJSONObject}},
+		{name: "empty body", body: j(``), status: 400, checks: []testutil.Check{errorOn("title"), errorOn("category")}},
 		{name: "10 MB JSON", body: func() io.Reader {
 			return strings.NewReader(`{"title":"big","category":"Programming","content":"` + strings.Repeat("a", 10<<20) + `"}`)
-		}, status: 413, checks: []check{bodyIs(tooLargeBody)}},
+		}, status: 413, checks: []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		{name: "10 MB multipart", body: func() io.Reader {
 			b, _ := multipartBody(formField{"title", "big"}, formField{"category", "Programming"}, formField{"content", strings.Repeat("a", 10<<20)})
 			return b
-		}, ctype: "multipart", status: 413, checks: []check{bodyIs(tooLargeBody)}},
+		}, ctype: "multipart", status: 413, checks: []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		{name: "10 MB urlencoded", body: func() io.Reader {
 			return strings.NewReader("title=big&category=Programming&content=" + strings.Repeat("a", 10<<20))
-		}, ctype: "application/x-www-form-urlencoded", status: 413, checks: []check{bodyIs(tooLargeBody)}},
+		}, ctype: "application/x-www-form-urlencoded", status: 413, checks: []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		{name: "multipart tags too long", body: func() io.Reader {
 			b, _ := multipartBody(formField{"title", "x"}, formField{"category", "Programming"}, formField{"tags", "new1"}, formField{"tags", strings.Repeat("t", 31)})
 			return b
-		}, ctype: "multipart", status: 400, checks: []check{errorOn("tags")}},
-		{name: "multipart broken", body: j("--nope\r\nbroken"), ctype: "multipart/form-data; boundary=xyz", status: 400, checks: []check{hasDetail}},
-		{name: "unsupported media type", body: v(ok), ctype: "text/plain", status: 415, checks: []check{hasDetail}},
+		}, ctype: "multipart", status: 400, checks: []testutil.Check{errorOn("tags")}},
+		{name: "multipart broken", body: j("--nope\r\nbroken"), ctype: "multipart/form-data; boundary=xyz", status: 400, checks: []testutil.Check{hasDetail}},
+		{name: "unsupported media type", body: v(ok), ctype: "text/plain", status: 415, checks: []testutil.Check{hasDetail}},
 	}
 	var scenarios []tests.ApiScenario
 	for _, b := range bads {
@@ -285,8 +285,8 @@ func TestWritePostRejected(t *testing.T) {
 				Name: b.name + " " + u, Method: http.MethodPost, URL: u, Body: body, Headers: headers,
 				BeforeTestFunc: before,
 				ExpectedStatus: b.status, ExpectedContent: []string{"{"},
-				AfterTestFunc: after(append(b.checks, same, state(func(t testing.TB, app *tests.TestApp) {
-					if n := count(t, app, "tags", dbx.HashExp{"name": "brandnew"}); n != 0 {
+				AfterTestFunc: testutil.After(append(b.checks, same, testutil.State(func(t testing.TB, app *tests.TestApp) {
+					if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "brandnew"}); n != 0 {
 						t.Errorf("tag brandnew stored by a rejected write")
 					}
 				}))...),
@@ -299,7 +299,7 @@ func TestWritePostRejected(t *testing.T) {
 		scenarios = append(scenarios, tests.ApiScenario{
 			Name: "GET " + u, Method: http.MethodGet, URL: u, Headers: alice(), BeforeTestFunc: before,
 			ExpectedStatus: http.StatusNotFound, NotExpectedContent: []string{"brandnew"},
-			AfterTestFunc: after(same),
+			AfterTestFunc: testutil.After(same),
 		})
 	}
 	run(t, scenarios)

@@ -38,8 +38,10 @@ const (
 
 	SuperuserEmail = "admin@example.com"
 
-	// A post of alice's, with its room and one message of bob's.
+	// A post of alice's, with its room (named after the title) and one
+	// message of bob's.
 	PostId    = "postalice000001"
+	PostTitle = "실시간 채팅 서버 만들기"
 	MessageId = "msgbob000000001"
 )
 
@@ -160,7 +162,7 @@ func createFixtures(app core.App) error {
 		return err
 	}
 	if err := SaveRecord(app, "posts", map[string]any{
-		"id": PostId, "title": "실시간 채팅 서버 만들기", "content": "Go로 **채팅** 서버를 만듭니다.",
+		"id": PostId, "title": PostTitle, "content": "Go로 **채팅** 서버를 만듭니다.",
 		"category": category.Id, "writer": AliceId,
 	}); err != nil {
 		return err
@@ -174,11 +176,21 @@ func createFixtures(app core.App) error {
 	})
 }
 
-// SaveRecord creates a record of collection with data.
+// SaveRecord creates a record of collection with data (an "id" key sets
+// the record id).
 func SaveRecord(app core.App, collection string, data map[string]any) error {
-	c, err := app.FindCollectionByNameOrId(collection)
+	r, err := newRecord(app, collection, data)
 	if err != nil {
 		return err
+	}
+	return app.Save(r)
+}
+
+// newRecord is an unsaved record of collection with data.
+func newRecord(app core.App, collection string, data map[string]any) (*core.Record, error) {
+	c, err := app.FindCollectionByNameOrId(collection)
+	if err != nil {
+		return nil, err
 	}
 	r := core.NewRecord(c)
 	if id, ok := data["id"].(string); ok {
@@ -189,7 +201,7 @@ func SaveRecord(app core.App, collection string, data map[string]any) error {
 			r.Set(k, v)
 		}
 	}
-	return app.Save(r)
+	return r, nil
 }
 
 // Token is a plain PocketBase auth token of the member with that e-mail

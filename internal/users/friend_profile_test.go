@@ -13,7 +13,7 @@ import (
 func TestFriendProfile(t *testing.T) {
 	t.Parallel()
 
-	view := func(name, url, viewer string, status int, checks ...check) tests.ApiScenario {
+	view := func(name, url, viewer string, status int, checks ...testutil.Check) tests.ApiScenario {
 		return as(t, tests.ApiScenario{
 			Name:            name,
 			Method:          http.MethodGet,
@@ -21,7 +21,7 @@ func TestFriendProfile(t *testing.T) {
 			ExpectedStatus:  status,
 			ExpectedContent: []string{`"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(checks...),
+			AfterTestFunc:   testutil.After(checks...),
 		}, viewer)
 	}
 	withRow := func(s tests.ApiScenario, user, friend string) tests.ApiScenario {
@@ -37,7 +37,7 @@ func TestFriendProfile(t *testing.T) {
 		"id": testutil.CarolId, "email": testutil.CarolEmail, "nickname": "carol", "bio": "carol's bio",
 		"is_private": true, "friends_emails": []string{testutil.AliceEmail},
 	}
-	private := []check{bodyIs(privateBody), lacks("carol's bio", testutil.CarolEmail, testutil.CarolId)}
+	private := []testutil.Check{testutil.BodyIs(privateBody), lacks("carol's bio", testutil.CarolEmail, testutil.CarolId)}
 
 	scenarios := []tests.ApiScenario{}
 	for _, url := range variants("/friend-profile/" + testutil.BobId) {
@@ -65,15 +65,15 @@ func TestFriendProfile(t *testing.T) {
 		withRow(view("a hidden e-mail on someone's friends list", "/user/friend-profile/"+testutil.AliceId+"/", testutil.BobEmail, 200,
 			profileIs(map[string]any{"id": testutil.AliceId, "friends_emails": []string{testutil.BobEmail}}), lacks(testutil.DaveEmail)),
 			testutil.AliceId, testutil.DaveId),
-		view("unknown id", "/user/friend-profile/nosuchuser0001/", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
-		view("unknown id under /api without slash", "/api/user/friend-profile/nosuchuser0001", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
-		view("id of a record of another collection", "/user/friend-profile/"+testutil.PostId+"/", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
-		view("id with SQL characters", "/user/friend-profile/x'%20OR%20'1'='1/", testutil.AliceEmail, 404, bodyIs(notFoundBody)),
-		view("no auth", "/user/friend-profile/"+testutil.BobId+"/", "", 401, bodyIs(noAuthBody)),
-		view("no auth, private member", "/user/friend-profile/"+testutil.CarolId+"/", "", 401, bodyIs(noAuthBody)),
-		view("no auth, unknown id", "/user/friend-profile/nosuchuser0001/", "", 401, bodyIs(noAuthBody)),
-		view("garbage token", "/user/friend-profile/"+testutil.BobId, "garbage", 401, bodyIs(badTokenBody)),
-		view("superuser token", "/user/friend-profile/"+testutil.BobId+"/", testutil.SuperuserEmail, 403, bodyIs(forbiddenBody)),
+		view("unknown id", "/user/friend-profile/nosuchuser0001/", testutil.AliceEmail, 404, testutil.BodyIs(testutil.NotFoundBody)),
+		view("unknown id under /api without slash", "/api/user/friend-profile/nosuchuser0001", testutil.AliceEmail, 404, testutil.BodyIs(testutil.NotFoundBody)),
+		view("id of a record of another collection", "/user/friend-profile/"+testutil.PostId+"/", testutil.AliceEmail, 404, testutil.BodyIs(testutil.NotFoundBody)),
+		view("id with SQL characters", "/user/friend-profile/x'%20OR%20'1'='1/", testutil.AliceEmail, 404, testutil.BodyIs(testutil.NotFoundBody)),
+		view("no auth", "/user/friend-profile/"+testutil.BobId+"/", "", 401, testutil.BodyIs(testutil.NoAuthBody)),
+		view("no auth, private member", "/user/friend-profile/"+testutil.CarolId+"/", "", 401, testutil.BodyIs(testutil.NoAuthBody)),
+		view("no auth, unknown id", "/user/friend-profile/nosuchuser0001/", "", 401, testutil.BodyIs(testutil.NoAuthBody)),
+		view("garbage token", "/user/friend-profile/"+testutil.BobId, "garbage", 401, testutil.BodyIs(testutil.BadTokenBody)),
+		view("superuser token", "/user/friend-profile/"+testutil.BobId+"/", testutil.SuperuserEmail, 403, testutil.BodyIs(testutil.ForbiddenBody)),
 	)
 
 	for _, s := range scenarios {

@@ -17,19 +17,19 @@ var friendCardKeys = []string{"id", "email", "nickname", "profile_picture", "sta
 
 // friendsRowsAre checks the number of friends rows in all, and that each
 // of has (user→friend pairs) exists and each of hasNot does not.
-func friendsRowsAre(total int, has, hasNot [][2]string) check {
-	return state(func(t testing.TB, app *tests.TestApp) {
+func friendsRowsAre(total int, has, hasNot [][2]string) testutil.Check {
+	return testutil.State(func(t testing.TB, app *tests.TestApp) {
 		t.Helper()
-		if got := count(t, app, "friends", nil); got != total {
+		if got := testutil.Count(t, app, "friends", nil); got != total {
 			t.Errorf("friends rows = %d, want %d", got, total)
 		}
 		for _, p := range has {
-			if count(t, app, "friends", friendRow(p[0], p[1])) != 1 {
+			if testutil.Count(t, app, "friends", friendRow(p[0], p[1])) != 1 {
 				t.Errorf("missing friends row %s → %s", p[0], p[1])
 			}
 		}
 		for _, p := range hasNot {
-			if count(t, app, "friends", friendRow(p[0], p[1])) != 0 {
+			if testutil.Count(t, app, "friends", friendRow(p[0], p[1])) != 0 {
 				t.Errorf("unexpected friends row %s → %s", p[0], p[1])
 			}
 		}
@@ -40,7 +40,7 @@ func friendsRowsAre(total int, has, hasNot [][2]string) check {
 var fixtureRows = [][2]string{{testutil.AliceId, testutil.BobId}, {testutil.CarolId, testutil.AliceId}}
 
 // friendsScenario is a POST of body to a friends route; as() adds the auth.
-func friendsScenario(name, url, body string, status int, checks ...check) tests.ApiScenario {
+func friendsScenario(name, url, body string, status int, checks ...testutil.Check) tests.ApiScenario {
 	return tests.ApiScenario{
 		Name:            name,
 		Method:          http.MethodPost,
@@ -49,7 +49,7 @@ func friendsScenario(name, url, body string, status int, checks ...check) tests.
 		ExpectedStatus:  status,
 		ExpectedContent: []string{`"`},
 		TestAppFactory:  testutil.Factory,
-		AfterTestFunc:   after(checks...),
+		AfterTestFunc:   testutil.After(checks...),
 	}
 }
 
@@ -59,7 +59,7 @@ func as(t testing.TB, s tests.ApiScenario, email string) tests.ApiScenario {
 	switch email {
 	case "":
 	case "garbage":
-		s.Headers = garbageAuth
+		s.Headers = testutil.GarbageAuth
 	default:
 		s.Headers = testutil.AuthHeader(t, email)
 	}
@@ -77,9 +77,9 @@ var rejectedInput = []struct {
 	{"blank e-mail", `{"email":"   "}`, 400, `{"email":["This field may not be blank."]}`},
 	{"e-mail is a number", `{"email":1}`, 400, `{"email":["Not a valid string."]}`},
 	{"e-mail is a list", `{"email":["bob@example.com"]}`, 400, `{"email":["Not a valid string."]}`},
-	{"JSON list body", `[{"email":"bob@example.com"}]`, 400, listBodyError},
+	{"JSON list body", `[{"email":"bob@example.com"}]`, 400, testutil.ListBodyError},
 	{"JSON number body", `42`, 400, `{"non_field_errors":["Invalid data. Expected a dictionary, but got int."]}`},
-	{"oversized body", oversizedJSON("email"), 413, tooLargeBody},
+	{"oversized body", oversizedJSON("email"), 413, testutil.TooLargeBody},
 }
 
 func TestAddFriend(t *testing.T) {
@@ -89,7 +89,7 @@ func TestAddFriend(t *testing.T) {
 	scenarios := []tests.ApiScenario{}
 	for _, url := range variants("/add-friend") {
 		scenarios = append(scenarios, as(t, friendsScenario("alice adds carol at "+url, url, `{"email":"carol@example.com"}`, 200,
-			bodyIs(added(testutil.CarolEmail)),
+			testutil.BodyIs(added(testutil.CarolEmail)),
 			// one direction only: carol's own list is unchanged
 			friendsRowsAre(fixtureFriends+1, append([][2]string{{testutil.AliceId, testutil.CarolId}}, fixtureRows...), nil),
 			countIs("friends", dbx.HashExp{"user": testutil.CarolId}, 1),
@@ -98,52 +98,52 @@ func TestAddFriend(t *testing.T) {
 
 	scenarios = append(scenarios,
 		as(t, friendsScenario("e-mail in another letter case, with spaces", "/user/add-friend/", `{"email":"  CAROL@Example.com "}`, 200,
-			bodyIs(added(testutil.CarolEmail)),
+			testutil.BodyIs(added(testutil.CarolEmail)),
 			friendsRowsAre(fixtureFriends+1, [][2]string{{testutil.AliceId, testutil.CarolId}}, nil),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("bob adds alice, who already has him: no row for alice", "/user/add-friend/", `{"email":"alice@example.com"}`, 200,
-			bodyIs(added(testutil.AliceEmail)),
+			testutil.BodyIs(added(testutil.AliceEmail)),
 			friendsRowsAre(fixtureFriends+1, append([][2]string{{testutil.BobId, testutil.AliceId}}, fixtureRows...), nil),
 			countIs("friends", dbx.HashExp{"user": testutil.AliceId}, 1),
 		), testutil.BobEmail),
 		as(t, friendsScenario("by the e-mail of a member who hides it", "/user/add-friend/", `{"email":"dave@example.com"}`, 200,
-			bodyIs(added(testutil.DaveEmail)),
+			testutil.BodyIs(added(testutil.DaveEmail)),
 			friendsRowsAre(fixtureFriends+1, [][2]string{{testutil.AliceId, testutil.DaveId}}, nil),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("a private member can be added", "/user/add-friend/", `{"email":"carol@example.com"}`, 200,
-			bodyIs(added(testutil.CarolEmail)),
+			testutil.BodyIs(added(testutil.CarolEmail)),
 			friendsRowsAre(fixtureFriends+1, [][2]string{{testutil.BobId, testutil.CarolId}}, nil),
 		), testutil.BobEmail),
 		as(t, friendsScenario("already on the list", "/user/add-friend/", `{"email":"bob@example.com"}`, 400,
-			bodyIs(`{"detail":"bob@example.com님은 이미 친구 목록에 있습니다."}`), friendsUnchanged(),
+			testutil.BodyIs(`{"detail":"bob@example.com님은 이미 친구 목록에 있습니다."}`), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("yourself", "/user/add-friend/", `{"email":"alice@example.com"}`, 400,
-			bodyIs(`{"detail":"You cannot add yourself as a friend."}`), friendsUnchanged(),
+			testutil.BodyIs(`{"detail":"You cannot add yourself as a friend."}`), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("yourself in another letter case", "/user/add-friend/", `{"email":"Alice@EXAMPLE.com"}`, 400,
-			bodyIs(`{"detail":"You cannot add yourself as a friend."}`), friendsUnchanged(),
+			testutil.BodyIs(`{"detail":"You cannot add yourself as a friend."}`), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("unknown e-mail", "/user/add-friend/", `{"email":"nobody@example.com"}`, 404,
-			bodyIs(`{"detail":"User with this email does not exist."}`), friendsUnchanged(),
+			testutil.BodyIs(`{"detail":"User with this email does not exist."}`), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("LIKE pattern is not a wildcard", "/user/add-friend/", `{"email":"%@example.com"}`, 404,
-			bodyIs(`{"detail":"User with this email does not exist."}`), friendsUnchanged(),
+			testutil.BodyIs(`{"detail":"User with this email does not exist."}`), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("malformed JSON", "/user/add-friend/", `{"email":`, 400,
 			hasKeys("detail"), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("no auth", "/user/add-friend/", `{"email":"carol@example.com"}`, 401,
-			bodyIs(noAuthBody), friendsUnchanged(),
+			testutil.BodyIs(testutil.NoAuthBody), friendsUnchanged(),
 		), ""),
 		as(t, friendsScenario("garbage token", "/api/user/add-friend", `{"email":"carol@example.com"}`, 401,
-			bodyIs(badTokenBody), friendsUnchanged(),
+			testutil.BodyIs(testutil.BadTokenBody), friendsUnchanged(),
 		), "garbage"),
 		as(t, friendsScenario("superuser token", "/user/add-friend/", `{"email":"carol@example.com"}`, 403,
-			bodyIs(forbiddenBody), friendsUnchanged(),
+			testutil.BodyIs(testutil.ForbiddenBody), friendsUnchanged(),
 		), testutil.SuperuserEmail),
 	)
 	mixed := as(t, friendsScenario("a member stored in mixed case", "/user/add-friend/", `{"email":"mixed.case@example.com"}`, 200,
-		bodyIs(added("Mixed.Case@Example.com")), countIs("friends", dbx.HashExp{"user": testutil.AliceId}, 2),
+		testutil.BodyIs(added("Mixed.Case@Example.com")), countIs("friends", dbx.HashExp{"user": testutil.AliceId}, 2),
 	), testutil.AliceEmail)
 	mixed.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 		addMembers(t, app, "Mixed.Case@Example.com")
@@ -152,7 +152,7 @@ func TestAddFriend(t *testing.T) {
 
 	for _, r := range rejectedInput {
 		scenarios = append(scenarios, as(t, friendsScenario(r.name, "/user/add-friend/", r.body, r.status,
-			bodyIs(r.want), friendsUnchanged()), testutil.AliceEmail))
+			testutil.BodyIs(r.want), friendsUnchanged()), testutil.AliceEmail))
 	}
 
 	for _, s := range scenarios {
@@ -173,12 +173,12 @@ func TestDeleteFriend(t *testing.T) {
 	scenarios := []tests.ApiScenario{}
 	for _, url := range variants("/delete-friend") {
 		scenarios = append(scenarios, as(t, friendsScenario("alice deletes bob at "+url, url, `{"email":"bob@example.com"}`, 200,
-			bodyIs(deleted(testutil.BobEmail)), friendsRowsAre(fixtureFriends-1, carolAlice, aliceBob),
+			testutil.BodyIs(deleted(testutil.BobEmail)), friendsRowsAre(fixtureFriends-1, carolAlice, aliceBob),
 		), testutil.AliceEmail))
 	}
 
 	hiddenFriend := as(t, friendsScenario("a friend who hides the e-mail", "/user/delete-friend/", `{"email":"dave@example.com"}`, 200,
-		bodyIs(deleted(testutil.DaveEmail)), friendsRowsAre(fixtureFriends, fixtureRows, [][2]string{{testutil.AliceId, testutil.DaveId}}),
+		testutil.BodyIs(deleted(testutil.DaveEmail)), friendsRowsAre(fixtureFriends, fixtureRows, [][2]string{{testutil.AliceId, testutil.DaveId}}),
 	), testutil.AliceEmail)
 	hiddenFriend.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 		addFriendRow(t, app, testutil.AliceId, testutil.DaveId)
@@ -187,38 +187,38 @@ func TestDeleteFriend(t *testing.T) {
 	scenarios = append(scenarios,
 		hiddenFriend,
 		as(t, friendsScenario("e-mail in another letter case", "/user/delete-friend/", `{"email":" BOB@example.COM"}`, 200,
-			bodyIs(deleted(testutil.BobEmail)), friendsRowsAre(fixtureFriends-1, carolAlice, aliceBob),
+			testutil.BodyIs(deleted(testutil.BobEmail)), friendsRowsAre(fixtureFriends-1, carolAlice, aliceBob),
 		), testutil.AliceEmail),
 		// carol keeps alice on her list; alice does not keep carol on hers
 		as(t, friendsScenario("a member whose list holds you, but not on yours", "/user/delete-friend/", `{"email":"carol@example.com"}`, 404,
-			bodyIs(notInList(testutil.CarolEmail)), friendsRowsAre(fixtureFriends, fixtureRows, nil),
+			testutil.BodyIs(notInList(testutil.CarolEmail)), friendsRowsAre(fixtureFriends, fixtureRows, nil),
 		), testutil.AliceEmail),
 		// alice keeps bob; bob cannot delete alice's row
 		as(t, friendsScenario("bob cannot delete alice's row about him", "/user/delete-friend/", `{"email":"alice@example.com"}`, 404,
-			bodyIs(notInList(testutil.AliceEmail)), friendsRowsAre(fixtureFriends, fixtureRows, nil),
+			testutil.BodyIs(notInList(testutil.AliceEmail)), friendsRowsAre(fixtureFriends, fixtureRows, nil),
 		), testutil.BobEmail),
 		as(t, friendsScenario("yourself", "/user/delete-friend/", `{"email":"alice@example.com"}`, 404,
-			bodyIs(notInList(testutil.AliceEmail)), friendsUnchanged(),
+			testutil.BodyIs(notInList(testutil.AliceEmail)), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("unknown e-mail gets the same answer", "/user/delete-friend/", `{"email":"nobody@example.com"}`, 404,
-			bodyIs(notInList("nobody@example.com")), friendsUnchanged(),
+			testutil.BodyIs(notInList("nobody@example.com")), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("malformed JSON", "/user/delete-friend/", `{"email":"bob@example.com"`, 400,
 			hasKeys("detail"), friendsUnchanged(),
 		), testutil.AliceEmail),
 		as(t, friendsScenario("no auth", "/user/delete-friend/", `{"email":"bob@example.com"}`, 401,
-			bodyIs(noAuthBody), friendsUnchanged(),
+			testutil.BodyIs(testutil.NoAuthBody), friendsUnchanged(),
 		), ""),
 		as(t, friendsScenario("garbage token", "/api/user/delete-friend/", `{"email":"bob@example.com"}`, 401,
-			bodyIs(badTokenBody), friendsUnchanged(),
+			testutil.BodyIs(testutil.BadTokenBody), friendsUnchanged(),
 		), "garbage"),
 		as(t, friendsScenario("superuser token", "/user/delete-friend/", `{"email":"bob@example.com"}`, 403,
-			bodyIs(forbiddenBody), friendsUnchanged(),
+			testutil.BodyIs(testutil.ForbiddenBody), friendsUnchanged(),
 		), testutil.SuperuserEmail),
 	)
 	for _, r := range rejectedInput {
 		scenarios = append(scenarios, as(t, friendsScenario(r.name, "/user/delete-friend/", r.body, r.status,
-			bodyIs(r.want), friendsUnchanged()), testutil.AliceEmail))
+			testutil.BodyIs(r.want), friendsUnchanged()), testutil.AliceEmail))
 	}
 
 	for _, s := range scenarios {
@@ -227,10 +227,10 @@ func TestDeleteFriend(t *testing.T) {
 }
 
 // friendsListIs checks /user/friends/ answers exactly these cards, in order.
-func friendsListIs(want ...map[string]any) check {
+func friendsListIs(want ...map[string]any) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		list, ok := decode(t, body).([]any)
+		list, ok := testutil.Decode(t, body).([]any)
 		if !ok {
 			t.Fatalf("body is not a JSON list: %s", body)
 		}
@@ -259,7 +259,7 @@ func card(id, email, nickname string) map[string]any {
 func TestFriendsList(t *testing.T) {
 	t.Parallel()
 
-	get := func(name, url, email string, checks ...check) tests.ApiScenario {
+	get := func(name, url, email string, checks ...testutil.Check) tests.ApiScenario {
 		return as(t, tests.ApiScenario{
 			Name:            name,
 			Method:          http.MethodGet,
@@ -267,7 +267,7 @@ func TestFriendsList(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`[`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(checks...),
+			AfterTestFunc:   testutil.After(checks...),
 		}, email)
 	}
 
@@ -297,7 +297,7 @@ func TestFriendsList(t *testing.T) {
 	}
 
 	scenarios = append(scenarios,
-		get("bob's empty list is an empty JSON list", "/user/friends/", testutil.BobEmail, bodyIs(`[]`)),
+		get("bob's empty list is an empty JSON list", "/user/friends/", testutil.BobEmail, testutil.BodyIs(`[]`)),
 		get("carol (private) sees her list", "/user/friends/", testutil.CarolEmail,
 			friendsListIs(card(testutil.AliceId, testutil.AliceEmail, "alice"))),
 		withDave,
@@ -309,7 +309,7 @@ func TestFriendsList(t *testing.T) {
 			ExpectedStatus:  401,
 			ExpectedContent: []string{`"detail"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(noAuthBody)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
 		}, ""),
 		as(t, tests.ApiScenario{
 			Name:            "garbage token",
@@ -318,7 +318,7 @@ func TestFriendsList(t *testing.T) {
 			ExpectedStatus:  401,
 			ExpectedContent: []string{`"token_not_valid"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(badTokenBody)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.BadTokenBody)),
 		}, "garbage"),
 		as(t, tests.ApiScenario{
 			Name:            "superuser token",
@@ -327,7 +327,7 @@ func TestFriendsList(t *testing.T) {
 			ExpectedStatus:  403,
 			ExpectedContent: []string{`"detail"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(forbiddenBody)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.ForbiddenBody)),
 		}, testutil.SuperuserEmail),
 	)
 

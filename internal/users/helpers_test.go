@@ -1,9 +1,10 @@
 package users_test
 
-// Shared bits of the /user/* API tests: the documented error bodies, the
-// four spellings of every route, JSON body checks and a small client that
-// sends several requests through one test app's router (for flows such as
-// login → refresh → logout).
+// Shared bits of the /user/* API tests: the documented error bodies of the
+// /user routes, the four spellings of every route, JSON body checks and a
+// small client that sends several requests through one test app's router
+// (for flows such as login → refresh → logout). What other test packages
+// share too (error bodies, After, BodyIs, Count...) is in internal/testutil.
 
 import (
 	"bytes"
@@ -16,21 +17,15 @@ import (
 	"testing"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/cobraspace/cobraspace/internal/testutil"
 )
 
-// Documented error bodies.
+// Documented error bodies of the /user routes (the common ones are in
+// testutil).
 const (
-	noAuthBody     = `{"detail":"Authentication credentials were not provided."}`
-	badTokenBody   = `{"detail":"Given token not valid for any token type","code":"token_not_valid"}`
-	forbiddenBody  = `{"detail":"You do not have permission to perform this action."}`
-	notFoundBody   = `{"detail":"Not found."}`
-	tooLargeBody   = `{"detail":"Request body is too large."}`
-	listBodyError  = `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`
 	badCredentials = `{"non_field_errors":["Unable to log in with provided credentials."]}`
 	refreshInvalid = `{"detail":"Token is invalid or expired","code":"token_not_valid"}`
 	privateBody    = `{"message":"This account is private."}`
@@ -38,9 +33,6 @@ const (
 
 // profileKeys are the documented keys of a "profile" object.
 var profileKeys = []string{"id", "user", "email", "nickname", "profile_picture", "bio", "contact_number", "status", "is_private", "friends_emails"}
-
-// garbageAuth is an Authorization header no server ever signed.
-var garbageAuth = map[string]string{"Authorization": "Bearer not.a-real.token"}
 
 // oversizedJSON is a ~100 KB JSON object, above the routes' 64 KiB limit.
 func oversizedJSON(field string) string {
@@ -53,61 +45,11 @@ func variants(path string) []string {
 	return []string{"/user" + path + "/", "/user" + path, "/api/user" + path + "/", "/api/user" + path}
 }
 
-// check inspects the response body (and the app's stored state) after a scenario.
-type check func(t testing.TB, app *tests.TestApp, body []byte)
-
-// after reads the response body once and runs checks on it.
-func after(checks ...check) func(t testing.TB, app *tests.TestApp, res *http.Response) {
-	return func(t testing.TB, app *tests.TestApp, res *http.Response) {
-		t.Helper()
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(res.Body); err != nil {
-			t.Fatalf("read body: %v", err)
-		}
-		if ct := res.Header.Get("Content-Type"); buf.Len() > 0 && !strings.HasPrefix(ct, "application/json") {
-			t.Errorf("Content-Type = %q, want JSON", ct)
-		}
-		for _, c := range checks {
-			c(t, app, buf.Bytes())
-		}
-	}
-}
-
-// decode parses a JSON body.
-func decode(t testing.TB, body []byte) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("body is not JSON: %v\n%s", err, body)
-	}
-	return v
-}
-
-// decodeObject parses a JSON object body.
-func decodeObject(t testing.TB, body []byte) map[string]any {
-	t.Helper()
-	obj, ok := decode(t, body).(map[string]any)
-	if !ok {
-		t.Fatalf("body is not a JSON object: %s", body)
-	}
-	return obj
-}
-
-// bodyIs checks that the body equals want, compared as JSON.
-func bodyIs(want string) check {
-	return func(t testing.TB, _ *tests.TestApp, body []byte) {
-		t.Helper()
-		if got, exp := decode(t, body), decode(t, []byte(want)); !reflect.DeepEqual(got, exp) {
-			t.Errorf("body = %s\nwant   %s", body, want)
-		}
-	}
-}
-
 // hasKeys checks that a JSON object body has exactly these top-level keys.
-func hasKeys(keys ...string) check {
+func hasKeys(keys ...string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		assertKeys(t, decodeObject(t, body), keys...)
+		assertKeys(t, testutil.DecodeObject(t, body), keys...)
 	}
 }
 
@@ -142,10 +84,10 @@ func assertProfileShape(t testing.TB, profile map[string]any) {
 }
 
 // profileIs checks that the body is a profile with these field values.
-func profileIs(want map[string]any) check {
+func profileIs(want map[string]any) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		profile := decodeObject(t, body)
+		profile := testutil.DecodeObject(t, body)
 		assertProfileShape(t, profile)
 		assertFields(t, profile, want)
 	}
@@ -191,7 +133,7 @@ func noSecrets(t testing.TB, app *tests.TestApp, body []byte) {
 			}
 		}
 	}
-	walk(decode(t, body))
+	walk(testutil.Decode(t, body))
 
 	var rows []struct {
 		Password string `db:"password"`
@@ -208,7 +150,7 @@ func noSecrets(t testing.TB, app *tests.TestApp, body []byte) {
 }
 
 // lacks checks that none of the strings appear in the body.
-func lacks(strs ...string) check {
+func lacks(strs ...string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
 		for _, s := range strs {
@@ -219,33 +161,11 @@ func lacks(strs ...string) check {
 	}
 }
 
-// state runs a check of stored data that does not need the body.
-func state(fn func(t testing.TB, app *tests.TestApp)) check {
-	return func(t testing.TB, app *tests.TestApp, _ []byte) {
-		t.Helper()
-		fn(t, app)
-	}
-}
-
-// count is the number of rows of table matching where (nil: all rows).
-func count(t testing.TB, app core.App, table string, where dbx.Expression) int {
-	t.Helper()
-	var n int
-	q := app.DB().Select("count(*)").From(table)
-	if where != nil {
-		q.Where(where)
-	}
-	if err := q.Row(&n); err != nil {
-		t.Fatalf("count %s: %v", table, err)
-	}
-	return n
-}
-
 // countIs checks the number of rows of table matching where.
-func countIs(table string, where dbx.Expression, want int) check {
-	return state(func(t testing.TB, app *tests.TestApp) {
+func countIs(table string, where dbx.Expression, want int) testutil.Check {
+	return testutil.State(func(t testing.TB, app *tests.TestApp) {
 		t.Helper()
-		if got := count(t, app, table, where); got != want {
+		if got := testutil.Count(t, app, table, where); got != want {
 			t.Errorf("%s rows matching %v = %d, want %d", table, where, got, want)
 		}
 	})
@@ -257,8 +177,8 @@ const (
 	fixtureFriends = 2
 )
 
-func usersUnchanged() check   { return countIs("users", nil, fixtureUsers) }
-func friendsUnchanged() check { return countIs("friends", nil, fixtureFriends) }
+func usersUnchanged() testutil.Check   { return countIs("users", nil, fixtureUsers) }
+func friendsUnchanged() testutil.Check { return countIs("friends", nil, fixtureFriends) }
 
 // friendRow matches the friends row "user keeps friend on their list".
 func friendRow(user, friend string) dbx.Expression {
@@ -268,19 +188,13 @@ func friendRow(user, friend string) dbx.Expression {
 // addFriendRow stores a friends row directly (a BeforeTestFunc helper).
 func addFriendRow(t testing.TB, app core.App, user, friend string) {
 	t.Helper()
-	if err := testutil.SaveRecord(app, "friends", map[string]any{"user": user, "friend": friend}); err != nil {
-		t.Fatal(err)
-	}
+	testutil.MustSave(t, app, "friends", map[string]any{"user": user, "friend": friend})
 }
 
 // member loads a member record.
 func member(t testing.TB, app core.App, id string) *core.Record {
 	t.Helper()
-	r, err := app.FindRecordById("users", id)
-	if err != nil {
-		t.Fatalf("member %s: %v", id, err)
-	}
-	return r
+	return testutil.MustFind(t, app, "users", id)
 }
 
 // bearer is an Authorization header carrying token.
@@ -300,24 +214,14 @@ type client struct {
 	remoteAddr string
 }
 
+// clientAddr is the RemoteAddr of the client's requests.
+const clientAddr = "192.0.2.1:1234"
+
 // newClient is a fresh test app with its routes served.
 func newClient(t *testing.T) *client {
 	t.Helper()
 	app := testutil.NewApp(t)
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c *client
-	se := &core.ServeEvent{App: app, Router: router}
-	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
-		c = clientFor(t, app, e)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return &client{t: t, app: app, mux: testutil.Routes(t, app), remoteAddr: clientAddr}
 }
 
 // clientFor serves the routes of a serve event, e.g. in an ApiScenario's
@@ -328,7 +232,7 @@ func clientFor(t testing.TB, app *tests.TestApp, e *core.ServeEvent) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &client{t: t, app: app, mux: mux, remoteAddr: "192.0.2.1:1234"}
+	return &client{t: t, app: app, mux: mux, remoteAddr: clientAddr}
 }
 
 // response is a recorded answer.
@@ -341,7 +245,7 @@ type response struct {
 // JSON decodes the answer as an object.
 func (r response) JSON(t testing.TB) map[string]any {
 	t.Helper()
-	return decodeObject(t, r.Body)
+	return testutil.DecodeObject(t, r.Body)
 }
 
 // do sends a JSON (or empty) body, with token as bearer when not empty.
@@ -366,7 +270,7 @@ type session struct {
 // login signs email in with the fixture password and fails the test otherwise.
 func (c *client) login(email string) session {
 	c.t.Helper()
-	res := c.do(http.MethodPost, "/user/login/", jsonOf(map[string]any{"email": email, "password": testutil.Password}), "")
+	res := c.do(http.MethodPost, "/user/login/", testutil.JSONOf(map[string]any{"email": email, "password": testutil.Password}), "")
 	if res.Status != http.StatusOK {
 		c.t.Fatalf("login %s: %d %s", email, res.Status, res.Body)
 	}
@@ -389,16 +293,7 @@ func loginFirst(email string, use func(s session)) func(t testing.TB, app *tests
 	}
 }
 
-// jsonOf encodes v.
-func jsonOf(v any) string {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(raw)
-}
-
 // sessionExists reports whether the login_sessions row sid exists.
 func sessionExists(t testing.TB, app core.App, sid string) bool {
-	return count(t, app, "login_sessions", dbx.HashExp{"id": sid}) == 1
+	return testutil.Count(t, app, "login_sessions", dbx.HashExp{"id": sid}) == 1
 }

@@ -26,10 +26,10 @@ const (
 // loggedInAs checks a successful login answer: the documented keys, the
 // caller's own profile, a stored session and an access token that
 // PocketBase accepts for that member.
-func loggedInAs(id, email string) check {
+func loggedInAs(id, email string) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		obj := decodeObject(t, body)
+		obj := testutil.DecodeObject(t, body)
 		assertKeys(t, obj, "message", "profile", "refresh", "access", "session_id")
 		if obj["message"] != welcome {
 			t.Errorf("message = %v", obj["message"])
@@ -39,7 +39,7 @@ func loggedInAs(id, email string) check {
 		assertFields(t, profile, map[string]any{"id": id, "email": email})
 
 		sid, _ := obj["session_id"].(string)
-		if count(t, app, "login_sessions", dbx.HashExp{"id": sid, "user": id}) != 1 {
+		if testutil.Count(t, app, "login_sessions", dbx.HashExp{"id": sid, "user": id}) != 1 {
 			t.Errorf("no login_sessions row %q for %s", sid, id)
 		}
 		access, _ := obj["access"].(string)
@@ -55,7 +55,7 @@ func loggedInAs(id, email string) check {
 	}
 }
 
-func noSessions() check { return countIs("login_sessions", nil, 0) }
+func noSessions() testutil.Check { return countIs("login_sessions", nil, 0) }
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
@@ -76,7 +76,7 @@ func TestLogin(t *testing.T) {
 				if !strings.Contains(cookie, "cobra_access=") || !strings.Contains(cookie, "HttpOnly") {
 					t.Errorf("Set-Cookie = %q, want an HttpOnly cobra_access cookie", cookie)
 				}
-				after(loggedInAs(testutil.AliceId, testutil.AliceEmail))(t, app, res)
+				testutil.After(loggedInAs(testutil.AliceId, testutil.AliceEmail))(t, app, res)
 			},
 		})
 	}
@@ -90,7 +90,7 @@ func TestLogin(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"message":"` + welcome + `"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(loggedInAs(testutil.AliceId, testutil.AliceEmail)),
+			AfterTestFunc:   testutil.After(loggedInAs(testutil.AliceId, testutil.AliceEmail)),
 		},
 		tests.ApiScenario{
 			Name:   "an e-mail stored in mixed case, typed in lower case",
@@ -103,7 +103,7 @@ func TestLogin(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"email":"Mixed.Case@Example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(hasKeys("message", "profile", "refresh", "access", "session_id"), noSecrets),
+			AfterTestFunc:   testutil.After(hasKeys("message", "profile", "refresh", "access", "session_id"), noSecrets),
 		},
 		tests.ApiScenario{
 			Name:            "dave (hidden e-mail) sees his own e-mail",
@@ -113,18 +113,18 @@ func TestLogin(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"email":"dave@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(loggedInAs(testutil.DaveId, testutil.DaveEmail)),
+			AfterTestFunc:   testutil.After(loggedInAs(testutil.DaveId, testutil.DaveEmail)),
 		},
 		tests.ApiScenario{
 			Name:            "a garbage token does not matter on this public route",
 			Method:          http.MethodPost,
 			URL:             "/user/login/",
 			Body:            strings.NewReader(aliceLogin),
-			Headers:         garbageAuth,
+			Headers:         testutil.GarbageAuth,
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"message":"` + welcome + `"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(loggedInAs(testutil.AliceId, testutil.AliceEmail)),
+			AfterTestFunc:   testutil.After(loggedInAs(testutil.AliceId, testutil.AliceEmail)),
 		},
 	)
 
@@ -142,9 +142,9 @@ func TestLogin(t *testing.T) {
 		{"e-mail is a number", `{"email":1,"password":"` + testutil.Password + `"}`, 400, `{"email":["Not a valid string."]}`},
 		{"password is a number", `{"email":"alice@example.com","password":123}`, 400, `{"password":["Not a valid string."]}`},
 		{"password is true", `{"email":"alice@example.com","password":true}`, 400, `{"password":["Not a valid string."]}`},
-		{"JSON list body", `[{"email":"alice@example.com","password":"` + testutil.Password + `"}]`, 400, listBodyError},
+		{"JSON list body", `[{"email":"alice@example.com","password":"` + testutil.Password + `"}]`, 400, testutil.ListBodyError},
 		{"JSON null body", `null`, 400, `{"non_field_errors":["Invalid data. Expected a dictionary, but got null."]}`},
-		{"oversized body", oversizedJSON("email"), 413, tooLargeBody},
+		{"oversized body", oversizedJSON("email"), 413, testutil.TooLargeBody},
 	}
 	for _, r := range rejected {
 		scenarios = append(scenarios, tests.ApiScenario{
@@ -156,7 +156,7 @@ func TestLogin(t *testing.T) {
 			ExpectedContent:    []string{`"`},
 			NotExpectedContent: []string{`"access"`, `"refresh"`},
 			TestAppFactory:     testutil.Factory,
-			AfterTestFunc:      after(bodyIs(r.want), noSessions()),
+			AfterTestFunc:      testutil.After(testutil.BodyIs(r.want), noSessions()),
 		})
 	}
 	scenarios = append(scenarios, tests.ApiScenario{
@@ -168,7 +168,7 @@ func TestLogin(t *testing.T) {
 		ExpectedContent:    []string{`"detail":"JSON parse error`},
 		NotExpectedContent: []string{`"access"`},
 		TestAppFactory:     testutil.Factory,
-		AfterTestFunc:      after(hasKeys("detail"), noSessions()),
+		AfterTestFunc:      testutil.After(hasKeys("detail"), noSessions()),
 	})
 
 	for _, s := range scenarios {
@@ -194,7 +194,7 @@ func TestLoginFailuresLookIdentical(t *testing.T) {
 			t.Errorf("header %s differs: %q vs %q", h, wrongPassword.Header.Get(h), unknownEmail.Header.Get(h))
 		}
 	}
-	bodyIs(badCredentials)(t, c.app, wrongPassword.Body)
+	testutil.BodyIs(badCredentials)(t, c.app, wrongPassword.Body)
 }
 
 // Repeated failures for one e-mail from one client are throttled.
@@ -202,7 +202,7 @@ func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
 
 	loginBody := func(email, password string) string {
-		return jsonOf(map[string]string{"email": email, "password": password})
+		return testutil.JSONOf(map[string]string{"email": email, "password": password})
 	}
 	expectThrottled := func(t *testing.T, res response) {
 		t.Helper()
@@ -236,7 +236,7 @@ func TestLoginThrottle(t *testing.T) {
 		expectThrottled(t, c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""))
 		// even the right password waits now
 		expectThrottled(t, c.do(http.MethodPost, "/api/user/login", loginBody(testutil.AliceEmail, testutil.Password), ""))
-		if n := count(t, c.app, "login_sessions", nil); n != 0 {
+		if n := testutil.Count(t, c.app, "login_sessions", nil); n != 0 {
 			t.Errorf("%d sessions opened while throttled", n)
 		}
 
@@ -284,7 +284,7 @@ func TestLoginThrottle(t *testing.T) {
 		c := newClient(t)
 		sdkLogin := func(password string) response {
 			return c.do(http.MethodPost, "/api/collections/users/auth-with-password",
-				jsonOf(map[string]string{"identity": testutil.AliceEmail, "password": password}), "")
+				testutil.JSONOf(map[string]string{"identity": testutil.AliceEmail, "password": password}), "")
 		}
 		for i := range 3 {
 			if res := sdkLogin("wrong-password"); res.Status != http.StatusBadRequest {
@@ -323,7 +323,7 @@ func TestLoginThrottle(t *testing.T) {
 // refreshScenario logs alice in before the request (then runs prepare, when
 // given, with her session); body builds the request body from the session,
 // and then checks the answer and stored state.
-func refreshScenario(name, url string, prepare func(t testing.TB, c *client, s session), body func(s session) string, status int, then func(s *session) check) tests.ApiScenario {
+func refreshScenario(name, url string, prepare func(t testing.TB, c *client, s session), body func(s session) string, status int, then func(s *session) testutil.Check) tests.ApiScenario {
 	var s session
 	buf := new(bytes.Buffer)
 	return tests.ApiScenario{
@@ -343,16 +343,16 @@ func refreshScenario(name, url string, prepare func(t testing.TB, c *client, s s
 			buf.WriteString(body(s))
 		},
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-			after(then(&s))(t, app, res)
+			testutil.After(then(&s))(t, app, res)
 		},
 	}
 }
 
 // refreshed checks a successful refresh: a new pair for alice's same session.
-func refreshed(s *session) check {
+func refreshed(s *session) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		obj := decodeObject(t, body)
+		obj := testutil.DecodeObject(t, body)
 		assertKeys(t, obj, "access", "refresh")
 		access, _ := obj["access"].(string)
 		refresh, _ := obj["refresh"].(string)
@@ -370,11 +370,11 @@ func refreshed(s *session) check {
 }
 
 // refreshRejected checks the 401 token_not_valid answer.
-func refreshRejected(keepSession bool) func(s *session) check {
-	return func(s *session) check {
+func refreshRejected(keepSession bool) func(s *session) testutil.Check {
+	return func(s *session) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
-			bodyIs(refreshInvalid)(t, app, body)
+			testutil.BodyIs(refreshInvalid)(t, app, body)
 			if sessionExists(t, app, s.Id) != keepSession {
 				t.Errorf("session exists = %v, want %v", !keepSession, keepSession)
 			}
@@ -384,12 +384,12 @@ func refreshRejected(keepSession bool) func(s *session) check {
 
 // sessionKept checks a rejected answer (want, or any {"detail"} body when
 // want is empty) and that the request left the session alone.
-func sessionKept(want string) func(s *session) check {
-	return func(s *session) check {
+func sessionKept(want string) func(s *session) testutil.Check {
+	return func(s *session) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
 			if want != "" {
-				bodyIs(want)(t, app, body)
+				testutil.BodyIs(want)(t, app, body)
 			} else {
 				hasKeys("detail")(t, app, body)
 			}
@@ -403,7 +403,7 @@ func sessionKept(want string) func(s *session) check {
 func TestTokenRefresh(t *testing.T) {
 	t.Parallel()
 
-	refreshBody := func(s session) string { return jsonOf(map[string]string{"refresh": s.Refresh}) }
+	refreshBody := func(s session) string { return testutil.JSONOf(map[string]string{"refresh": s.Refresh}) }
 	scenarios := []tests.ApiScenario{}
 	for _, url := range variants("/token/refresh") {
 		scenarios = append(scenarios, refreshScenario("refresh at "+url, url, nil, refreshBody, 200, refreshed))
@@ -416,14 +416,14 @@ func TestTokenRefresh(t *testing.T) {
 		if last == 'A' {
 			swap = 'B'
 		}
-		return jsonOf(map[string]string{"refresh": s.Refresh[:len(s.Refresh)-2] + string(swap) + s.Refresh[len(s.Refresh)-1:]})
+		return testutil.JSONOf(map[string]string{"refresh": s.Refresh[:len(s.Refresh)-2] + string(swap) + s.Refresh[len(s.Refresh)-1:]})
 	}
 	scenarios = append(scenarios,
 		refreshScenario("the access token is not a refresh token", "/user/token/refresh/", nil,
-			func(s session) string { return jsonOf(map[string]string{"refresh": s.Access}) }, 401, refreshRejected(true)),
+			func(s session) string { return testutil.JSONOf(map[string]string{"refresh": s.Access}) }, 401, refreshRejected(true)),
 		refreshScenario("a plain PocketBase token is not a refresh token", "/user/token/refresh/", nil,
 			func(s session) string {
-				return jsonOf(map[string]string{"refresh": strings.TrimPrefix(testutil.AuthHeader(t, testutil.AliceEmail)["Authorization"], "Bearer ")})
+				return testutil.JSONOf(map[string]string{"refresh": strings.TrimPrefix(testutil.AuthHeader(t, testutil.AliceEmail)["Authorization"], "Bearer ")})
 			}, 401, refreshRejected(true)),
 		refreshScenario("garbage", "/user/token/refresh/", nil,
 			func(session) string { return `{"refresh":"garbage"}` }, 401, refreshRejected(true)),
@@ -433,11 +433,11 @@ func TestTokenRefresh(t *testing.T) {
 		refreshScenario("refresh is a number", "/user/token/refresh/", nil,
 			func(session) string { return `{"refresh":1}` }, 400, sessionKept(`{"refresh":["Not a valid string."]}`)),
 		refreshScenario("JSON list body", "/user/token/refresh/", nil,
-			func(s session) string { return `["` + s.Refresh + `"]` }, 400, sessionKept(listBodyError)),
+			func(s session) string { return `["` + s.Refresh + `"]` }, 400, sessionKept(testutil.ListBodyError)),
 		refreshScenario("malformed JSON", "/user/token/refresh/", nil,
 			func(s session) string { return `{"refresh":"` + s.Refresh }, 400, sessionKept("")),
 		refreshScenario("oversized body", "/user/token/refresh/", nil,
-			func(session) string { return oversizedJSON("refresh") }, 413, sessionKept(tooLargeBody)),
+			func(session) string { return oversizedJSON("refresh") }, 413, sessionKept(testutil.TooLargeBody)),
 
 		// a refresh token that was already used ends its session
 		refreshScenario("reused refresh token", "/user/token/refresh/",
@@ -485,7 +485,7 @@ func TestTokenRefresh(t *testing.T) {
 // logoutScenario logs alice in before the request and sends her access
 // token (as the Authorization header) and body(s); then checks the answer
 // and the stored state.
-func logoutScenario(name, url string, body func(t testing.TB, c *client, s session) string, status int, then func(s *session) check) tests.ApiScenario {
+func logoutScenario(name, url string, body func(t testing.TB, c *client, s session) string, status int, then func(s *session) testutil.Check) tests.ApiScenario {
 	var s session
 	buf := new(bytes.Buffer)
 	headers := map[string]string{}
@@ -505,17 +505,17 @@ func logoutScenario(name, url string, body func(t testing.TB, c *client, s sessi
 			buf.WriteString(body(t, c, s))
 		},
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-			after(then(&s))(t, app, res)
+			testutil.After(then(&s))(t, app, res)
 		},
 	}
 }
 
 // loggedOutOf checks the 200 answer and that alice's session (and with it
 // both of its tokens) is gone.
-func loggedOutOf(s *session) check {
+func loggedOutOf(s *session) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		bodyIs(loggedOut)(t, app, body)
+		testutil.BodyIs(loggedOut)(t, app, body)
 		if sessionExists(t, app, s.Id) {
 			t.Error("the session still exists after logout")
 		}
@@ -546,7 +546,7 @@ func TestLogout(t *testing.T) {
 	scenarios = append(scenarios,
 		logoutScenario("with the session's refresh token in the body", "/user/logout/",
 			func(_ testing.TB, _ *client, s session) string {
-				return jsonOf(map[string]string{"refresh": s.Refresh})
+				return testutil.JSONOf(map[string]string{"refresh": s.Refresh})
 			},
 			200, loggedOutOf),
 		logoutScenario("empty JSON object", "/user/logout/",
@@ -560,8 +560,8 @@ func TestLogout(t *testing.T) {
 	scenarios = append(scenarios, logoutScenario("with the refresh token of another own session", "/user/logout/",
 		func(_ testing.TB, c *client, _ session) string {
 			other = c.login(testutil.AliceEmail)
-			return jsonOf(map[string]string{"refresh": other.Refresh})
-		}, 200, func(s *session) check {
+			return testutil.JSONOf(map[string]string{"refresh": other.Refresh})
+		}, 200, func(s *session) testutil.Check {
 			return func(t testing.TB, app *tests.TestApp, body []byte) {
 				loggedOutOf(s)(t, app, body)
 				if sessionExists(t, app, other.Id) {
@@ -575,8 +575,8 @@ func TestLogout(t *testing.T) {
 	scenarios = append(scenarios, logoutScenario("with another member's refresh token", "/user/logout/",
 		func(_ testing.TB, c *client, _ session) string {
 			bobs = c.login(testutil.BobEmail)
-			return jsonOf(map[string]string{"refresh": bobs.Refresh})
-		}, 200, func(s *session) check {
+			return testutil.JSONOf(map[string]string{"refresh": bobs.Refresh})
+		}, 200, func(s *session) testutil.Check {
 			return func(t testing.TB, app *tests.TestApp, body []byte) {
 				loggedOutOf(s)(t, app, body)
 				if !sessionExists(t, app, bobs.Id) {
@@ -591,7 +591,7 @@ func TestLogout(t *testing.T) {
 		func(_ testing.TB, c *client, _ session) string {
 			second = c.login(testutil.AliceEmail)
 			return ""
-		}, 200, func(s *session) check {
+		}, 200, func(s *session) testutil.Check {
 			return func(t testing.TB, app *tests.TestApp, body []byte) {
 				loggedOutOf(s)(t, app, body)
 				if !sessionExists(t, app, second.Id) || !users.AccessTokenValid(app, member(t, app, testutil.AliceId), second.Access) {
@@ -605,11 +605,11 @@ func TestLogout(t *testing.T) {
 		logoutScenario("refresh is a number", "/user/logout/",
 			func(testing.TB, *client, session) string { return `{"refresh":1}` }, 400, sessionKept(`{"refresh":["Not a valid string."]}`)),
 		logoutScenario("JSON list body", "/user/logout/",
-			func(testing.TB, *client, session) string { return `[]` }, 400, sessionKept(listBodyError)),
+			func(testing.TB, *client, session) string { return `[]` }, 400, sessionKept(testutil.ListBodyError)),
 		logoutScenario("malformed JSON", "/user/logout/",
 			func(testing.TB, *client, session) string { return `{"refresh":` }, 400, sessionKept("")),
 		logoutScenario("oversized body", "/user/logout/",
-			func(testing.TB, *client, session) string { return oversizedJSON("refresh") }, 413, sessionKept(tooLargeBody)),
+			func(testing.TB, *client, session) string { return oversizedJSON("refresh") }, 413, sessionKept(testutil.TooLargeBody)),
 	)
 
 	// the same token cannot log out twice
@@ -619,7 +619,7 @@ func TestLogout(t *testing.T) {
 				t.Fatalf("first logout: %d %s", res.Status, res.Body)
 			}
 			return ""
-		}, 401, func(*session) check { return bodyIs(badTokenBody) })
+		}, 401, func(*session) testutil.Check { return testutil.BodyIs(testutil.BadTokenBody) })
 	scenarios = append(scenarios, twice)
 
 	// the refresh token is not an access token
@@ -634,7 +634,7 @@ func TestLogout(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{loggedOut},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc: after(bodyIs(loggedOut), countIs("revoked_tokens", nil, 1), state(func(t testing.TB, app *tests.TestApp) {
+			AfterTestFunc: testutil.After(testutil.BodyIs(loggedOut), countIs("revoked_tokens", nil, 1), testutil.State(func(t testing.TB, app *tests.TestApp) {
 				token := strings.TrimPrefix(testutil.AuthHeader(t, testutil.AliceEmail)["Authorization"], "Bearer ")
 				if users.AccessTokenValid(app, member(t, app, testutil.AliceId), token) {
 					t.Error("the plain token is still valid after logout")
@@ -649,7 +649,7 @@ func TestLogout(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{loggedOut},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(loggedOut), countIs("revoked_tokens", nil, 1)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(loggedOut), countIs("revoked_tokens", nil, 1)),
 		},
 		tests.ApiScenario{
 			Name:            "no auth",
@@ -658,17 +658,17 @@ func TestLogout(t *testing.T) {
 			ExpectedStatus:  401,
 			ExpectedContent: []string{`"detail"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(noAuthBody), countIs("revoked_tokens", nil, 0)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.NoAuthBody), countIs("revoked_tokens", nil, 0)),
 		},
 		tests.ApiScenario{
 			Name:            "garbage token",
 			Method:          http.MethodPost,
 			URL:             "/user/logout/",
-			Headers:         garbageAuth,
+			Headers:         testutil.GarbageAuth,
 			ExpectedStatus:  401,
 			ExpectedContent: []string{`"token_not_valid"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(badTokenBody), countIs("revoked_tokens", nil, 0)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.BadTokenBody), countIs("revoked_tokens", nil, 0)),
 		},
 		tests.ApiScenario{
 			Name:            "superuser token",
@@ -678,7 +678,7 @@ func TestLogout(t *testing.T) {
 			ExpectedStatus:  403,
 			ExpectedContent: []string{`"detail"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(forbiddenBody), countIs("revoked_tokens", nil, 0)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.ForbiddenBody), countIs("revoked_tokens", nil, 0)),
 		},
 	)
 
@@ -704,7 +704,7 @@ func refreshAsBearer() tests.ApiScenario {
 			headers["Authorization"] = "Bearer " + s.Refresh
 		}),
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-			after(sessionKept(badTokenBody)(&s))(t, app, res)
+			testutil.After(sessionKept(testutil.BadTokenBody)(&s))(t, app, res)
 		},
 	}
 }
@@ -727,13 +727,13 @@ func TestSessionFlow(t *testing.T) {
 		t.Helper()
 		res := c.do(http.MethodGet, "/user/profile/", "", access)
 		expect(name+": /user/profile/", res, http.StatusUnauthorized)
-		bodyIs(badTokenBody)(t, c.app, res.Body)
+		testutil.BodyIs(testutil.BadTokenBody)(t, c.app, res.Body)
 		if res := c.do(http.MethodGet, recordURL, "", access); res.Status == http.StatusOK {
 			t.Fatalf("%s: PocketBase's record API still accepts the token: %s", name, res.Body)
 		}
 	}
 	refresh := func(token string) response {
-		return c.do(http.MethodPost, "/user/token/refresh/", jsonOf(map[string]string{"refresh": token}), "")
+		return c.do(http.MethodPost, "/user/token/refresh/", testutil.JSONOf(map[string]string{"refresh": token}), "")
 	}
 
 	// login: the access token works on our routes and on PocketBase's
@@ -748,7 +748,7 @@ func TestSessionFlow(t *testing.T) {
 	// the access token is no refresh token
 	res = refresh(first.Access)
 	expect("refresh with the access token", res, http.StatusUnauthorized)
-	bodyIs(refreshInvalid)(t, c.app, res.Body)
+	testutil.BodyIs(refreshInvalid)(t, c.app, res.Body)
 
 	// refresh: a new pair
 	res = refresh(first.Refresh)
@@ -779,7 +779,7 @@ func TestSessionFlow(t *testing.T) {
 	expect("profile with the renewed token", c.do(http.MethodGet, "/user/profile/", "", renewed), http.StatusOK)
 	res = c.do(http.MethodPost, "/api/user/logout", "", third.Access)
 	expect("logout", res, http.StatusOK)
-	bodyIs(loggedOut)(t, c.app, res.Body)
+	testutil.BodyIs(loggedOut)(t, c.app, res.Body)
 	expectRejected("access token after logout", third.Access)
 	expectRejected("token renewed by PocketBase's auth-refresh after logout", renewed)
 	expect("refresh token after logout", refresh(third.Refresh), http.StatusUnauthorized)

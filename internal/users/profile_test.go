@@ -32,8 +32,8 @@ var aliceFields = map[string]any{
 
 // storedAlice checks alice's stored fields: the fixture values, overridden
 // by changed (a nil value there leaves that field unchecked).
-func storedAlice(changed map[string]any) check {
-	return state(func(t testing.TB, app *tests.TestApp) {
+func storedAlice(changed map[string]any) testutil.Check {
+	return testutil.State(func(t testing.TB, app *tests.TestApp) {
 		t.Helper()
 		alice := member(t, app, testutil.AliceId)
 		want := map[string]any{}
@@ -58,7 +58,7 @@ func storedAlice(changed map[string]any) check {
 }
 
 // aliceUnchanged checks that a rejected request left alice as she was.
-func aliceUnchanged() check { return storedAlice(nil) }
+func aliceUnchanged() testutil.Check { return storedAlice(nil) }
 
 // pngBytes is a small real PNG image.
 func pngBytes(t testing.TB) []byte {
@@ -127,7 +127,7 @@ func pictureStored(t testing.TB, app *tests.TestApp, body []byte) {
 	if name == "" || !strings.HasSuffix(name, ".png") {
 		t.Fatalf("stored profile_picture = %q, want a .png file name", name)
 	}
-	if got, want := decodeObject(t, body)["profile_picture"], "/api/files/users/"+testutil.AliceId+"/"+name; got != want {
+	if got, want := testutil.DecodeObject(t, body)["profile_picture"], "/api/files/users/"+testutil.AliceId+"/"+name; got != want {
 		t.Errorf("answered profile_picture = %v, want %s", got, want)
 	}
 	fs, err := app.NewFilesystem()
@@ -167,7 +167,7 @@ func TestGetProfile(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"email":"alice@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(profileIs(aliceProfile), noSecrets),
+			AfterTestFunc:   testutil.After(profileIs(aliceProfile), noSecrets),
 		})
 	}
 
@@ -180,7 +180,7 @@ func TestGetProfile(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"email":"dave@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(profileIs(map[string]any{"id": testutil.DaveId, "email": testutil.DaveEmail, "friends_emails": []string{}}), noSecrets),
+			AfterTestFunc:   testutil.After(profileIs(map[string]any{"id": testutil.DaveId, "email": testutil.DaveEmail, "friends_emails": []string{}}), noSecrets),
 		},
 		tests.ApiScenario{
 			Name:            "carol (private) sees her own profile and list",
@@ -190,7 +190,7 @@ func TestGetProfile(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"is_private":true`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(profileIs(map[string]any{"id": testutil.CarolId, "is_private": true, "friends_emails": []string{testutil.AliceEmail}}), noSecrets),
+			AfterTestFunc:   testutil.After(profileIs(map[string]any{"id": testutil.CarolId, "is_private": true, "friends_emails": []string{testutil.AliceEmail}}), noSecrets),
 		},
 		tests.ApiScenario{
 			Name:    "a friend's hidden e-mail is not listed in friends_emails",
@@ -203,7 +203,7 @@ func TestGetProfile(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"friends_emails":["bob@example.com"]`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(lacks(testutil.DaveEmail)),
+			AfterTestFunc:   testutil.After(lacks(testutil.DaveEmail)),
 		},
 		tests.ApiScenario{
 			Name:               "picture as its server path",
@@ -215,7 +215,7 @@ func TestGetProfile(t *testing.T) {
 			ExpectedContent:    []string{`"profile_picture":"/api/files/users/` + testutil.AliceId + `/before_`},
 			NotExpectedContent: []string{`http://`, `https://`},
 			TestAppFactory:     testutil.Factory,
-			AfterTestFunc:      after(pictureStored),
+			AfterTestFunc:      testutil.After(pictureStored),
 		},
 		tests.ApiScenario{
 			Name:            "raw token without the Bearer prefix",
@@ -233,17 +233,17 @@ func TestGetProfile(t *testing.T) {
 			ExpectedStatus:  401,
 			ExpectedContent: []string{`"detail"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(noAuthBody)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
 		},
 		tests.ApiScenario{
 			Name:            "garbage token",
 			Method:          http.MethodGet,
 			URL:             "/api/user/profile",
-			Headers:         garbageAuth,
+			Headers:         testutil.GarbageAuth,
 			ExpectedStatus:  401,
 			ExpectedContent: []string{`"token_not_valid"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(badTokenBody)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.BadTokenBody)),
 		},
 		tests.ApiScenario{
 			Name:    "token of a deleted member",
@@ -258,7 +258,7 @@ func TestGetProfile(t *testing.T) {
 			ExpectedStatus:  401,
 			ExpectedContent: []string{`"token_not_valid"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(badTokenBody)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.BadTokenBody)),
 		},
 		tests.ApiScenario{
 			Name:            "superuser token",
@@ -268,7 +268,7 @@ func TestGetProfile(t *testing.T) {
 			ExpectedStatus:  403,
 			ExpectedContent: []string{`"detail"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(forbiddenBody)),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.ForbiddenBody)),
 		},
 	)
 
@@ -294,7 +294,7 @@ func TestUpdateProfile(t *testing.T) {
 				ExpectedStatus:  200,
 				ExpectedContent: []string{`"nickname":"Alicia"`},
 				TestAppFactory:  testutil.Factory,
-				AfterTestFunc: after(
+				AfterTestFunc: testutil.After(
 					profileIs(map[string]any{"id": testutil.AliceId, "email": testutil.AliceEmail, "nickname": "Alicia", "bio": "new bio",
 						"contact_number": "+82 10-0000", "status": "busy", "is_private": true, "friends_emails": []string{testutil.BobEmail}}),
 					storedAlice(fullStored), noSecrets),
@@ -312,7 +312,7 @@ func TestUpdateProfile(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"id":"` + testutil.AliceId + `"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(profileIs(map[string]any{"id": testutil.AliceId}), storedAlice(changed), noSecrets),
+			AfterTestFunc:   testutil.After(profileIs(map[string]any{"id": testutil.AliceId}), storedAlice(changed), noSecrets),
 		}
 	}
 	scenarios = append(scenarios,
@@ -344,7 +344,7 @@ func TestUpdateProfile(t *testing.T) {
 		ExpectedStatus:  200,
 		ExpectedContent: []string{`"profile_picture":"/api/files/users/` + testutil.AliceId + `/avatar_`, `"nickname":"Pictured"`},
 		TestAppFactory:  testutil.Factory,
-		AfterTestFunc:   after(pictureStored, storedAlice(map[string]any{"nickname": "Pictured", "profile_picture": nil}), noSecrets),
+		AfterTestFunc:   testutil.After(pictureStored, storedAlice(map[string]any{"nickname": "Pictured", "profile_picture": nil}), noSecrets),
 	})
 	// replacing a picture
 	body, ctype = multipartBody(t, nil, upload{"profile_picture", "new.png", pngBytes(t)})
@@ -358,7 +358,7 @@ func TestUpdateProfile(t *testing.T) {
 		ExpectedStatus:  200,
 		ExpectedContent: []string{`"profile_picture":"/api/files/users/` + testutil.AliceId + `/new_`},
 		TestAppFactory:  testutil.Factory,
-		AfterTestFunc:   after(pictureStored),
+		AfterTestFunc:   testutil.After(pictureStored),
 	})
 
 	// rejected updates leave alice unchanged
@@ -381,14 +381,14 @@ func TestUpdateProfile(t *testing.T) {
 		{"valid fields with a too long nickname change nothing", http.MethodPatch, `{"bio":"changed","nickname":"` + strings.Repeat("n", 21) + `"}`, 400,
 			"", []string{"nickname"}},
 		{"picture is not a file", http.MethodPatch, `{"profile_picture":"http://example.com/x.png"}`, 400, "", []string{"profile_picture"}},
-		{"JSON list body", http.MethodPatch, `[{"nickname":"x"}]`, 400, listBodyError, nil},
+		{"JSON list body", http.MethodPatch, `[{"nickname":"x"}]`, 400, testutil.ListBodyError, nil},
 		{"malformed JSON", http.MethodPut, `{"nickname":"x"`, 400, "", []string{"detail"}},
-		{"oversized body", http.MethodPatch, oversizedJSON("bio"), 413, tooLargeBody, nil},
+		{"oversized body", http.MethodPatch, oversizedJSON("bio"), 413, testutil.TooLargeBody, nil},
 	}
 	for _, r := range rejected {
-		checks := []check{aliceUnchanged()}
+		checks := []testutil.Check{aliceUnchanged()}
 		if r.want != "" {
-			checks = append(checks, bodyIs(r.want))
+			checks = append(checks, testutil.BodyIs(r.want))
 		} else {
 			checks = append(checks, hasKeys(r.keys...))
 		}
@@ -401,7 +401,7 @@ func TestUpdateProfile(t *testing.T) {
 			ExpectedStatus:  r.status,
 			ExpectedContent: []string{`"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(checks...),
+			AfterTestFunc:   testutil.After(checks...),
 		})
 	}
 
@@ -423,14 +423,14 @@ func TestUpdateProfile(t *testing.T) {
 		{"two pictures", twoFiles, twoType, 400, `{"profile_picture":["Upload a single file."]}`, nil},
 		{"invalid field next to a picture", badBool, badBoolType, 400, `{"is_private":["Must be a valid boolean."]}`, nil},
 		{"picture above 5 MiB", bigPicture, bigType, 400, "", []string{"profile_picture"}},
-		{"multipart body above 6 MiB", hugeBody, hugeType, 413, tooLargeBody, nil},
+		{"multipart body above 6 MiB", hugeBody, hugeType, 413, testutil.TooLargeBody, nil},
 		{"broken multipart body", bytes.NewBufferString("--nope\r\ngarbage"), "multipart/form-data; boundary=xyz", 400, "", []string{"detail"}},
 		{"multipart without a boundary", bytes.NewBufferString("x"), "multipart/form-data", 400, "", []string{"detail"}},
 	}
 	for _, r := range multipartRejected {
-		checks := []check{aliceUnchanged()}
+		checks := []testutil.Check{aliceUnchanged()}
 		if r.want != "" {
-			checks = append(checks, bodyIs(r.want))
+			checks = append(checks, testutil.BodyIs(r.want))
 		} else {
 			checks = append(checks, hasKeys(r.keys...))
 		}
@@ -443,7 +443,7 @@ func TestUpdateProfile(t *testing.T) {
 			ExpectedStatus:  r.status,
 			ExpectedContent: []string{`"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(checks...),
+			AfterTestFunc:   testutil.After(checks...),
 		})
 	}
 
@@ -458,18 +458,18 @@ func TestUpdateProfile(t *testing.T) {
 				ExpectedStatus:  401,
 				ExpectedContent: []string{`"detail"`},
 				TestAppFactory:  testutil.Factory,
-				AfterTestFunc:   after(bodyIs(noAuthBody), aliceUnchanged()),
+				AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.NoAuthBody), aliceUnchanged()),
 			},
 			tests.ApiScenario{
 				Name:            method + " with a garbage token",
 				Method:          method,
 				URL:             "/user/profile",
 				Body:            strings.NewReader(`{"nickname":"Hacked"}`),
-				Headers:         garbageAuth,
+				Headers:         testutil.GarbageAuth,
 				ExpectedStatus:  401,
 				ExpectedContent: []string{`"token_not_valid"`},
 				TestAppFactory:  testutil.Factory,
-				AfterTestFunc:   after(bodyIs(badTokenBody), aliceUnchanged()),
+				AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.BadTokenBody), aliceUnchanged()),
 			},
 		)
 	}
@@ -483,7 +483,7 @@ func TestUpdateProfile(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"id":"` + testutil.BobId + `"`, `"nickname":"bobby"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(aliceUnchanged()),
+			AfterTestFunc:   testutil.After(aliceUnchanged()),
 		},
 		tests.ApiScenario{
 			Name:            "superuser token",
@@ -494,7 +494,7 @@ func TestUpdateProfile(t *testing.T) {
 			ExpectedStatus:  403,
 			ExpectedContent: []string{`"detail"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(bodyIs(forbiddenBody), aliceUnchanged()),
+			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.ForbiddenBody), aliceUnchanged()),
 		},
 	)
 

@@ -16,10 +16,10 @@ const registered = "회원가입이 완료되었습니다."
 
 // registeredAs checks a 201 answer for email and the stored member: the
 // password works, the profile has the documented shape and defaults.
-func registeredAs(email string, wantProfile map[string]any) check {
+func registeredAs(email string, wantProfile map[string]any) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		obj := decodeObject(t, body)
+		obj := testutil.DecodeObject(t, body)
 		assertKeys(t, obj, "email", "message", "profile")
 		assertFields(t, obj, map[string]any{"email": email, "message": registered})
 		profile, _ := obj["profile"].(map[string]any)
@@ -49,7 +49,7 @@ func registeredAs(email string, wantProfile map[string]any) check {
 		if user.Verified() {
 			t.Error("a new member must not be verified by a body field")
 		}
-		if got := count(t, app, "users", nil); got != fixtureUsers+1 {
+		if got := testutil.Count(t, app, "users", nil); got != fixtureUsers+1 {
 			t.Errorf("users = %d, want %d", got, fixtureUsers+1)
 		}
 		noSecrets(t, app, body)
@@ -69,7 +69,7 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"message":"` + registered + `"`, `"email":"new@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
+			AfterTestFunc:   testutil.After(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
 		})
 	}
 
@@ -84,7 +84,7 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"nickname":"Newbie"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc: after(registeredAs("new@example.com", map[string]any{
+			AfterTestFunc: testutil.After(registeredAs("new@example.com", map[string]any{
 				"nickname": "Newbie", "bio": "hello", "contact_number": "010-0000-0000", "status": "busy", "is_private": true,
 			}), countIs("users", dbx.HashExp{"id": "chosenid0000001"}, 0)),
 		},
@@ -96,7 +96,7 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"email":"new@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
+			AfterTestFunc:   testutil.After(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
 		},
 		tests.ApiScenario{
 			Name:            "url-encoded form (curl -d)",
@@ -107,7 +107,7 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"email":"new@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
+			AfterTestFunc:   testutil.After(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
 		},
 		tests.ApiScenario{
 			Name:            "default nickname is the e-mail local part, cut to 20 characters",
@@ -117,7 +117,7 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"nickname":"averyveryverylongloc"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc: after(registeredAs("averyveryverylonglocalpart@example.com",
+			AfterTestFunc: testutil.After(registeredAs("averyveryverylonglocalpart@example.com",
 				map[string]any{"nickname": "averyveryverylongloc"})),
 		},
 		tests.ApiScenario{
@@ -128,7 +128,7 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"email":"new@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(registeredAs("new@example.com", map[string]any{"nickname": strings.Repeat("가", 20)})),
+			AfterTestFunc:   testutil.After(registeredAs("new@example.com", map[string]any{"nickname": strings.Repeat("가", 20)})),
 		},
 		tests.ApiScenario{
 			Name:            "e-mail with surrounding spaces is trimmed",
@@ -138,18 +138,18 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"email":"new@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
+			AfterTestFunc:   testutil.After(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
 		},
 		tests.ApiScenario{
 			Name:            "a garbage token does not matter on this public route",
 			Method:          http.MethodPost,
 			URL:             "/user/registration/",
 			Body:            strings.NewReader(`{"email":"new@example.com","password":"s3cret-pass"}`),
-			Headers:         garbageAuth,
+			Headers:         testutil.GarbageAuth,
 			ExpectedStatus:  201,
 			ExpectedContent: []string{`"email":"new@example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
+			AfterTestFunc:   testutil.After(registeredAs("new@example.com", map[string]any{"nickname": "new"})),
 		},
 	)
 
@@ -200,7 +200,7 @@ func TestRegistration(t *testing.T) {
 		{name: "profile_picture is not a file", body: `{"email":"new@example.com","password":"s3cret-pass","profile_picture":"http://example.com/x.png"}`,
 			status: 400, keys: []string{"profile_picture"}},
 		{name: "JSON list body", body: `[{"email":"new@example.com","password":"s3cret-pass"}]`,
-			status: 400, want: listBodyError},
+			status: 400, want: testutil.ListBodyError},
 		{name: "JSON string body", body: `"new@example.com"`,
 			status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}`},
 		{name: "malformed JSON", body: `{"email":"new@example.com","password":`,
@@ -208,15 +208,15 @@ func TestRegistration(t *testing.T) {
 		{name: "trailing data after the object", body: `{"email":"new@example.com","password":"s3cret-pass"} {}`,
 			status: 400, keys: []string{"detail"}},
 		{name: "oversized body", body: oversizedJSON("email"),
-			status: 413, want: tooLargeBody},
+			status: 413, want: testutil.TooLargeBody},
 		{name: "unsupported media type", body: `email=new@example.com`, headers: map[string]string{"Content-Type": "text/plain"},
 			status: 415, keys: []string{"detail"}},
 	}
 	for _, r := range rejected {
-		checks := []check{usersUnchanged(), countIs("users", dbx.NewExp("lower(email) = 'new@example.com'"), 0)}
+		checks := []testutil.Check{usersUnchanged(), countIs("users", dbx.NewExp("lower(email) = 'new@example.com'"), 0)}
 		expected := []string{`"`}
 		if r.want != "" {
-			checks = append(checks, bodyIs(r.want))
+			checks = append(checks, testutil.BodyIs(r.want))
 		} else {
 			checks = append(checks, hasKeys(r.keys...))
 			expected = []string{`"` + r.keys[0] + `":`}
@@ -230,7 +230,7 @@ func TestRegistration(t *testing.T) {
 			ExpectedStatus:  r.status,
 			ExpectedContent: expected,
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(checks...),
+			AfterTestFunc:   testutil.After(checks...),
 		})
 	}
 
@@ -245,7 +245,7 @@ func TestRegistration(t *testing.T) {
 		ExpectedStatus:  400,
 		ExpectedContent: []string{`"email"`},
 		TestAppFactory:  testutil.Factory,
-		AfterTestFunc: after(bodyIs(`{"email":["A user is already registered with this e-mail address."]}`),
+		AfterTestFunc: testutil.After(testutil.BodyIs(`{"email":["A user is already registered with this e-mail address."]}`),
 			countIs("users", nil, fixtureUsers+1)),
 	})
 

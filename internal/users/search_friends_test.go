@@ -28,10 +28,10 @@ func searchURL(path string, params ...string) string {
 
 // foundEmails checks that the results are exactly these e-mails, in order,
 // with public fields only.
-func foundEmails(emails ...string) check {
+func foundEmails(emails ...string) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
-		list, ok := decode(t, body).([]any)
+		list, ok := testutil.Decode(t, body).([]any)
 		if !ok {
 			t.Fatalf("body is not a JSON list: %s", body)
 		}
@@ -49,10 +49,10 @@ func foundEmails(emails ...string) check {
 }
 
 // resultCount checks the number of results only.
-func resultCount(n int) check {
+func resultCount(n int) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		if list, _ := decode(t, body).([]any); len(list) != n {
+		if list, _ := testutil.Decode(t, body).([]any); len(list) != n {
 			t.Errorf("%d results, want %d", len(list), n)
 		}
 	}
@@ -81,7 +81,7 @@ func addMembers(t testing.TB, app core.App, emails ...string) {
 func TestSearchFriends(t *testing.T) {
 	t.Parallel()
 
-	search := func(name, url, viewer string, status int, checks ...check) tests.ApiScenario {
+	search := func(name, url, viewer string, status int, checks ...testutil.Check) tests.ApiScenario {
 		return as(t, tests.ApiScenario{
 			Name:            name,
 			Method:          http.MethodGet,
@@ -89,11 +89,11 @@ func TestSearchFriends(t *testing.T) {
 			ExpectedStatus:  status,
 			ExpectedContent: []string{`[`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   after(checks...),
+			AfterTestFunc:   testutil.After(checks...),
 		}, viewer)
 	}
 	rejected := func(name, url, viewer string, status int, want string) tests.ApiScenario {
-		s := search(name, url, viewer, status, bodyIs(want))
+		s := search(name, url, viewer, status, testutil.BodyIs(want))
 		s.ExpectedContent = []string{`"`}
 		return s
 	}
@@ -143,9 +143,9 @@ func TestSearchFriends(t *testing.T) {
 		search("second page", searchURL("/user/search-friends/", "keyword", "example", "page", "2", "page_size", "1"), testutil.AliceEmail, 200,
 			foundEmails(testutil.CarolEmail)),
 		search("past the last page", searchURL("/user/search-friends/", "keyword", "example", "page", "3", "page_size", "1"), testutil.AliceEmail, 200,
-			bodyIs(`[]`)),
+			testutil.BodyIs(`[]`)),
 		search("keyword of 100 characters", searchURL("/user/search-friends/", "keyword", strings.Repeat("k", 100)), testutil.AliceEmail, 200,
-			bodyIs(`[]`)),
+			testutil.BodyIs(`[]`)),
 	)
 
 	// 120 more members: the default page is 20, page_size is clamped to 100
@@ -179,10 +179,10 @@ func TestSearchFriends(t *testing.T) {
 		rejected("page_size is not a number", searchURL("/user/search-friends/", "keyword", "example", "page_size", "ten"), testutil.AliceEmail, 400, sizeError),
 		search("keyword and page both wrong", searchURL("/user/search-friends/", "page", "x"), testutil.AliceEmail, 400,
 			fieldErrorsAmong("keyword", "page")),
-		rejected("no auth", searchURL("/user/search-friends/", "keyword", "example"), "", 401, noAuthBody),
-		rejected("no auth and no keyword", "/user/search-friends/", "", 401, noAuthBody),
-		rejected("garbage token", searchURL("/user/search-friends", "keyword", "example"), "garbage", 401, badTokenBody),
-		rejected("superuser token", searchURL("/user/search-friends/", "keyword", "example"), testutil.SuperuserEmail, 403, forbiddenBody),
+		rejected("no auth", searchURL("/user/search-friends/", "keyword", "example"), "", 401, testutil.NoAuthBody),
+		rejected("no auth and no keyword", "/user/search-friends/", "", 401, testutil.NoAuthBody),
+		rejected("garbage token", searchURL("/user/search-friends", "keyword", "example"), "garbage", 401, testutil.BadTokenBody),
+		rejected("superuser token", searchURL("/user/search-friends/", "keyword", "example"), testutil.SuperuserEmail, 403, testutil.ForbiddenBody),
 	)
 
 	for _, s := range scenarios {
@@ -191,10 +191,10 @@ func TestSearchFriends(t *testing.T) {
 }
 
 // fieldErrorsAmong checks a DRF field-error body naming some of fields only.
-func fieldErrorsAmong(fields ...string) check {
+func fieldErrorsAmong(fields ...string) testutil.Check {
 	return func(t testing.TB, _ *tests.TestApp, body []byte) {
 		t.Helper()
-		obj := decodeObject(t, body)
+		obj := testutil.DecodeObject(t, body)
 		if len(obj) == 0 {
 			t.Errorf("no field errors: %s", body)
 		}

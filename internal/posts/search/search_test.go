@@ -27,7 +27,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -641,20 +640,7 @@ type client struct {
 
 func newClient(t testing.TB, app *tests.TestApp) *client {
 	t.Helper()
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &client{}
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		c.mux = mux
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return &client{mux: testutil.Routes(t, app)}
 }
 
 func (c *client) do(t testing.TB, method, path, token string, body any) (int, []byte) {
@@ -931,8 +917,8 @@ func TestIndexUnchangedWhenSaveFails(t *testing.T) {
 	g.posts(30)
 	qs := append(sample(rng, queries(t, app, rng), 200), "실패", "롤백", "failmark", "새이름", "바뀐태그")
 	before := indexState(t, app, qs)
-	postsBefore := countRows(t, app, "posts")
-	roomsBefore := countRows(t, app, "rooms")
+	postsBefore := testutil.Count(t, app, "posts", nil)
+	roomsBefore := testutil.Count(t, app, "rooms", nil)
 
 	failing := ""
 	boom := errors.New("boom")
@@ -1051,7 +1037,7 @@ func TestIndexUnchangedWhenSaveFails(t *testing.T) {
 			if status < 400 {
 				return fmt.Errorf("edit answered %d %s", status, body)
 			}
-			if n := countWhere(t, app, "tags", dbx.HashExp{"name": "실패태그"}); n != 0 {
+			if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "실패태그"}); n != 0 {
 				return fmt.Errorf("tag of a failed edit stored")
 			}
 			return boom
@@ -1068,10 +1054,10 @@ func TestIndexUnchangedWhenSaveFails(t *testing.T) {
 			if after := indexState(t, app, qs); after != before {
 				t.Errorf("index changed by a failed change:\n%s", firstDiff(before, after))
 			}
-			if n := countRows(t, app, "posts"); n != postsBefore {
+			if n := testutil.Count(t, app, "posts", nil); n != postsBefore {
 				t.Errorf("%d posts, want %d", n, postsBefore)
 			}
-			if n := countRows(t, app, "rooms"); n != roomsBefore {
+			if n := testutil.Count(t, app, "rooms", nil); n != roomsBefore {
 				t.Errorf("%d rooms, want %d", n, roomsBefore)
 			}
 		})
@@ -1087,23 +1073,6 @@ func TestIndexUnchangedWhenSaveFails(t *testing.T) {
 		t.Errorf("search after a successful change = %v", ids)
 	}
 	compareAll(t, app, nil, rng, "after failures")
-}
-
-func countRows(t testing.TB, app core.App, table string) int {
-	return countWhere(t, app, table, nil)
-}
-
-func countWhere(t testing.TB, app core.App, table string, where dbx.Expression) int {
-	t.Helper()
-	var n int
-	q := app.DB().Select("count(*)").From(table)
-	if where != nil {
-		q.Where(where)
-	}
-	if err := q.Row(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func mustSearch(t testing.TB, app core.App, text string) []string {
