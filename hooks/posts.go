@@ -85,11 +85,7 @@ func inTransaction(e *core.RecordEvent, fn func(e *core.RecordEvent) error) erro
 }
 
 func roomName(title string) string {
-	runes := []rune(title)
-	if len(runes) > migrations.RoomNameMax {
-		runes = runes[:migrations.RoomNameMax]
-	}
-	return string(runes)
+	return cutRunes(title, migrations.RoomNameMax)
 }
 
 func createPostRoom(app core.App, post *core.Record) error {

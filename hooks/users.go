@@ -33,9 +33,14 @@ func fillUserDefaults(user *core.Record) {
 // DefaultNickname is the local part of email, cut to the nickname limit.
 func DefaultNickname(email string) string {
 	local, _, _ := strings.Cut(email, "@")
-	runes := []rune(local)
-	if len(runes) > migrations.NicknameMax {
-		runes = runes[:migrations.NicknameMax]
+	return cutRunes(local, migrations.NicknameMax)
+}
+
+// cutRunes is s cut to at most n characters (never inside a character).
+func cutRunes(s string, n int) string {
+	runes := []rune(s)
+	if len(runes) > n {
+		runes = runes[:n]
 	}
 	return string(runes)
 }

@@ -5,6 +5,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -22,6 +23,16 @@ const (
 	MsgNotString        = "Not a valid string."
 	MsgNotBoolean       = "Must be a valid boolean."
 )
+
+// MaxLength is DRF's message for a string over n characters.
+func MaxLength(n int) string {
+	return fmt.Sprintf("Ensure this field has no more than %d characters.", n)
+}
+
+// InvalidPk is DRF's message for a reference to an unknown record.
+func InvalidPk(key string) string {
+	return fmt.Sprintf("Invalid pk %q - object does not exist.", key)
+}
 
 // Problem is an error that answers with a JSON body and a 4xx status.
 // Handlers registered with Handle may return one from anywhere.

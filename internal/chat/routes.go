@@ -2,7 +2,6 @@ package chat
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -83,7 +82,7 @@ func createRoom(e *core.RequestEvent, me *core.Record) error {
 	fe := api.FieldErrors{}
 	name := strings.TrimSpace(body.RequiredString(fe, "name"))
 	if len([]rune(name)) > migrations.RoomNameMax {
-		fe.Add("name", fmt.Sprintf("Ensure this field has no more than %d characters.", migrations.RoomNameMax))
+		fe.Add("name", api.MaxLength(migrations.RoomNameMax))
 	}
 	if err := fe.Err(); err != nil {
 		return err
@@ -147,7 +146,7 @@ func postMessage(e *core.RequestEvent, me *core.Record) error {
 	}
 	room, err := e.App.FindRecordById("rooms", roomId)
 	if err != nil {
-		return api.FieldError("room", fmt.Sprintf("Invalid pk %q - object does not exist.", roomId))
+		return api.FieldError("room", api.InvalidPk(roomId))
 	}
 	if !CanReadRoom(e.App, room, me) {
 		return forbidden()

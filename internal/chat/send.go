@@ -22,7 +22,7 @@ func SendMessage(app core.App, sender, room *core.Record, text, parentChat strin
 	case strings.TrimSpace(text) == "":
 		fe.Add("message", "This field may not be blank.")
 	case len([]rune(text)) > migrations.MessageMax:
-		fe.Add("message", "Ensure this field has no more than 2000 characters.")
+		fe.Add("message", api.MaxLength(migrations.MessageMax))
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err

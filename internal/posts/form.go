@@ -68,7 +68,7 @@ func readCategory(app core.App, body *api.Body, fe api.FieldErrors) *core.Record
 	}
 	category := findCategory(app, key)
 	if category == nil {
-		fe.Add("category", fmt.Sprintf("Invalid pk %q - object does not exist.", key))
+		fe.Add("category", api.InvalidPk(key))
 	}
 	return category
 }

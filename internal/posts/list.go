@@ -29,7 +29,7 @@ func listPosts(e *core.RequestEvent) error {
 	params := e.Request.URL.Query()
 	text := params.Get("search")
 	if len([]rune(text)) > searchMaxLength {
-		return api.FieldError("search", "Ensure this field has no more than 100 characters.")
+		return api.FieldError("search", api.MaxLength(searchMaxLength))
 	}
 	q := search.Query{Text: text, Limit: int64(page.Size), Offset: page.Offset()}
 

@@ -30,7 +30,7 @@ func searchFriends(e *core.RequestEvent, me *core.Record) error {
 	case keyword == "":
 		fe.Add("keyword", api.MsgRequired)
 	case len([]rune(keyword)) > keywordMaxLength:
-		fe.Add("keyword", "Ensure this field has no more than 100 characters.")
+		fe.Add("keyword", api.MaxLength(keywordMaxLength))
 	}
 	page, err := api.ReadPage(e, searchPageSize, searchMaxPageSize)
 	if err != nil {
