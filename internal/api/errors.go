@@ -6,11 +6,15 @@ package api
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // Messages of Django REST framework that existing clients match on.
@@ -35,13 +39,42 @@ func InvalidPk(key string) string {
 }
 
 // Problem is an error that answers with a JSON body and a 4xx status.
-// Handlers registered with Handle may return one from anywhere.
+// Handlers registered with Handle may return one from anywhere. Cause keeps
+// the error that led to it (errors.Is/As see it; it is never sent to the
+// client); Header holds headers the answer must carry (Retry-After).
 type Problem struct {
 	Status int
 	Body   any
+	Header http.Header
+	Cause  error
 }
 
-func (p *Problem) Error() string { return http.StatusText(p.Status) }
+func (p *Problem) Error() string {
+	if p.Cause != nil {
+		return http.StatusText(p.Status) + ": " + p.Cause.Error()
+	}
+	return http.StatusText(p.Status)
+}
+
+func (p *Problem) Unwrap() error { return p.Cause }
+
+// WithCause is p remembering the error that led to it.
+func (p *Problem) WithCause(cause error) *Problem {
+	p.Cause = cause
+	return p
+}
+
+// Throttled is DRF's 429 {"detail": "Request was throttled. Expected
+// available in N seconds."} with the same N in Retry-After.
+func Throttled(wait time.Duration) *Problem {
+	seconds := int(math.Ceil(wait.Seconds()))
+	if seconds < 1 {
+		seconds = 1
+	}
+	p := Detail(http.StatusTooManyRequests, fmt.Sprintf("Request was throttled. Expected available in %d seconds.", seconds))
+	p.Header = http.Header{"Retry-After": []string{strconv.Itoa(seconds)}}
+	return p
+}
 
 // Detail is the DRF general error shape {"detail": msg}.
 func Detail(status int, msg string) *Problem {
@@ -110,11 +143,30 @@ func FromValidation(err error) error {
 }
 
 // respond writes a Problem returned by a handler; other errors go on to
-// PocketBase's error handler.
+// PocketBase's error handler, which answers 500 without details: their
+// cause is logged here, so it is not lost.
 func respond(e *core.RequestEvent, err error) error {
 	var p *Problem
 	if errors.As(err, &p) {
+		for name, values := range p.Header {
+			for _, v := range values {
+				e.Response.Header().Add(name, v)
+			}
+		}
+		if p.Status >= 500 {
+			e.App.Logger().Error("request failed", "method", e.Request.Method, "path", e.Request.URL.Path, "status", p.Status, "error", p.Cause)
+		}
 		return e.JSON(p.Status, p.Body)
 	}
+	if err != nil && !isRouterError(err) {
+		e.App.Logger().Error("request failed", "method", e.Request.Method, "path", e.Request.URL.Path, "error", err)
+	}
 	return err
+}
+
+// isRouterError tells PocketBase's own API errors (already shaped for the
+// client, usually 4xx) from unexpected failures.
+func isRouterError(err error) bool {
+	var apiErr *router.ApiError
+	return errors.As(err, &apiErr)
 }

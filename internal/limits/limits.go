@@ -1,0 +1,162 @@
+// Package limits holds the per-member limits that keep one member from
+// exhausting the server: how many live connections they may hold, how many
+// room topics one connection may follow, and how fast they may create posts,
+// rooms and login sessions. Every limit has a documented default and can be
+// changed with an environment variable (docs/API.md, "Limits").
+package limits
+
+import (
+	"math"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"golang.org/x/time/rate"
+)
+
+// Rate is a token bucket: Burst actions at once, then PerMinute on average.
+type Rate struct {
+	Burst     int
+	PerMinute float64
+}
+
+// Limits are one app's limits. Tests may change the fields of Of(app)
+// before the first request that uses them.
+type Limits struct {
+	// ConnectionsPerMember bounds a member's live connections at once:
+	// signed-in realtime (SSE) clients plus room WebSockets.
+	ConnectionsPerMember int
+	// TopicsPerConnection bounds the chat/<room> topics of one realtime client.
+	TopicsPerConnection int
+
+	PostCreate  Rate // new posts per member, over every API
+	RoomCreate  Rate // new rooms without a post per member, over every API
+	LoginCreate Rate // successful logins (new sessions) per member
+
+	mu      sync.Mutex
+	buckets map[string]*keyedBuckets
+}
+
+// Defaults are generous for people and tight for scripts.
+func Defaults() *Limits {
+	return &Limits{
+		ConnectionsPerMember: 20,
+		TopicsPerConnection:  50,
+		PostCreate:           Rate{Burst: 5, PerMinute: 10},
+		RoomCreate:           Rate{Burst: 5, PerMinute: 10},
+		LoginCreate:          Rate{Burst: 10, PerMinute: 1},
+	}
+}
+
+// The environment variables that override the defaults.
+const (
+	EnvConnectionsPerMember = "COBRA_MAX_CONNECTIONS_PER_MEMBER"
+	EnvTopicsPerConnection  = "COBRA_MAX_TOPICS_PER_CONNECTION"
+	EnvPostsPerMinute       = "COBRA_POSTS_PER_MINUTE"
+	EnvRoomsPerMinute       = "COBRA_ROOMS_PER_MINUTE"
+	EnvLoginsPerMinute      = "COBRA_LOGINS_PER_MINUTE"
+)
+
+// FromEnv is Defaults with the environment's overrides; a value that is
+// not a positive number is ignored.
+func FromEnv() *Limits {
+	l := Defaults()
+	envInt(EnvConnectionsPerMember, &l.ConnectionsPerMember)
+	envInt(EnvTopicsPerConnection, &l.TopicsPerConnection)
+	envRate(EnvPostsPerMinute, &l.PostCreate)
+	envRate(EnvRoomsPerMinute, &l.RoomCreate)
+	envRate(EnvLoginsPerMinute, &l.LoginCreate)
+	return l
+}
+
+func envInt(name string, dst *int) {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		*dst = n
+	}
+}
+
+func envRate(name string, dst *Rate) {
+	if f, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil && f > 0 && !math.IsInf(f, 0) {
+		dst.PerMinute = f
+	}
+}
+
+const storeKey = "cobraLimits"
+
+// Of is app's limits (FromEnv, made once per app).
+func Of(app core.App) *Limits {
+	return app.Store().GetOrSet(storeKey, func() any { return FromEnv() }).(*Limits)
+}
+
+// Allow takes one token of kind for key (a member id) under r; when none
+// is left it reports how long until one is.
+func (l *Limits) Allow(kind string, r Rate, key string) (ok bool, retryAfter time.Duration) {
+	l.mu.Lock()
+	if l.buckets == nil {
+		l.buckets = map[string]*keyedBuckets{}
+	}
+	kb := l.buckets[kind]
+	if kb == nil {
+		kb = &keyedBuckets{rate: r, byKey: map[string]*bucket{}}
+		l.buckets[kind] = kb
+	}
+	l.mu.Unlock()
+	return kb.allow(key)
+}
+
+type keyedBuckets struct {
+	mu    sync.Mutex
+	rate  Rate
+	byKey map[string]*bucket
+}
+
+type bucket struct {
+	limiter  *rate.Limiter
+	lastSeen time.Time
+}
+
+func (kb *keyedBuckets) allow(key string) (bool, time.Duration) {
+	kb.mu.Lock()
+	defer kb.mu.Unlock()
+	now := time.Now()
+	b := kb.byKey[key]
+	if b == nil {
+		if len(kb.byKey) > 100_000 {
+			kb.sweep(now)
+		}
+		b = &bucket{limiter: rate.NewLimiter(rate.Limit(kb.rate.PerMinute/60), kb.rate.Burst)}
+		kb.byKey[key] = b
+	}
+	b.lastSeen = now
+	res := b.limiter.ReserveN(now, 1)
+	if !res.OK() {
+		return false, time.Minute
+	}
+	if wait := res.DelayFrom(now); wait > 0 {
+		res.CancelAt(now) // refused: give the token back
+		return false, wait
+	}
+	return true, 0
+}
+
+// sweep forgets keys idle long enough for their bucket to be full again.
+func (kb *keyedBuckets) sweep(now time.Time) {
+	full := time.Duration(float64(kb.rate.Burst) / kb.rate.PerMinute * float64(time.Minute))
+	for key, b := range kb.byKey {
+		if now.Sub(b.lastSeen) > full {
+			delete(kb.byKey, key)
+		}
+	}
+}
+
+// RetryAfterSeconds is wait rounded up to whole seconds (at least 1), as
+// the Retry-After header wants it.
+func RetryAfterSeconds(wait time.Duration) int {
+	s := int(math.Ceil(wait.Seconds()))
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
