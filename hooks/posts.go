@@ -11,8 +11,10 @@ import (
 // transaction that changes the post (whichever API changed it): its chat
 // room is created with it, follows its title and is deleted with it
 // (rooms.post cascades, and messages with the room); its search document
-// is written, rewritten and removed with it.
+// is written, rewritten and removed with it. An update of a post deleted
+// meanwhile fails (ErrGone) instead of writing a search document for it.
 func bindPostHooks(app core.App) {
+	bindUpdateMustFindRow(app, "posts")
 	app.OnRecordCreate("posts").BindFunc(func(e *core.RecordEvent) error {
 		return inTransaction(e, func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {

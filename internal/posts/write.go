@@ -1,10 +1,12 @@
 package posts
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/cobraspace/cobraspace/hooks"
 	"github.com/cobraspace/cobraspace/internal/api"
 )
 
@@ -47,7 +49,8 @@ func findOwnPost(e *core.RequestEvent) (*core.Record, error) {
 }
 
 // editPost: GET (the current post), POST/PUT/PATCH (partial update; tags
-// replaced by the given list) /api/post/detail/{id}/edit/.
+// replaced by the given list) /api/post/detail/{id}/edit/. A post deleted
+// while the edit was under way is a 404: the save fails in its transaction.
 func editPost(e *core.RequestEvent) error {
 	post, err := findOwnPost(e)
 	if err != nil {
@@ -58,7 +61,11 @@ func editPost(e *core.RequestEvent) error {
 		if err != nil {
 			return err
 		}
-		if err := form.save(e.App, post); err != nil {
+		err = form.save(e.App, post)
+		if errors.Is(err, hooks.ErrGone) {
+			return api.NotFound().WithCause(err) // deleted since findOwnPost
+		}
+		if err != nil {
 			return api.FromValidation(err)
 		}
 	}

@@ -3,10 +3,14 @@ package search
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
+
+// ErrPostGone is Index's error for a post whose row does not exist.
+var ErrPostGone = errors.New("search: the post does not exist")
 
 // Index writes (or rewrites) the search document of post. Call it with the
 // transaction app that saved the post.
@@ -23,24 +27,39 @@ func Index(app core.App, post *core.Record) error {
 	fields := append([]string{post.GetString("title"), post.GetString("content"), category}, tagNames...)
 	doc := document(fields...)
 
+	// the document is written only while its post exists: a post deleted
+	// since it was loaded gets no document (ErrPostGone), which fails the
+	// caller's transaction
+	postExists := "EXISTS (SELECT 1 FROM posts WHERE id = {:post})"
+	params := dbx.Params{"post": post.Id, "category": post.GetString("category")}
 	id, err := docId(app, post.Id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// each new document gets an id below every other (see the package doc)
 		err := app.DB().NewQuery("INSERT INTO " + docsTable + " (id, post, category) " +
-			"VALUES ((SELECT COALESCE(MIN(id), 0) - 1 FROM " + docsTable + "), {:post}, {:category}) RETURNING id").
-			Bind(dbx.Params{"post": post.Id, "category": post.GetString("category")}).
+			"SELECT (SELECT COALESCE(MIN(id), 0) - 1 FROM " + docsTable + "), {:post}, {:category} " +
+			"WHERE " + postExists + " RETURNING id").
+			Bind(params).
 			Row(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("post %s: %w", post.Id, ErrPostGone)
+		}
 		if err != nil {
 			return err
 		}
 	case err != nil:
 		return err
 	default:
-		if err := clearDoc(app, id); err != nil {
+		params["id"] = id
+		res, err := app.DB().NewQuery("UPDATE " + docsTable + " SET category = {:category} WHERE id = {:id} AND " + postExists).
+			Bind(params).Execute()
+		if err != nil {
 			return err
 		}
-		if _, err := app.DB().Update(docsTable, dbx.Params{"category": post.GetString("category")}, dbx.HashExp{"id": id}).Execute(); err != nil {
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(fmt.Errorf("post %s: %w", post.Id, ErrPostGone), err)
+		}
+		if err := clearDoc(app, id); err != nil {
 			return err
 		}
 	}

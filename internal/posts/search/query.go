@@ -18,7 +18,7 @@ type Query struct {
 }
 
 // PostIds answers q from the indexes: the ids of the matching posts,
-// newest first.
+// newest first. Documents without their post never take a place.
 func PostIds(app core.App, q Query) ([]string, error) {
 	text := NormalizeQuery(q.Text)
 	if utf8.RuneCountInString(text) >= 3 && strings.ContainsRune(text, 0) {
@@ -47,6 +47,10 @@ func PostIds(app core.App, q Query) ([]string, error) {
 	default:
 		query.From(docsTable + " d").OrderBy("d.id ASC")
 	}
+
+	// only documents whose post exists: a page is never short for an
+	// index entry left dangling (one primary-key lookup per row)
+	query.InnerJoin("posts p", dbx.NewExp("p.id = d.post"))
 
 	if q.TagId != "" {
 		if text != "" {

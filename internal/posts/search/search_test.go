@@ -1181,8 +1181,10 @@ func TestSearchUsesIndexes(t *testing.T) {
 					if strings.HasPrefix(line, "SCAN") && !strings.Contains(line, "VIRTUAL TABLE") {
 						t.Errorf("plan scans a table: %q\n%s\nfor %s", line, joined, stmt)
 					}
-					if strings.Contains(line, "posts") {
-						t.Errorf("plan reads posts: %q", line)
+					// posts is only probed by key, to skip documents whose
+					// post is gone
+					if strings.Contains(line, "posts") && !strings.HasPrefix(line, "SEARCH p USING COVERING INDEX sqlite_autoindex_posts_1 (id=?)") {
+						t.Errorf("plan reads posts other than by key: %q", line)
 					}
 					if strings.Contains(line, "TEMP B-TREE") {
 						t.Errorf("plan sorts: %q\n%s", line, joined)
