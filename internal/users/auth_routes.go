@@ -49,11 +49,13 @@ func (m *module) registration(e *core.RequestEvent) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if findMemberByEmail(e.App, email) != nil {
+	if taken, err := findMemberByEmail(e.App, email); err != nil {
+		return err
+	} else if taken != nil {
 		return api.FieldError("email", msgEmailTaken)
 	}
 	if err := e.App.Save(user); err != nil {
-		if findMemberByEmail(e.App, email) != nil {
+		if twin, findErr := findMemberByEmail(e.App, email); findErr == nil && twin != nil {
 			return api.FieldError("email", msgEmailTaken) // lost a race with a twin request
 		}
 		return api.FromValidation(err)
@@ -106,7 +108,10 @@ func (m *module) login(e *core.RequestEvent) error {
 		return api.Detail(http.StatusTooManyRequests, fmt.Sprintf("Request was throttled. Expected available in %d seconds.", seconds))
 	}
 
-	user := findMemberByEmail(e.App, email)
+	user, err := findMemberByEmail(e.App, email)
+	if err != nil {
+		return err // not a failed login: the database failed
+	}
 	if user == nil {
 		spendPasswordCheck(password) // as long as a wrong password takes: no enumeration by timing
 	}
@@ -161,6 +166,9 @@ func (m *module) tokenRefresh(e *core.RequestEvent) error {
 		return err
 	}
 	pair, err := rotateSession(e.App, refresh)
+	if err != nil && !errors.Is(err, errTokenInvalid) {
+		return err // the server's failure, not the token's: the client may retry
+	}
 	if err != nil {
 		return &api.Problem{Status: http.StatusUnauthorized, Body: map[string]string{
 			"detail": msgTokenInvalid,

@@ -1,6 +1,8 @@
 package users
 
 import (
+	"database/sql"
+	"errors"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -12,23 +14,30 @@ import (
 // findMemberByEmail finds the member with email: the exact address first,
 // else one that differs only in letter case (users type "Me@x.io" and
 // "me@x.io" for the same mailbox, and PocketBase stores e-mails as given).
-// nil when there is none.
-func findMemberByEmail(app core.App, email string) *core.Record {
+// (nil, nil) when there is none; other errors are the database's.
+func findMemberByEmail(app core.App, email string) (*core.Record, error) {
 	email = strings.TrimSpace(email)
 	if email == "" {
-		return nil
+		return nil, nil
 	}
-	if user, err := app.FindAuthRecordByEmail(api.MemberCollection, email); err == nil {
-		return user
+	user, err := app.FindAuthRecordByEmail(api.MemberCollection, email)
+	if err == nil {
+		return user, nil
 	}
-	user := &core.Record{}
-	err := app.RecordQuery(api.MemberCollection).
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	user = &core.Record{}
+	err = app.RecordQuery(api.MemberCollection).
 		AndWhere(dbx.NewExp("[[email]] = {:email} COLLATE NOCASE", dbx.Params{"email": email})).
 		OrderBy("created ASC", "id ASC").
 		Limit(1).
 		One(user)
-	if err != nil {
-		return nil
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
 	}
-	return user
+	if err != nil {
+		return nil, err
+	}
+	return user, nil
 }

@@ -1,6 +1,8 @@
 package users
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -32,11 +34,15 @@ func readEmail(e *core.RequestEvent) (string, error) {
 	return email, fe.Err()
 }
 
-// findFriendRow is the friends row "me keeps other on my list", or nil.
-func findFriendRow(app core.App, me, other *core.Record) *core.Record {
-	row, _ := app.FindFirstRecordByFilter("friends", "user = {:user} && friend = {:friend}",
+// findFriendRow is the friends row "me keeps other on my list": (nil, nil)
+// when there is none; other errors are the database's.
+func findFriendRow(app core.App, me, other *core.Record) (*core.Record, error) {
+	row, err := app.FindFirstRecordByFilter("friends", "user = {:user} && friend = {:friend}",
 		dbx.Params{"user": me.Id, "friend": other.Id})
-	return row
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return row, err
 }
 
 // addFriend: POST /user/add-friend/ {"email"}
@@ -45,14 +51,19 @@ func addFriend(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
-	other := findMemberByEmail(e.App, email)
+	other, err := findMemberByEmail(e.App, email)
+	if err != nil {
+		return err
+	}
 	if other == nil {
 		return api.Detail(http.StatusNotFound, msgNoSuchUser)
 	}
 	if other.Id == me.Id {
 		return api.Detail(http.StatusBadRequest, msgCannotAddSelf)
 	}
-	if findFriendRow(e.App, me, other) != nil {
+	if row, err := findFriendRow(e.App, me, other); err != nil {
+		return err
+	} else if row != nil {
 		return api.Detail(http.StatusBadRequest, fmt.Sprintf(msgAlreadyFriend, other.Email()))
 	}
 	collection, err := e.App.FindCachedCollectionByNameOrId("friends")
@@ -63,7 +74,7 @@ func addFriend(e *core.RequestEvent, me *core.Record) error {
 	row.Set("user", me.Id)
 	row.Set("friend", other.Id)
 	if err := e.App.Save(row); err != nil {
-		if findFriendRow(e.App, me, other) != nil { // a twin request won the race
+		if twin, findErr := findFriendRow(e.App, me, other); findErr == nil && twin != nil { // a twin request won the race
 			return api.Detail(http.StatusBadRequest, fmt.Sprintf(msgAlreadyFriend, other.Email()))
 		}
 		return api.FromValidation(err)
@@ -79,11 +90,17 @@ func deleteFriend(e *core.RequestEvent, me *core.Record) error {
 		return err
 	}
 	notInList := api.Detail(http.StatusNotFound, fmt.Sprintf(msgNotInFriendsList, email))
-	other := findMemberByEmail(e.App, email)
+	other, err := findMemberByEmail(e.App, email)
+	if err != nil {
+		return err
+	}
 	if other == nil {
 		return notInList
 	}
-	row := findFriendRow(e.App, me, other)
+	row, err := findFriendRow(e.App, me, other)
+	if err != nil {
+		return err
+	}
 	if row == nil {
 		return notInList
 	}
@@ -129,8 +146,11 @@ func listFriends(e *core.RequestEvent, me *core.Record) error {
 // on their own friends list.
 func friendProfile(e *core.RequestEvent, me *core.Record) error {
 	user, err := e.App.FindRecordById(api.MemberCollection, e.Request.PathValue("id"))
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return api.NotFound()
+	}
+	if err != nil {
+		return err
 	}
 	info, err := e.RequestInfo()
 	if err != nil {

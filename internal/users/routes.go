@@ -41,15 +41,20 @@ func Register(app core.App) {
 }
 
 func (m *module) mount(g *api.Group) {
-	api.Handle(g, http.MethodPost, "/registration", m.registration)
-	api.Handle(g, http.MethodPost, "/login", m.login)
-	api.Handle(g, http.MethodPost, "/token/refresh", m.tokenRefresh)
-	api.Handle(g, http.MethodPost, "/logout", api.RequireMember(m.logout))
-	api.Handle(g, http.MethodGet, "/profile", api.RequireMember(getProfile))
-	api.HandleMany(g, []string{http.MethodPut, http.MethodPatch}, "/profile", api.RequireMember(updateProfile))
-	api.Handle(g, http.MethodPost, "/add-friend", api.RequireMember(addFriend))
-	api.Handle(g, http.MethodGet, "/friends", api.RequireMember(listFriends))
-	api.Handle(g, http.MethodGet, "/friend-profile/{id}", api.RequireMember(friendProfile))
-	api.Handle(g, http.MethodGet, "/search-friends", api.RequireMember(searchFriends))
-	api.Handle(g, http.MethodPost, "/delete-friend", api.RequireMember(deleteFriend))
+	handle := func(method, path string, action func(*core.RequestEvent) error) {
+		api.Handle(g, method, path, serverErrors(action))
+	}
+	handle(http.MethodPost, "/registration", m.registration)
+	handle(http.MethodPost, "/login", m.login)
+	handle(http.MethodPost, "/token/refresh", m.tokenRefresh)
+	handle(http.MethodPost, "/logout", api.RequireMember(m.logout))
+	handle(http.MethodGet, "/profile", api.RequireMember(getProfile))
+	for _, method := range []string{http.MethodPut, http.MethodPatch} {
+		handle(method, "/profile", api.RequireMember(updateProfile))
+	}
+	handle(http.MethodPost, "/add-friend", api.RequireMember(addFriend))
+	handle(http.MethodGet, "/friends", api.RequireMember(listFriends))
+	handle(http.MethodGet, "/friend-profile/{id}", api.RequireMember(friendProfile))
+	handle(http.MethodGet, "/search-friends", api.RequireMember(searchFriends))
+	handle(http.MethodPost, "/delete-friend", api.RequireMember(deleteFriend))
 }

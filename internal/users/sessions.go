@@ -2,8 +2,10 @@ package users
 
 import (
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -37,8 +39,9 @@ const (
 )
 
 var (
-	errSessionEnded = errors.New("session ended")
-	errRefreshReuse = errors.New("refresh token reused")
+	errTokenInvalid = errors.New("token invalid")
+	errSessionEnded = fmt.Errorf("%w: session ended", errTokenInvalid)
+	errRefreshReuse = fmt.Errorf("%w: refresh token reused", errTokenInvalid)
 )
 
 // tokenPair is what login and refresh hand out.
@@ -102,22 +105,27 @@ func signPair(user *core.Record, session *core.Record) (*tokenPair, error) {
 
 // rotateSession checks a refresh token and exchanges it for a new pair.
 // A refresh token is single use: presenting an old one ends the session.
+// Errors that are the token's fault wrap errTokenInvalid; others (the
+// database) are the server's.
 func rotateSession(app core.App, refreshToken string) (*tokenPair, error) {
 	unverified, err := security.ParseUnverifiedJWT(refreshToken)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errTokenInvalid, err)
 	}
 	if t, _ := unverified[core.TokenClaimType].(string); t != tokenTypeRefresh {
-		return nil, errors.New("not a refresh token")
+		return nil, fmt.Errorf("%w: not a refresh token", errTokenInvalid)
 	}
 	userId, _ := unverified[core.TokenClaimId].(string)
 	user, err := app.FindRecordById("users", userId)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: no such member", errTokenInvalid)
+	}
 	if err != nil {
 		return nil, err
 	}
 	claims, err := security.ParseJWT(refreshToken, signingKey(user))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errTokenInvalid, err)
 	}
 	sid, _ := claims[claimSessionId].(string)
 	jti, _ := claims[claimJTI].(string)
@@ -125,8 +133,11 @@ func rotateSession(app core.App, refreshToken string) (*tokenPair, error) {
 	var pair *tokenPair
 	err = app.RunInTransaction(func(tx core.App) error {
 		session, err := tx.FindRecordById(sessionCollection, sid)
-		if err != nil || session.GetString("user") != user.Id {
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && session.GetString("user") != user.Id) {
 			return errSessionEnded
+		}
+		if err != nil {
+			return err
 		}
 		if session.GetString("refresh_jti") != jti {
 			return errRefreshReuse
@@ -164,8 +175,11 @@ func closeSession(app core.App, user *core.Record, accessToken string) error {
 	revoked := core.NewRecord(collection)
 	revoked.Set("token_hash", tokenHash(accessToken))
 	revoked.Set("expires", tokenExpiry(claims))
-	if err := app.Save(revoked); err != nil && !isRevoked(app, accessToken) {
-		return err
+	if saveErr := app.Save(revoked); saveErr != nil {
+		// a twin logout may have stored it first
+		if already, err := tokenRevoked(app, accessToken); err != nil || !already {
+			return saveErr
+		}
 	}
 	return nil
 }
@@ -173,7 +187,13 @@ func closeSession(app core.App, user *core.Record, accessToken string) error {
 // deleteSession removes one of user's sessions (no error when already gone).
 func deleteSession(app core.App, user *core.Record, sid string) error {
 	session, err := app.FindRecordById(sessionCollection, sid)
-	if err != nil || session.GetString("user") != user.Id {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if session.GetString("user") != user.Id {
 		return nil
 	}
 	return app.Delete(session)
@@ -191,18 +211,40 @@ func tokenExpiry(claims jwt.MapClaims) time.Time {
 	return time.Now().Add(sessionLifetime)
 }
 
-func isRevoked(app core.App, token string) bool {
-	var exists int
-	_ = app.DB().Select("(1)").From(revokedCollection).
-		Where(dbx.HashExp{"token_hash": tokenHash(token)}).Limit(1).Row(&exists)
-	return exists == 1
+// tokenRevoked reports whether token is on the revocation list.
+func tokenRevoked(app core.App, token string) (bool, error) {
+	return rowExists(app, revokedCollection, dbx.HashExp{"token_hash": tokenHash(token)})
 }
 
-func sessionExists(app core.App, sid, userId string) bool {
+func rowExists(app core.App, table string, where dbx.Expression) (bool, error) {
 	var exists int
-	_ = app.DB().Select("(1)").From(sessionCollection).
-		Where(dbx.HashExp{"id": sid, "user": userId}).Limit(1).Row(&exists)
-	return exists == 1
+	err := app.DB().Select("(1)").From(table).Where(where).Limit(1).Row(&exists)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil && exists == 1, err
+}
+
+// isRevoked fails closed: a token whose revocation cannot be checked is
+// treated as revoked (and the failure is logged).
+func isRevoked(app core.App, token string) bool {
+	revoked, err := tokenRevoked(app, token)
+	if err != nil {
+		app.Logger().Error("token revocation check failed: token refused", "error", err)
+		return true
+	}
+	return revoked
+}
+
+// sessionExists fails closed: a session that cannot be checked is treated
+// as ended (and the failure is logged).
+func sessionExists(app core.App, sid, userId string) bool {
+	exists, err := rowExists(app, sessionCollection, dbx.HashExp{"id": sid, "user": userId})
+	if err != nil {
+		app.Logger().Error("session check failed: token refused", "session", sid, "error", err)
+		return false
+	}
+	return exists
 }
 
 // AccessTokenValid reports whether token, already verified by PocketBase
