@@ -65,6 +65,23 @@ func TestFriendProfile(t *testing.T) {
 		withRow(view("a hidden e-mail on someone's friends list", "/user/friend-profile/"+testutil.AliceId+"/", testutil.BobEmail, 200,
 			profileIs(map[string]any{"id": testutil.AliceId, "friends_emails": []string{testutil.BobEmail}}), lacks(testutil.DaveEmail)),
 			testutil.AliceId, testutil.DaveId),
+		// alice keeps carol (private; carol's list holds alice, not bob): bob
+		// may not see carol, so neither may he see her e-mail on alice's list
+		withRow(view("a private member's e-mail on someone's friends list", "/user/friend-profile/"+testutil.AliceId+"/", testutil.BobEmail, 200,
+			profileIs(map[string]any{"id": testutil.AliceId, "friends_emails": []string{testutil.BobEmail}}), lacks(testutil.CarolEmail)),
+			testutil.AliceId, testutil.CarolId),
+		// ...while alice, on carol's list, sees it on her own profile
+		withRow(view("alice sees the private friend who lists her", "/user/friend-profile/"+testutil.AliceId+"/", testutil.AliceEmail, 200,
+			profileIs(map[string]any{"id": testutil.AliceId, "friends_emails": []string{testutil.BobEmail, testutil.CarolEmail}})),
+			testutil.AliceId, testutil.CarolId),
+		// bob keeps carol, who does not list him: his own list does not show him her e-mail either
+		withRow(view("a private member who does not list the owner", "/user/friend-profile/"+testutil.BobId+"/", testutil.BobEmail, 200,
+			profileIs(map[string]any{"id": testutil.BobId, "friends_emails": []string{}}), lacks(testutil.CarolEmail)),
+			testutil.BobId, testutil.CarolId),
+		// alice keeps dave (hidden e-mail): dave himself sees his own e-mail there
+		withRow(view("the viewer's own hidden e-mail on someone's list", "/user/friend-profile/"+testutil.AliceId+"/", testutil.DaveEmail, 200,
+			profileIs(map[string]any{"id": testutil.AliceId, "friends_emails": []string{testutil.BobEmail, testutil.DaveEmail}})),
+			testutil.AliceId, testutil.DaveId),
 		view("unknown id", "/user/friend-profile/nosuchuser0001/", testutil.AliceEmail, 404, testutil.BodyIs(testutil.NotFoundBody)),
 		view("unknown id under /api without slash", "/api/user/friend-profile/nosuchuser0001", testutil.AliceEmail, 404, testutil.BodyIs(testutil.NotFoundBody)),
 		view("id of a record of another collection", "/user/friend-profile/"+testutil.PostId+"/", testutil.AliceEmail, 404, testutil.BodyIs(testutil.NotFoundBody)),

@@ -43,26 +43,30 @@ func profileJSON(app core.App, user, viewer *core.Record) (map[string]any, error
 }
 
 // friendsEmails lists the e-mails on user's friends list that viewer may
-// see: the visible ones, for the owner too (a friends row can be added by
-// id through the records API, without knowing the e-mail).
+// see, for the owner too (a friends row can be added by id through the
+// records API, without knowing the e-mail): the member must be visible to
+// viewer under the users view rule (a private member only to the people on
+// their own list), and the e-mail under EmailFor (viewer's own, or shown).
 func friendsEmails(app core.App, user, viewer *core.Record) ([]string, error) {
-	var rows []struct {
-		Email   string `db:"email"`
-		Visible bool   `db:"emailVisibility"`
-	}
-	err := app.DB().Select("u.email", "u.emailVisibility").
-		From("friends f").
-		InnerJoin("users u", dbx.NewExp("u.id = f.friend")).
-		Where(dbx.HashExp{"f.user": user.Id}).
-		OrderBy("f.created ASC", "f.id ASC").
-		All(&rows)
+	collection, err := app.FindCachedCollectionByNameOrId(api.MemberCollection)
 	if err != nil {
 		return nil, err
 	}
-	emails := make([]string, 0, len(rows))
-	for _, r := range rows {
-		if r.Visible {
-			emails = append(emails, r.Email)
+	query := app.RecordQuery(collection).
+		InnerJoin("friends f", dbx.NewExp("f.friend = [[users.id]]")).
+		AndWhere(dbx.HashExp{"f.user": user.Id})
+	info := &core.RequestInfo{Context: core.RequestInfoContextDefault, Auth: viewer}
+	if err := api.ApplyRule(app, query, collection, info, collection.ViewRule); err != nil {
+		return nil, err
+	}
+	friends := []*core.Record{}
+	if err := query.OrderBy("f.created ASC", "f.id ASC").All(&friends); err != nil {
+		return nil, err
+	}
+	emails := make([]string, 0, len(friends))
+	for _, f := range friends {
+		if email, ok := EmailFor(viewer, f).(string); ok {
+			emails = append(emails, email)
 		}
 	}
 	return emails, nil
