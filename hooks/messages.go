@@ -6,8 +6,11 @@ import (
 )
 
 // bindMessageHooks defaults message_type and keeps replies in the room of
-// the message they answer.
+// the message they answer. A message whose room (or replied message) was
+// deleted after validation is not stored: every API's send fails with a
+// GoneRelationError (REST 400 {"room": ["Invalid pk ..."]}).
 func bindMessageHooks(app core.App) {
+	bindInsertNeedsRows(app, "messages", [][2]string{{"room", "rooms"}, {"parent_chat", "messages"}})
 	app.OnRecordCreate("messages").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("message_type") == "" {
 			e.Record.Set("message_type", "text")
