@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -21,8 +22,12 @@ func bindChatHooks(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordCreateRequest("messages").BindFunc(func(e *core.RecordRequestEvent) error {
-		if me := api.Member(e.RequestEvent); me != nil && !chat.AllowSend(e.App, me.Id) {
-			return e.Error(http.StatusTooManyRequests, "You are sending messages too fast.", nil)
+		if me := api.Member(e.RequestEvent); me != nil {
+			if ok, wait := chat.SendAllowance(e.App, me.Id); !ok {
+				limited := &chat.RateLimitedError{RetryAfter: wait}
+				e.Response.Header().Set("Retry-After", strconv.Itoa(limited.RetrySeconds()))
+				return e.Error(http.StatusTooManyRequests, "You are sending messages too fast.", nil)
+			}
 		}
 		return e.Next()
 	})

@@ -3,6 +3,7 @@ package chat
 import (
 	"net/http"
 
+	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -16,4 +17,41 @@ func CanReadRoom(app core.App, room *core.Record, auth *core.Record) bool {
 	info := &core.RequestInfo{Auth: auth, Method: http.MethodGet, Context: core.RequestInfoContextDefault}
 	ok, err := app.CanAccessRecord(room, info, room.Collection().ViewRule)
 	return err == nil && ok
+}
+
+// refusal is why a connection may not (or may no longer) be in a room:
+// a WebSocket close code and its reason. The zero value admits.
+type refusal struct {
+	code   websocket.StatusCode
+	reason string
+}
+
+func (r refusal) refused() bool { return r.code != 0 }
+
+var (
+	refusedAuth      = refusal{CloseUnauthenticated, "authentication required"}
+	refusedEnded     = refusal{CloseUnauthenticated, "your login has ended"}
+	refusedRoomGone  = refusal{CloseUnknownRoom, "unknown room"}
+	refusedForbidden = refusal{CloseForbidden, "you may not read this room"}
+)
+
+// roomAccess checks, as stored now, everything a connection was admitted
+// on: its token (signed with the member's current token key, unexpired,
+// its login session open, not revoked), the member's existence, the room's
+// existence and the room's view rule. It returns the fresh member and room.
+// Every transport asks it at admission, before storing anything a client
+// sends, and again whenever something it depends on ends (Revalidate).
+func roomAccess(app core.App, token, roomId string) (member, room *core.Record, r refusal) {
+	member = memberFromToken(app, token)
+	if member == nil {
+		return nil, nil, refusedEnded
+	}
+	room, err := app.FindRecordById("rooms", roomId)
+	if err != nil {
+		return member, nil, refusedRoomGone
+	}
+	if !CanReadRoom(app, room, member) {
+		return member, room, refusedForbidden
+	}
+	return member, room, refusal{}
 }

@@ -39,6 +39,13 @@ func ErrorFrame(errorType, message string) []byte {
 	return mustJSON(map[string]string{"error_type": errorType, "message": message})
 }
 
+// RevokedFrame is the last frame of a room topic whose access ended:
+// {"error_type":"access_revoked","message","code","room"}, code being the
+// room WebSocket's close code for the same cause (4001, 4003, 4004).
+func RevokedFrame(roomId string, code int, reason string) []byte {
+	return mustJSON(map[string]any{"error_type": "access_revoked", "message": reason, "code": code, "room": roomId})
+}
+
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -55,19 +62,20 @@ func PublishMessage(app core.App, m *core.Record) {
 }
 
 // Join registers a listener and, for a user's first connection to the
-// room, tells the room (the newcomer included).
+// room, tells the room (the newcomer included; debounced, see
+// presence_notices.go).
 func Join(app core.App, l *Listener) {
 	hub := HubOf(app)
 	if hub.Add(l) {
-		hub.Publish(l.RoomId, PresenceFrame(TypeJoin, l.RoomId, l.UserId, l.Nickname))
+		hub.presenceChanged(l.RoomId, l.UserId, l.Nickname)
 	}
 }
 
 // Leave unregisters a listener and, when it was the user's last
-// connection to the room, tells the room.
+// connection to the room, tells the room (debounced likewise).
 func Leave(app core.App, l *Listener) {
 	hub := HubOf(app)
 	if hub.Remove(l) {
-		hub.Publish(l.RoomId, PresenceFrame(TypeLeave, l.RoomId, l.UserId, l.Nickname))
+		hub.presenceChanged(l.RoomId, l.UserId, l.Nickname)
 	}
 }

@@ -22,6 +22,13 @@ type Listener struct {
 	done    chan struct{}
 	dropped func()
 	once    sync.Once
+
+	// token is the credential the connection was admitted with: its
+	// access is checked again whenever something it relies on ends
+	// (see Revalidate). revoke ends the connection's presence in the room
+	// on its own transport (a close code, a topic's error frame).
+	token  string
+	revoke func(code int, reason string)
 }
 
 // NewListener makes a listener; dropped is called (once) if the hub drops
@@ -55,7 +62,10 @@ func (l *Listener) drop() {
 type Hub struct {
 	mu     sync.RWMutex
 	rooms  map[string]map[*Listener]struct{}
-	online map[string]map[string]*presence // room → user → presence
+	users  map[string]map[*Listener]struct{} // user → their listeners, every room
+	online map[string]map[string]*presence   // room → user → presence
+
+	notices noticeDebouncer
 }
 
 type presence struct {
@@ -68,8 +78,16 @@ const hubStoreKey = "cobraChatHub"
 // HubOf is app's hub (one per app instance).
 func HubOf(app core.App) *Hub {
 	return app.Store().GetOrSet(hubStoreKey, func() any {
-		return &Hub{rooms: map[string]map[*Listener]struct{}{}, online: map[string]map[string]*presence{}}
+		return newHub()
 	}).(*Hub)
+}
+
+func newHub() *Hub {
+	return &Hub{
+		rooms:  map[string]map[*Listener]struct{}{},
+		users:  map[string]map[*Listener]struct{}{},
+		online: map[string]map[string]*presence{},
+	}
 }
 
 // Add registers l; first reports whether it is its user's first
@@ -81,6 +99,10 @@ func (h *Hub) Add(l *Listener) (first bool) {
 		h.rooms[l.RoomId] = map[*Listener]struct{}{}
 	}
 	h.rooms[l.RoomId][l] = struct{}{}
+	if h.users[l.UserId] == nil {
+		h.users[l.UserId] = map[*Listener]struct{}{}
+	}
+	h.users[l.UserId][l] = struct{}{}
 
 	users := h.online[l.RoomId]
 	if users == nil {
@@ -110,6 +132,10 @@ func (h *Hub) Remove(l *Listener) (last bool) {
 	if len(listeners) == 0 {
 		delete(h.rooms, l.RoomId)
 	}
+	delete(h.users[l.UserId], l)
+	if len(h.users[l.UserId]) == 0 {
+		delete(h.users, l.UserId)
+	}
 	users := h.online[l.RoomId]
 	p := users[l.UserId]
 	p.connections--
@@ -135,6 +161,41 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 			l.drop()
 		}
 	}
+}
+
+// ListenersOf is a snapshot of a user's listeners, in every room.
+func (h *Hub) ListenersOf(userId string) []*Listener {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*Listener, 0, len(h.users[userId]))
+	for l := range h.users[userId] {
+		out = append(out, l)
+	}
+	return out
+}
+
+// RoomListeners is a snapshot of a room's listeners.
+func (h *Hub) RoomListeners(roomId string) []*Listener {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*Listener, 0, len(h.rooms[roomId]))
+	for l := range h.rooms[roomId] {
+		out = append(out, l)
+	}
+	return out
+}
+
+// AllListeners is a snapshot of every listener.
+func (h *Hub) AllListeners() []*Listener {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := []*Listener{}
+	for _, room := range h.rooms {
+		for l := range room {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Listeners counts the listeners of a room.

@@ -29,13 +29,20 @@ const limiterStoreKey = "cobraChatSendLimiter"
 
 // AllowSend reports whether the member may send a message now.
 func AllowSend(app core.App, userId string) bool {
+	ok, _ := SendAllowance(app, userId)
+	return ok
+}
+
+// SendAllowance takes one send from the member's budget; when none is
+// left, it tells how long until one is (for Retry-After).
+func SendAllowance(app core.App, userId string) (ok bool, retryAfter time.Duration) {
 	l := app.Store().GetOrSet(limiterStoreKey, func() any {
 		return &sendLimiter{users: map[string]*userLimit{}}
 	}).(*sendLimiter)
 	return l.allow(userId)
 }
 
-func (l *sendLimiter) allow(userId string) bool {
+func (l *sendLimiter) allow(userId string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
@@ -48,7 +55,12 @@ func (l *sendLimiter) allow(userId string) bool {
 		l.users[userId] = u
 	}
 	u.lastSeen = now
-	return u.limiter.AllowN(now, 1)
+	r := u.limiter.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now) // refused: the token is not spent
+		return false, wait
+	}
+	return true, 0
 }
 
 // sweep forgets members idle long enough for their bucket to be full again.

@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -11,8 +12,10 @@ import (
 	"github.com/cobraspace/cobraspace/migrations"
 )
 
-// Register binds the /api/chat routes and the room WebSocket to app.
+// Register binds the /api/chat routes, the room WebSocket and the hooks
+// that end live access when what it relied on ends to app.
 func Register(app core.App) {
+	bindRevocationHooks(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/chat")
 		api.Handle(g, http.MethodGet, "/room", api.RequireMember(listRooms))
@@ -152,8 +155,11 @@ func postMessage(e *core.RequestEvent, me *core.Record) error {
 		return forbidden()
 	}
 	m, err := SendMessage(e.App, me, room, text, parent)
-	if errors.Is(err, ErrRateLimited) {
-		return api.Detail(http.StatusTooManyRequests, "Request was throttled: you are sending messages too fast.")
+	var limited *RateLimitedError
+	if errors.As(err, &limited) {
+		p := api.Detail(http.StatusTooManyRequests, "Request was throttled: you are sending messages too fast.")
+		p.Header = http.Header{"Retry-After": {strconv.Itoa(limited.RetrySeconds())}}
+		return p
 	}
 	if err != nil {
 		return err

@@ -2,7 +2,9 @@ package chat
 
 import (
 	"errors"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -10,8 +12,20 @@ import (
 	"github.com/cobraspace/cobraspace/migrations"
 )
 
-// ErrRateLimited is returned when a member sends faster than allowed.
+// ErrRateLimited is returned (as a *RateLimitedError) when a member sends
+// faster than allowed.
 var ErrRateLimited = errors.New("rate limited")
+
+// RateLimitedError is a refused send and when the next one may go.
+type RateLimitedError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitedError) Error() string        { return ErrRateLimited.Error() }
+func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
+
+// RetrySeconds is RetryAfter rounded up to whole seconds, at least 1.
+func (e *RateLimitedError) RetrySeconds() int {
+	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
+}
 
 // SendMessage stores a member's message in a room they may read; live
 // delivery follows from the messages hook once it is committed. The caller
@@ -27,8 +41,8 @@ func SendMessage(app core.App, sender, room *core.Record, text, parentChat strin
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if !AllowSend(app, sender.Id) {
-		return nil, ErrRateLimited
+	if ok, wait := SendAllowance(app, sender.Id); !ok {
+		return nil, &RateLimitedError{RetryAfter: wait}
 	}
 	collection, err := app.FindCachedCollectionByNameOrId("messages")
 	if err != nil {

@@ -2,7 +2,9 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/limits"
+	"github.com/cobraspace/cobraspace/internal/users"
 )
 
 // TopicPrefix names the per-room realtime topics: subscribe to
@@ -52,11 +56,16 @@ func topicSubsOf(app core.App) *topicSubs {
 }
 
 // HandleSubscribe runs in OnRealtimeSubscribeRequest. The access check of
-// every room topic happens here, once, when the client subscribes: a topic
-// for a room the client may not read rejects the request (403; unknown
-// room 404). After PocketBase stores the subscriptions, the client's room
-// listeners are brought in line with them (join/leave notices follow).
+// every room topic happens here when the client subscribes: a topic for a
+// room the client may not read rejects the request (403; unknown room
+// 404), as do more room topics than one connection may follow (400) and a
+// member over their connection limit (429). After PocketBase stores the
+// subscriptions, the client's room listeners are brought in line with them
+// (join/leave notices follow). Access that later ends is taken away by
+// Revalidate.
 func HandleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
+	member := api.Member(e.RequestEvent)
+	token := users.RequestToken(e.Request)
 	wanted := map[string]*core.Record{}
 	for _, topic := range e.Subscriptions {
 		roomId := roomOfTopic(topic)
@@ -67,21 +76,32 @@ func HandleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
 		if err != nil {
 			return e.NotFoundError("Unknown chat room "+roomId+".", nil)
 		}
-		if api.Member(e.RequestEvent) == nil || !CanReadRoom(e.App, room, e.Auth) {
+		if member == nil || !CanReadRoom(e.App, room, member) {
 			return e.ForbiddenError("You may not read chat room "+roomId+".", nil)
 		}
 		wanted[roomId] = room
 	}
+	if max := limits.Of(e.App).TopicsPerConnection; len(wanted) > max {
+		return e.BadRequestError(fmt.Sprintf("One connection may follow at most %d chat rooms.", max), nil)
+	}
+	if member != nil && !claimClientMember(e.App, e.Client, member, token) {
+		e.Response.Header().Set("Retry-After", strconv.Itoa(retryConnectSeconds))
+		return e.TooManyRequestsError(fmt.Sprintf("You already hold %d live connections; close one first.", limits.Of(e.App).ConnectionsPerMember), nil)
+	}
 	if err := e.Next(); err != nil {
 		return err
 	}
-	syncTopicListeners(e.App, e.Client, e.Auth, wanted)
+	syncTopicListeners(e.App, e.Client, member, token, wanted)
 	return nil
 }
 
+// retryConnectSeconds is the Retry-After of a refused connection: a slot
+// frees when one of the member's connections ends, which we cannot predict.
+const retryConnectSeconds = 5
+
 // syncTopicListeners adds listeners for newly wanted rooms and removes
 // those of rooms no longer subscribed.
-func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Record, wanted map[string]*core.Record) {
+func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Record, token string, wanted map[string]*core.Record) {
 	subs := topicSubsOf(app)
 	subs.mu.Lock()
 	current := subs.clients[client.Id()]
@@ -99,7 +119,7 @@ func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Re
 		if _, has := current[roomId]; has {
 			continue
 		}
-		l := newTopicListener(app, client, roomId, auth)
+		l := newTopicListener(app, client, roomId, auth, token)
 		current[roomId] = l
 		added = append(added, l)
 	}
@@ -125,7 +145,7 @@ func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Re
 	}
 }
 
-func newTopicListener(app core.App, client subscriptions.Client, roomId string, auth *core.Record) *topicListener {
+func newTopicListener(app core.App, client subscriptions.Client, roomId string, auth *core.Record, token string) *topicListener {
 	clientId := client.Id()
 	dropped := func() {
 		// a client that cannot keep up is disconnected, never waited for:
@@ -136,10 +156,48 @@ func newTopicListener(app core.App, client subscriptions.Client, roomId string, 
 		}
 		app.SubscriptionsBroker().Unregister(clientId)
 	}
-	return &topicListener{
+	l := &topicListener{
 		Listener: NewListener(roomId, auth.Id, auth.GetString("nickname"), dropped),
 		stop:     make(chan struct{}),
 	}
+	l.token = token
+	l.revoke = func(code int, reason string) { revokeTopicListener(app, client, l, code, reason) }
+	return l
+}
+
+// revokeTopicListener takes a room topic away from a client whose access
+// ended: its listener leaves the room (leave notice), PocketBase forgets
+// the topic, and the client gets a last access_revoked frame on it.
+func revokeTopicListener(app core.App, client subscriptions.Client, l *topicListener, code int, reason string) {
+	subs := topicSubsOf(app)
+	subs.mu.Lock()
+	current := subs.clients[client.Id()]
+	if current[l.RoomId] != l {
+		subs.mu.Unlock()
+		return // already gone
+	}
+	delete(current, l.RoomId)
+	if len(current) == 0 {
+		delete(subs.clients, client.Id())
+	}
+	subs.mu.Unlock()
+
+	close(l.stop)
+	Leave(app, l.Listener)
+	frame := RevokedFrame(l.RoomId, code, reason)
+	names := []string{}
+	for sub := range client.Subscriptions(RoomTopic(l.RoomId)) {
+		names = append(names, sub)
+	}
+	client.Unsubscribe(names...)
+	if len(names) == 0 {
+		names = append(names, RoomTopic(l.RoomId))
+	}
+	go func() {
+		for _, name := range names {
+			client.Send(subscriptions.Message{Name: name, Data: frame})
+		}
+	}()
 }
 
 // pumpTopic moves a listener's frames to its SSE client. client.Send
@@ -182,6 +240,7 @@ func ServeRealtimeConnection(e *core.RealtimeConnectRequestEvent) error {
 	e.Client = lc
 	err := e.Next() // returns when the connection ends
 	DropClient(e.App, lc.Id())
+	forgetClientMember(e.App, lc)
 	return err
 }
 

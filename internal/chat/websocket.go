@@ -1,27 +1,34 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/limits"
 	"github.com/cobraspace/cobraspace/internal/users"
 )
 
-// Close codes of the room WebSocket (the original protocol's).
+// Close codes of the room WebSocket: the original protocol's 4001/4003/
+// 4004, 4029 for a member over their connection limit, and RFC 6455's
+// 1003/1007 for binary frames and text that is not UTF-8.
 const (
 	CloseUnauthenticated websocket.StatusCode = 4001
 	CloseForbidden       websocket.StatusCode = 4003
 	CloseUnknownRoom     websocket.StatusCode = 4004
+	CloseTooManyConns    websocket.StatusCode = 4029
 )
 
 const (
@@ -31,21 +38,21 @@ const (
 	msgBadFormat   = "Invalid message format."
 )
 
-// wsAuth finds the member of a WebSocket request: "?token=", the
-// Authorization header (already loaded by PocketBase), or the login cookie.
-// viaCookie tells the caller to check the Origin (cookies ride along on
-// cross-site requests; tokens do not).
-func wsAuth(e *core.RequestEvent) (member *core.Record, viaCookie bool) {
+// wsAuth finds the member of a WebSocket request and the token they came
+// with: "?token=", the Authorization header (already loaded by
+// PocketBase), or the login cookie. viaCookie tells the caller to check the
+// Origin (cookies ride along on cross-site requests; tokens do not).
+func wsAuth(e *core.RequestEvent) (member *core.Record, token string, viaCookie bool) {
 	if m := api.Member(e); m != nil {
-		return m, false
+		return m, users.RequestToken(e.Request), false
 	}
 	if token := e.Request.URL.Query().Get("token"); token != "" {
-		return memberFromToken(e.App, token), false
+		return memberFromToken(e.App, token), token, false
 	}
 	if c, err := e.Request.Cookie(users.AuthCookieName); err == nil && c.Value != "" {
-		return memberFromToken(e.App, c.Value), true
+		return memberFromToken(e.App, c.Value), c.Value, true
 	}
-	return nil, false
+	return nil, "", false
 }
 
 func memberFromToken(app core.App, token string) *core.Record {
@@ -67,23 +74,27 @@ func sameOrigin(r *http.Request) bool {
 
 // roomSocket: GET /ws/chat/{room}/chat/ — the original room protocol.
 // Refusals happen after the upgrade, as close codes browsers can read:
-// 4001 no valid auth, 4004 unknown room, 4003 a room one may not read.
-// An admitted client joins the room before its handshake completes, so it
-// misses nothing sent after its "open" event.
+// 4001 no valid auth, 4004 unknown room, 4003 a room one may not read,
+// 4029 over the member's connection limit. An admitted client joins the
+// room before its handshake completes, so it misses nothing sent after its
+// "open" event. Its access is checked again before every frame it sends is
+// stored, and whenever something it relies on ends (Revalidate).
 func roomSocket(e *core.RequestEvent) error {
-	member, viaCookie := wsAuth(e)
-	room, code, reason := admitToRoom(e, member, viaCookie)
+	member, token, viaCookie := wsAuth(e)
+	room, refused := admitToRoom(e, member, viaCookie)
+	if !refused.refused() {
+		if !slotsOf(e.App).take(member.Id, limits.Of(e.App).ConnectionsPerMember) {
+			refused = refusal{CloseTooManyConns, "too many connections"}
+		} else {
+			defer slotsOf(e.App).give(member.Id)
+		}
+	}
 
-	var conn atomic.Pointer[websocket.Conn]
-	var l *Listener
-	if room != nil {
-		l = NewListener(room.Id, member.Id, member.GetString("nickname"), func() {
-			if c := conn.Load(); c != nil {
-				c.Close(websocket.StatusTryAgainLater, "too slow: dropped")
-			}
-		})
-		Join(e.App, l)
-		defer Leave(e.App, l)
+	var s *socket
+	if !refused.refused() {
+		s = newSocket(e.App, room, member, token)
+		Join(e.App, s.l)
+		defer Leave(e.App, s.l)
 	}
 
 	c, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{
@@ -93,61 +104,147 @@ func roomSocket(e *core.RequestEvent) error {
 		return nil // Accept has answered the bad handshake
 	}
 	defer c.CloseNow()
-	if room == nil {
-		return c.Close(code, reason)
+	if refused.refused() {
+		return c.Close(refused.code, refused.reason)
 	}
-	conn.Store(c)
 	c.SetReadLimit(wsReadLimit)
-	serveRoomSocket(e.App, c, room, member, l)
+	s.serve(c)
 	return nil
 }
 
-// admitToRoom is the room the client may read, or the close code and
-// reason refusing it.
-func admitToRoom(e *core.RequestEvent, member *core.Record, viaCookie bool) (*core.Record, websocket.StatusCode, string) {
+// admitToRoom is the room the client may read, or why not.
+func admitToRoom(e *core.RequestEvent, member *core.Record, viaCookie bool) (*core.Record, refusal) {
 	if member == nil {
-		return nil, CloseUnauthenticated, "authentication required"
+		return nil, refusedAuth
 	}
 	if viaCookie && !sameOrigin(e.Request) {
-		return nil, CloseForbidden, "cross-origin cookie authentication"
+		return nil, refusal{CloseForbidden, "cross-origin cookie authentication"}
 	}
 	room, err := e.App.FindRecordById("rooms", e.Request.PathValue("room"))
 	if err != nil {
-		return nil, CloseUnknownRoom, "unknown room"
+		return nil, refusedRoomGone
 	}
 	if !CanReadRoom(e.App, room, member) {
-		return nil, CloseForbidden, "you may not read this room"
+		return nil, refusedForbidden
 	}
-	return room, 0, ""
+	return room, refusal{}
 }
 
-func serveRoomSocket(app core.App, conn *websocket.Conn, room, member *core.Record, l *Listener) {
+// socket is one admitted room WebSocket.
+type socket struct {
+	app    core.App
+	roomId string
+	l      *Listener
+
+	conn    atomic.Pointer[websocket.Conn]
+	ended   chan struct{} // closed once the server decided to close it
+	endOnce sync.Once
+	endWith refusal
+
+	direct  chan []byte   // error frames for this client only
+	limited chan struct{} // a rate_limited frame is due (coalesced)
+}
+
+// directBuffer bounds the error frames waiting for a client; beyond it
+// they are dropped (the client is not reading them), never a disconnect.
+const directBuffer = 16
+
+func newSocket(app core.App, room, member *core.Record, token string) *socket {
+	s := &socket{
+		app: app, roomId: room.Id,
+		ended:   make(chan struct{}),
+		direct:  make(chan []byte, directBuffer),
+		limited: make(chan struct{}, 1),
+	}
+	s.l = NewListener(room.Id, member.Id, member.GetString("nickname"), func() {
+		s.end(refusal{websocket.StatusTryAgainLater, "too slow: dropped"})
+	})
+	s.l.token = token
+	s.l.revoke = func(code int, reason string) {
+		Leave(app, s.l) // at once: nothing more reaches it
+		s.end(refusal{websocket.StatusCode(code), reason})
+	}
+	return s
+}
+
+// end closes the connection with r's code (once), without waiting for
+// the client's half of the closing handshake.
+func (s *socket) end(r refusal) {
+	s.endOnce.Do(func() {
+		s.endWith = r
+		close(s.ended)
+	})
+	if c := s.conn.Load(); c != nil {
+		go c.Close(s.endWith.code, s.endWith.reason)
+	}
+}
+
+func (s *socket) serve(conn *websocket.Conn) {
+	s.conn.Store(conn)
+	select {
+	case <-s.ended: // ended before the handshake completed
+		conn.Close(s.endWith.code, s.endWith.reason)
+		return
+	default:
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go s.writeFrames(ctx, cancel, conn)
 
-	direct := make(chan []byte, 4) // error frames for this client only
-	go writeFrames(ctx, cancel, conn, l, direct)
-
+	defer func() {
+		select {
+		case <-s.ended: // let the close frame go out before the handler returns
+			conn.Close(s.endWith.code, s.endWith.reason)
+		default:
+		}
+	}()
 	for {
-		_, data, err := conn.Read(ctx)
+		kind, data, err := conn.Read(ctx)
 		if err != nil {
 			return // closed, dropped, too large (1009) or cancelled
 		}
-		if frame := handleClientFrame(app, room, member, data); frame != nil {
-			select {
-			case direct <- frame:
-			default: // the client is not reading its own errors: drop it
-				conn.Close(websocket.StatusPolicyViolation, "too many errors")
-				return
-			}
+		switch {
+		case kind != websocket.MessageText:
+			s.end(refusal{websocket.StatusUnsupportedData, "binary frames are not accepted"})
+			return
+		case !utf8.Valid(data):
+			s.end(refusal{websocket.StatusInvalidFramePayloadData, "text frames must be UTF-8"})
+			return
+		}
+		// access may have ended since the last frame: check before storing
+		member, room, refused := roomAccess(s.app, s.l.token, s.roomId)
+		if refused.refused() {
+			s.l.revoke(int(refused.code), refused.reason)
+			return
+		}
+		s.reply(handleClientFrame(s.app, room, member, data))
+	}
+}
+
+// reply queues an error frame for this client; rate-limit errors are
+// coalesced into one pending frame, others dropped when the client lets
+// them pile up.
+func (s *socket) reply(frame []byte) {
+	switch {
+	case frame == nil:
+	case bytes.Equal(frame, rateLimitedFrame):
+		select {
+		case s.limited <- struct{}{}:
+		default: // one is already due
+		}
+	default:
+		select {
+		case s.direct <- frame:
+		default:
 		}
 	}
 }
 
 // writeFrames is the connection's only writer: room frames, this client's
-// error frames and keep-alive pings.
-func writeFrames(ctx context.Context, cancel context.CancelFunc, conn *websocket.Conn, l *Listener, direct <-chan []byte) {
-	defer cancel()
+// error frames and keep-alive pings. When the server ends the connection
+// it stops without cancelling ctx (a cancelled read drops the connection
+// before its close frame is sent).
+func (s *socket) writeFrames(ctx context.Context, cancel context.CancelFunc, conn *websocket.Conn) {
 	ping := time.NewTicker(wsPingInterval)
 	defer ping.Stop()
 	write := func(frame []byte) bool {
@@ -159,14 +256,24 @@ func writeFrames(ctx context.Context, cancel context.CancelFunc, conn *websocket
 		select {
 		case <-ctx.Done():
 			return
-		case <-l.Done():
+		case <-s.ended:
 			return
-		case frame := <-l.Frames():
+		case <-s.l.Done():
+			cancel()
+			return
+		case frame := <-s.l.Frames():
 			if !write(frame) {
+				cancel()
 				return
 			}
-		case frame := <-direct:
+		case frame := <-s.direct:
 			if !write(frame) {
+				cancel()
+				return
+			}
+		case <-s.limited:
+			if !write(rateLimitedFrame) {
+				cancel()
 				return
 			}
 		case <-ping.C:
@@ -175,11 +282,15 @@ func writeFrames(ctx context.Context, cancel context.CancelFunc, conn *websocket
 			done()
 			if err != nil {
 				conn.CloseNow()
+				cancel()
 				return
 			}
 		}
 	}
 }
+
+// rateLimitedFrame is the error frame of a refused send.
+var rateLimitedFrame = ErrorFrame("rate_limited", "You are sending messages too fast.")
 
 type clientFrame struct {
 	Type       string `json:"type"`
@@ -208,7 +319,7 @@ func handleClientFrame(app core.App, room, member *core.Record, data []byte) []b
 	case err == nil:
 		return nil
 	case errors.Is(err, ErrRateLimited):
-		return ErrorFrame("rate_limited", "You are sending messages too fast.")
+		return rateLimitedFrame
 	default:
 		var p *api.Problem
 		if errors.As(err, &p) {

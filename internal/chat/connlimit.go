@@ -1,0 +1,118 @@
+package chat
+
+import (
+	"sync"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"github.com/cobraspace/cobraspace/internal/limits"
+)
+
+// A member may hold limits.ConnectionsPerMember live connections at once:
+// room WebSockets plus realtime (SSE) clients signed in as them. A slot is
+// taken when a WebSocket is admitted or a realtime client first subscribes
+// with the member's auth, and given back when the connection ends (or the
+// client loses its auth).
+type connSlots struct {
+	mu     sync.Mutex
+	byUser map[string]int
+}
+
+const connSlotsStoreKey = "cobraChatConnSlots"
+
+func slotsOf(app core.App) *connSlots {
+	return app.Store().GetOrSet(connSlotsStoreKey, func() any {
+		return &connSlots{byUser: map[string]int{}}
+	}).(*connSlots)
+}
+
+// take reserves one of userId's slots; false when all are in use.
+func (s *connSlots) take(userId string, max int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byUser[userId] >= max {
+		return false
+	}
+	s.byUser[userId]++
+	return true
+}
+
+func (s *connSlots) give(userId string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byUser[userId] <= 1 {
+		delete(s.byUser, userId)
+		return
+	}
+	s.byUser[userId]--
+}
+
+// ConnectionsOf is how many connections the member holds now.
+func ConnectionsOf(app core.App, userId string) int {
+	s := slotsOf(app)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byUser[userId]
+}
+
+// Keys of what a realtime client's store holds for us.
+const (
+	clientUserKey  = "cobraMember"      // the member id the client holds a slot for
+	clientTokenKey = "cobraMemberToken" // the token it subscribed with
+	clientSlotKey  = "cobraSlot"        // *clientSlot
+)
+
+// clientSlot is a realtime client's connection slot, given back once.
+type clientSlot struct {
+	userId string
+	once   sync.Once
+}
+
+// claimMu makes claiming and forgetting a client's slot atomic (two
+// subscribe requests of one client must not take two slots).
+var claimMu sync.Mutex
+
+// claimClientMember records that the client is signed in as member with
+// token, taking a connection slot the first time; false when the member
+// has no slot left.
+func claimClientMember(app core.App, c subscriptions.Client, member *core.Record, token string) bool {
+	claimMu.Lock()
+	defer claimMu.Unlock()
+	if slot, _ := c.Get(clientSlotKey).(*clientSlot); slot == nil || slot.userId != member.Id {
+		if !slotsOf(app).take(member.Id, limits.Of(app).ConnectionsPerMember) {
+			return false
+		}
+		if slot != nil {
+			slot.release(app)
+		}
+		c.Set(clientSlotKey, &clientSlot{userId: member.Id})
+	}
+	c.Set(clientUserKey, member.Id)
+	c.Set(clientTokenKey, token)
+	if c.IsDiscarded() {
+		// the connection ended meanwhile; its clean-up may have run already
+		forgetClientMemberLocked(app, c)
+	}
+	return true
+}
+
+// forgetClientMember gives the client's slot back and forgets its member.
+func forgetClientMember(app core.App, c subscriptions.Client) {
+	claimMu.Lock()
+	defer claimMu.Unlock()
+	forgetClientMemberLocked(app, c)
+}
+
+func forgetClientMemberLocked(app core.App, c subscriptions.Client) {
+	if slot, _ := c.Get(clientSlotKey).(*clientSlot); slot != nil {
+		slot.release(app)
+	}
+	c.Unset(clientSlotKey)
+	c.Unset(clientUserKey)
+	c.Unset(clientTokenKey)
+}
+
+func (s *clientSlot) release(app core.App) {
+	s.once.Do(func() { slotsOf(app).give(s.userId) })
+}
