@@ -126,7 +126,14 @@ func readForm(e *core.RequestEvent, maxBytes int64, multipart bool) (*Body, erro
 	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, maxBytes)
 	var err error
 	if multipart {
+		closing := watchClosingDelimiter(e.Request)
 		err = e.Request.ParseMultipartForm(1 << 20)
+		if err == nil && closing != nil && !closing.seen {
+			// Go's multipart reader takes an EOF inside a part header for
+			// the end of the form: a body cut off there would pass as
+			// complete, with the parts before the cut
+			err = errors.New("multipart: the body ends before its closing boundary")
+		}
 	} else {
 		err = e.Request.ParseForm()
 	}
@@ -163,6 +170,46 @@ func readForm(e *core.RequestEvent, maxBytes int64, multipart bool) (*Body, erro
 		body.Data[key] = list
 	}
 	return body, nil
+}
+
+// closingWatcher passes a multipart body through and notes whether its
+// closing delimiter ("\r\n--" + boundary + "--") went by. The boundary
+// cannot occur inside a part, so a body that has one is complete up to its
+// closing delimiter, and one without it was cut off.
+type closingWatcher struct {
+	io.ReadCloser
+	delimiter []byte
+	tail      []byte // the last len(delimiter)-1 bytes read, to match across reads
+	seen      bool
+}
+
+// watchClosingDelimiter wraps r.Body in a closingWatcher (nil when the
+// content type has no boundary: parsing fails on its own then).
+func watchClosingDelimiter(r *http.Request) *closingWatcher {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return nil
+	}
+	w := &closingWatcher{
+		ReadCloser: r.Body,
+		delimiter:  []byte("\r\n--" + params["boundary"] + "--"),
+		tail:       []byte("\r\n"), // a body may open with its closing delimiter
+	}
+	r.Body = w
+	return w
+}
+
+func (w *closingWatcher) Read(p []byte) (int, error) {
+	n, err := w.ReadCloser.Read(p)
+	if n > 0 && !w.seen {
+		window := append(w.tail, p[:n]...)
+		w.seen = bytes.Contains(window, w.delimiter)
+		if keep := len(w.delimiter) - 1; len(window) > keep {
+			window = window[len(window)-keep:]
+		}
+		w.tail = append(w.tail[:0], window...)
+	}
+	return n, err
 }
 
 // Has reports whether the body names field (even with a null value), or
