@@ -16,4 +16,5 @@ func Register(app core.App) {
 	bindMessageHooks(app)
 	bindFriendHooks(app)
 	bindChatHooks(app)
+	bindFileUpdatesInTransaction(app)
 }
