@@ -147,7 +147,7 @@ type socket struct {
 
 // directBuffer bounds the error frames waiting for a client; beyond it
 // they are dropped (the client is not reading them), never a disconnect.
-const directBuffer = 16
+const directBuffer = 64
 
 func newSocket(app core.App, room, member *core.Record, token string) *socket {
 	s := &socket{
