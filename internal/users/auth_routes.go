@@ -3,16 +3,19 @@ package users
 import (
 	"errors"
 	"fmt"
-	"github.com/pocketbase/pocketbase/tools/router"
-	"golang.org/x/crypto/bcrypt"
-	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/security"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 const (
@@ -103,23 +106,23 @@ func (m *module) login(e *core.RequestEvent) error {
 	}
 
 	ip := e.RealIP()
-	limitKey := strings.ToLower(email)
-	if seconds := m.throttled(e, limitKey); seconds > 0 {
-		return api.Detail(http.StatusTooManyRequests, fmt.Sprintf("Request was throttled. Expected available in %d seconds.", seconds))
+	guess, wait := m.limiter.reserve(ip, loginLimitKey(email))
+	if guess == nil {
+		return api.Throttled(wait)
 	}
-
 	user, err := findMemberByEmail(e.App, email)
 	if err != nil {
+		guess.release()
 		return err // not a failed login: the database failed
 	}
 	if user == nil {
 		spendPasswordCheck(password) // as long as a wrong password takes: no enumeration by timing
 	}
 	if user == nil || !user.ValidatePassword(password) {
-		m.limiter.fail(ip, limitKey)
+		guess.fail()
 		return api.FieldError("non_field_errors", msgBadCredentials)
 	}
-	m.limiter.succeed(ip, limitKey)
+	guess.succeed()
 
 	pair, err := openSession(e.App, user, e.Request, ip)
 	if err != nil {
@@ -214,31 +217,92 @@ func spendPasswordCheck(password string) {
 	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 }
 
-// throttled is how many seconds the client must wait before trying to log
-// in as email again (0: it may try now); it sets Retry-After.
-func (m *module) throttled(e *core.RequestEvent, email string) int {
-	wait := m.limiter.retryAfter(e.RealIP(), email)
-	if wait <= 0 {
-		return 0
-	}
-	seconds := int(math.Ceil(wait.Seconds()))
-	e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
+// loginLimitKey is the failure-limit key of an e-mail or identity: the
+// letter case does not give fresh attempts.
+func loginLimitKey(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// setRetryAfter sets the Retry-After header to wait, in whole seconds.
+func setRetryAfter(e *core.RequestEvent, wait time.Duration) int {
+	seconds := limits.RetryAfterSeconds(wait)
+	e.Response.Header().Set("Retry-After", strconv.Itoa(seconds))
 	return seconds
 }
 
 // throttleSDKLogin puts PocketBase's authWithPassword (the JS SDK's login)
-// under the same failure limit as POST /user/login/.
+// under the same failure limit as POST /user/login/: the attempt is
+// reserved before PocketBase checks the password.
 func (m *module) throttleSDKLogin(e *core.RecordAuthWithPasswordRequestEvent) error {
-	identity := strings.ToLower(strings.TrimSpace(e.Identity))
-	if seconds := m.throttled(e.RequestEvent, identity); seconds > 0 {
+	guess, wait := m.limiter.reserve(e.RealIP(), loginLimitKey(e.Identity))
+	if guess == nil {
+		seconds := setRetryAfter(e.RequestEvent, wait)
 		return e.TooManyRequestsError(fmt.Sprintf("Too many failed logins. Try again in %d seconds.", seconds), nil)
 	}
 	err := e.Next()
 	var apiErr *router.ApiError
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest {
-		m.limiter.fail(e.RealIP(), identity)
-	} else if err == nil {
-		m.limiter.succeed(e.RealIP(), identity)
+	switch {
+	case err == nil:
+		guess.succeed()
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest:
+		guess.fail() // PocketBase's "Failed to authenticate."
+	default:
+		guess.release() // the password was right, or never checked
 	}
 	return err
+}
+
+// throttleOldPassword puts the oldPassword that PocketBase checks when a
+// member changes their password through the records API under the login
+// failure limit of their e-mail: a wrong guess is a failed login.
+func (m *module) throttleOldPassword(e *core.RecordRequestEvent) error {
+	if e.HasSuperuserAuth() {
+		return e.Next() // superusers set passwords without the old one
+	}
+	info, err := e.RequestInfo()
+	if err != nil || !changesPassword(info.Body) {
+		return e.Next()
+	}
+	guess, wait := m.limiter.reserve(e.RealIP(), loginLimitKey(e.Record.Original().Email()))
+	if guess == nil {
+		seconds := setRetryAfter(e.RequestEvent, wait)
+		return e.TooManyRequestsError(fmt.Sprintf("Too many failed password checks. Try again in %d seconds.", seconds), nil)
+	}
+	err = e.Next()
+	switch {
+	case err == nil:
+		guess.succeed()
+	case oldPasswordRejected(err):
+		guess.fail()
+	default:
+		guess.release() // the old password was right, or never checked
+	}
+	return err
+}
+
+// changesPassword reports whether a records API body sets a password
+// (what makes PocketBase check oldPassword).
+func changesPassword(body map[string]any) bool {
+	for _, key := range []string{"password", "passwordConfirm", "oldPassword"} {
+		if v, ok := body[key]; ok && v != nil && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// oldPasswordRejected reports whether PocketBase refused the update
+// because oldPassword was checked and wrong.
+func oldPasswordRejected(err error) bool {
+	var apiErr *router.ApiError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	raw, _ := apiErr.RawData().(error)
+	var verrs validation.Errors
+	if raw == nil || !errors.As(raw, &verrs) {
+		return false
+	}
+	var ve validation.Error
+	return errors.As(verrs["oldPassword"], &ve) && ve.Code() == "validation_invalid_old_password"
 }

@@ -5,10 +5,16 @@ import (
 	"time"
 )
 
-// loginLimiter counts failed logins in a fixed window, per client IP and
-// per (IP, e-mail), and refuses further attempts once a limit is reached.
-// Only failures count, so members behind one NAT are not locked out by
-// each other's successful logins.
+// loginLimiter counts failed password checks in a fixed window, per client
+// IP and per (IP, e-mail), and refuses further attempts once a limit is
+// reached. Only failures count, so members behind one NAT are not locked
+// out by each other's successful logins.
+//
+// An attempt is reserved before its password is checked and counts as a
+// failure from then on: concurrent guesses cannot all pass the check
+// before the first failure is recorded. A reservation whose password was
+// right is taken back (succeed), as is one whose password was never
+// checked (release).
 type loginLimiter struct {
 	mu       sync.Mutex
 	window   time.Duration
@@ -26,16 +32,48 @@ func newLoginLimiter(window time.Duration, perEmail, perIP int) *loginLimiter {
 	return &loginLimiter{window: window, perEmail: perEmail, perIP: perIP, counts: map[string]*failureWindow{}}
 }
 
-// retryAfter is zero when ip may try to log in as email, else how long to wait.
-func (l *loginLimiter) retryAfter(ip, email string) time.Duration {
+// attempt is one reserved password check.
+type attempt struct {
+	l         *loginLimiter
+	ip, email string
+	windows   [2]*failureWindow // the windows it was counted in: per IP, per (IP, e-mail)
+	takenBack bool
+}
+
+func ipKey(ip string) string           { return "ip:" + ip }
+func emailKey(ip, email string) string { return "ip:" + ip + "|" + email }
+
+// reserve counts one attempt of ip to check a password of email. When a
+// limit is reached it counts nothing and answers how long to wait.
+func (l *loginLimiter) reserve(ip, email string) (*attempt, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
-	wait := l.blocked(now, "ip:"+ip, l.perIP)
-	if w := l.blocked(now, "ip:"+ip+"|"+email, l.perEmail); w > wait {
-		wait = w
+	keys := [2]string{ipKey(ip), emailKey(ip, email)}
+	limits := [2]int{l.perIP, l.perEmail}
+	var wait time.Duration
+	for i, key := range keys {
+		if w := l.blocked(now, key, limits[i]); w > wait {
+			wait = w
+		}
 	}
-	return wait
+	if wait > 0 {
+		return nil, wait
+	}
+	a := &attempt{l: l, ip: ip, email: email}
+	for i, key := range keys {
+		w, ok := l.counts[key]
+		if !ok || now.Sub(w.start) >= l.window {
+			w = &failureWindow{start: now}
+			l.counts[key] = w
+		}
+		w.failures++
+		a.windows[i] = w
+	}
+	if len(l.counts) > 100_000 {
+		l.sweep(now)
+	}
+	return a, 0
 }
 
 func (l *loginLimiter) blocked(now time.Time, key string, limit int) time.Duration {
@@ -46,30 +84,39 @@ func (l *loginLimiter) blocked(now time.Time, key string, limit int) time.Durati
 	return l.window - now.Sub(w.start)
 }
 
-// fail records a failed attempt.
-func (l *loginLimiter) fail(ip, email string) {
+// release takes the attempt back: its password was never checked (or was
+// right). Nothing happens twice, and a window that has ended is left alone.
+func (a *attempt) release() {
+	l := a.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	for _, key := range []string{"ip:" + ip, "ip:" + ip + "|" + email} {
-		w, ok := l.counts[key]
-		if !ok || now.Sub(w.start) >= l.window {
-			w = &failureWindow{start: now}
-			l.counts[key] = w
-		}
-		w.failures++
+	a.releaseLocked()
+}
+
+func (a *attempt) releaseLocked() {
+	if a.takenBack {
+		return
 	}
-	if len(l.counts) > 100_000 {
-		l.sweep(now)
+	a.takenBack = true
+	for i, key := range [2]string{ipKey(a.ip), emailKey(a.ip, a.email)} {
+		if w := a.l.counts[key]; w != nil && w == a.windows[i] && w.failures > 0 {
+			w.failures--
+		}
 	}
 }
 
-// succeed forgets the failures of ip for email.
-func (l *loginLimiter) succeed(ip, email string) {
+// succeed: the password was right. The attempt is taken back and the
+// failures of its IP for its e-mail are forgotten.
+func (a *attempt) succeed() {
+	l := a.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.counts, "ip:"+ip+"|"+email)
+	a.releaseLocked()
+	delete(l.counts, emailKey(a.ip, a.email))
 }
+
+// fail: the password was wrong; the reservation stays counted.
+func (a *attempt) fail() {}
 
 func (l *loginLimiter) sweep(now time.Time) {
 	for key, w := range l.counts {

@@ -30,6 +30,7 @@ func Register(app core.App) {
 
 	app.OnRecordAuthRequest("users").Bind(keepSessionOnAuthRefresh())
 	app.OnRecordAuthWithPasswordRequest("users").BindFunc(m.throttleSDKLogin)
+	app.OnRecordUpdateRequest("users").BindFunc(m.throttleOldPassword)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(enforceSessions())
 		for _, prefix := range []string{"/user", "/api/user"} {
