@@ -16,6 +16,7 @@ import (
 // that end live access when what it relied on ends to app.
 func Register(app core.App) {
 	bindRevocationHooks(app)
+	bindRoomCreateLimit(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/chat")
 		api.Handle(g, http.MethodGet, "/room", api.RequireMember(listRooms))
@@ -76,8 +77,12 @@ func listRooms(e *core.RequestEvent, me *core.Record) error {
 }
 
 // createRoom: POST /api/chat/room/ {"name"} — a room without a post, for
-// me and the people on my friends list.
+// me and the people on my friends list, within the room creation limit
+// (429 with Retry-After beyond it).
 func createRoom(e *core.RequestEvent, me *core.Record) error {
+	if ok, wait := allowRoomCreate(e.App, me.Id); !ok {
+		return api.Throttled(wait)
+	}
 	body, err := api.ReadBody(e, api.MaxJSONBody)
 	if err != nil {
 		return err

@@ -11,8 +11,10 @@ import (
 	"github.com/cobraspace/cobraspace/internal/api"
 )
 
-// Register binds the /api/post routes to app.
+// Register binds the /api/post routes, and the post creation limit of the
+// record API, to app.
 func Register(app core.App) {
+	limitRecordCreates(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/post")
 		api.Handle(g, http.MethodGet, "", listPosts)

@@ -10,8 +10,13 @@ import (
 	"github.com/cobraspace/cobraspace/internal/api"
 )
 
-// writePost: POST /api/post/write/ — the writer is the signed-in member.
+// writePost: POST /api/post/write/ — the writer is the signed-in member,
+// within the post creation limit (429 beyond it; refused requests are not
+// read).
 func writePost(e *core.RequestEvent, me *core.Record) error {
+	if ok, wait := allowPostCreate(e.App, me.Id); !ok {
+		return api.Throttled(wait)
+	}
 	form, err := readPostForm(e, false)
 	if err != nil {
 		return err

@@ -1,0 +1,37 @@
+package chat
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/limits"
+)
+
+// roomCreateKind names the bucket of new rooms in limits.Allow.
+const roomCreateKind = "room_create"
+
+// allowRoomCreate takes one of member's room creations (limits.RoomCreate:
+// rooms without a post, one bucket per member over every API; a post's
+// room comes with the post and counts as the post).
+func allowRoomCreate(app core.App, memberId string) (bool, time.Duration) {
+	l := limits.Of(app)
+	return l.Allow(roomCreateKind, l.RoomCreate, memberId)
+}
+
+// bindRoomCreateLimit applies the room creation limit to the record API
+// (JS SDK, batch): 429 with Retry-After. Superusers are exempt.
+func bindRoomCreateLimit(app core.App) {
+	app.OnRecordCreateRequest("rooms").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Auth == nil || e.HasSuperuserAuth() || e.Record.GetString("post") != "" {
+			return e.Next() // the create rule refuses those of members
+		}
+		if ok, wait := allowRoomCreate(e.App, e.Auth.Id); !ok {
+			seconds := limits.RetryAfterSeconds(wait)
+			e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
+			return e.TooManyRequestsError(fmt.Sprintf("You are creating rooms too fast. Expected available in %d seconds.", seconds), nil)
+		}
+		return e.Next()
+	})
+}

@@ -1,0 +1,36 @@
+package posts
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/limits"
+)
+
+// postCreateKind names the bucket of new posts in limits.Allow.
+const postCreateKind = "post_create"
+
+// allowPostCreate takes one of member's post creations (limits.PostCreate:
+// one bucket per member, shared by every API).
+func allowPostCreate(app core.App, memberId string) (bool, time.Duration) {
+	l := limits.Of(app)
+	return l.Allow(postCreateKind, l.PostCreate, memberId)
+}
+
+// limitRecordCreates applies the post creation limit to the record API
+// (JS SDK, batch): 429 with Retry-After. Superusers are exempt.
+func limitRecordCreates(app core.App) {
+	app.OnRecordCreateRequest("posts").BindFunc(func(e *core.RecordRequestEvent) error {
+		if e.Auth == nil || e.HasSuperuserAuth() {
+			return e.Next() // anonymous creates are refused by the create rule
+		}
+		if ok, wait := allowPostCreate(e.App, e.Auth.Id); !ok {
+			seconds := limits.RetryAfterSeconds(wait)
+			e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
+			return e.TooManyRequestsError(fmt.Sprintf("You are creating posts too fast. Expected available in %d seconds.", seconds), nil)
+		}
+		return e.Next()
+	})
+}
