@@ -122,6 +122,10 @@ func (m *module) login(e *core.RequestEvent) error {
 		guess.fail()
 		return api.FieldError("non_field_errors", msgBadCredentials)
 	}
+	if ok, wait := allowLogin(e.App, user); !ok {
+		guess.release() // the password was right: not a failure
+		return api.Throttled(wait)
+	}
 	guess.succeed()
 
 	pair, err := openSession(e.App, user, e.Request, ip)

@@ -22,13 +22,14 @@ const (
 	loginFailuresPerIP   = 30
 )
 
-// Register binds the session check middleware, the session-keeping
-// auth-refresh hook, the login throttle of the SDK's authWithPassword, the
-// cleanup job and the /user routes to app.
+// Register binds the session check middleware, the hook that makes
+// PocketBase's logins and auth-refreshes sessions, the login throttles of
+// the SDK's authWithPassword and of oldPassword, the cleanup job and the
+// /user routes to app.
 func Register(app core.App) {
 	m := &module{limiter: newLoginLimiter(loginFailureWindow, loginFailuresPerUser, loginFailuresPerIP)}
 
-	app.OnRecordAuthRequest("users").Bind(keepSessionOnAuthRefresh())
+	app.OnRecordAuthRequest("users").Bind(sdkSessions())
 	app.OnRecordAuthWithPasswordRequest("users").BindFunc(m.throttleSDKLogin)
 	app.OnRecordUpdateRequest("users").BindFunc(m.throttleOldPassword)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

@@ -17,6 +17,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 // Login sessions.
@@ -26,8 +28,11 @@ import (
 // claim, "sid", naming a login_sessions row. The "refresh" token is signed
 // with the same per-user key but has its own type, so PocketBase never takes
 // it for an auth token and we never take an access token for a refresh.
-// Logout deletes the session row, which revokes both. A plain SDK token (no
-// sid) is revoked on logout by recording its hash in revoked_tokens.
+// Logout deletes the session row, which revokes both. PocketBase's own
+// logins (the SDK's authWithPassword...) open a session too and hand out
+// an access token of it (sdkSessions). A plain token (no sid: a
+// superuser's impersonation token, or one signed before sessions covered
+// SDK logins) is revoked on logout by recording its hash in revoked_tokens.
 const (
 	claimSessionId    = "sid"
 	claimJTI          = "jti"
@@ -289,15 +294,29 @@ func enforceSessions() *hook.Handler[*core.RequestEvent] {
 	}
 }
 
-// keepSessionOnAuthRefresh makes PocketBase's own auth-refresh (the JS
-// SDK's authRefresh) renew a session's access token within that session:
-// stock PocketBase would hand out a plain token that outlives logout.
-func keepSessionOnAuthRefresh() *hook.Handler[*core.RecordAuthRequestEvent] {
+// sdkSessions makes PocketBase's own auth answers (the JS SDK's
+// authWithPassword, OTP, OAuth2 and authRefresh) follow the login sessions:
+//
+//   - a new login (any auth method) is rate limited per member like
+//     POST /user/login/, opens a session and hands out a token of it, so
+//     that logout with any token of that login ends them all;
+//   - auth-refresh renews a session's token within that session (stock
+//     PocketBase would hand out a plain token that outlives logout).
+//
+// Impersonation tokens (a superuser's) keep stock behaviour: no session,
+// revoked one by one.
+func sdkSessions() *hook.Handler[*core.RecordAuthRequestEvent] {
 	return &hook.Handler[*core.RecordAuthRequestEvent]{
-		Id: "cobraKeepSessionOnAuthRefresh",
+		Id: "cobraSDKSessions",
 		Func: func(e *core.RecordAuthRequestEvent) error {
+			if e.Record.Collection().Name != "users" {
+				return e.Next()
+			}
+			if e.AuthMethod != "" {
+				return openSDKSession(e)
+			}
 			// auth-refresh answers with AuthMethod "" for the record that sent the token
-			if e.AuthMethod != "" || e.Auth == nil || e.Auth.Id != e.Record.Id || e.Record.Collection().Name != "users" {
+			if e.Auth == nil || e.Auth.Id != e.Record.Id {
 				return e.Next()
 			}
 			claims, err := security.ParseUnverifiedJWT(RequestToken(e.Request))
@@ -314,6 +333,37 @@ func keepSessionOnAuthRefresh() *hook.Handler[*core.RecordAuthRequestEvent] {
 			return e.Next()
 		},
 	}
+}
+
+// openSDKSession makes a PocketBase login a session (see sdkSessions).
+func openSDKSession(e *core.RecordAuthRequestEvent) error {
+	if ok, wait := allowLogin(e.App, e.Record); !ok {
+		seconds := setRetryAfter(e.RequestEvent, wait)
+		return e.TooManyRequestsError(fmt.Sprintf("Too many logins. Try again in %d seconds.", seconds), nil)
+	}
+	pair, err := openSession(e.App, e.Record, e.Request, e.RealIP())
+	if err != nil {
+		return err
+	}
+	e.Token = pair.Access
+	if err := e.Next(); err != nil {
+		// no token was handed out (e.g. another factor is required): no session
+		if delErr := deleteSession(e.App, e.Record, pair.SessionId); delErr != nil {
+			e.App.Logger().Error("could not end the session of a failed login", "session", pair.SessionId, "error", delErr)
+		}
+		return err
+	}
+	return nil
+}
+
+// loginLimitKind names the successful-login bucket of internal/limits.
+const loginLimitKind = "login"
+
+// allowLogin takes one of user's successful logins (limits.LoginCreate,
+// shared by every login API); when none is left it says how long to wait.
+func allowLogin(app core.App, user *core.Record) (bool, time.Duration) {
+	l := limits.Of(app)
+	return l.Allow(loginLimitKind, l.LoginCreate, user.Id)
 }
 
 // purgeExpired deletes ended sessions and revocations of expired tokens.
