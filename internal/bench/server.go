@@ -22,7 +22,7 @@ func Command(app core.App) *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmarks against stock PocketBase (use a scratch --dir: it seeds data)",
 	}
-	cmd.AddCommand(searchCommand(app), chatCommand(app))
+	cmd.AddCommand(searchCommand(app), chatCommand(app), floodCommand(app))
 	return cmd
 }
 
