@@ -32,8 +32,10 @@ func Register(app core.App) {
 	app.OnRecordAuthRequest("users").Bind(sdkSessions())
 	app.OnRecordAuthWithPasswordRequest("users").BindFunc(m.throttleSDKLogin)
 	app.OnRecordUpdateRequest("users").BindFunc(m.throttleOldPassword)
+	app.OnRealtimeSubscribeRequest().BindFunc(guardRealtimeEmailFilters)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(enforceSessions())
+		se.Router.Bind(guardEmailOrdering())
 		for _, prefix := range []string{"/user", "/api/user"} {
 			m.mount(se.Router.Group(prefix))
 		}
