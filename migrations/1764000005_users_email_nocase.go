@@ -81,4 +81,3 @@ func refuseCaseVariants(app core.App) error {
 		"decide which member keeps each address and change or delete the others, then migrate again",
 		len(groups), strings.Join(list, " "))
 }
-

@@ -268,4 +268,3 @@ func step(app core.App, collection *core.Collection, prop string) (next *core.Co
 	_, unique := dbutils.FindSingleColumnUniqueIndex(back.Indexes, rel.Name)
 	return back, rel.IsMultiple() || !unique, true
 }
-

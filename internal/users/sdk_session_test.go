@@ -239,4 +239,3 @@ func TestSuccessfulLoginsLimited(t *testing.T) {
 		}
 	})
 }
-
