@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"github.com/cobraspace/cobraspace/hooks"
 	"github.com/cobraspace/cobraspace/internal/testutil"
@@ -74,12 +74,12 @@ func TestMessageToRoomDeletedMeanwhile(t *testing.T) {
 		},
 		{
 			Name: "SDK create", Method: http.MethodPost, URL: "/api/collections/messages/records", Headers: bob,
-			Body:           testutil.Bodyf(`{"room":%q,"message":"too late"}`, room),
-			BeforeTestFunc: deletePostBeforeInsert,
-			ExpectedStatus: http.StatusBadRequest,
+			Body:            testutil.Bodyf(`{"room":%q,"message":"too late"}`, room),
+			BeforeTestFunc:  deletePostBeforeInsert,
+			ExpectedStatus:  http.StatusBadRequest,
 			ExpectedContent: []string{`"room":{"code":"validation_missing_rel_records"`, `Invalid pk \"` + room},
-			ExpectedEvents: map[string]int{"OnRecordCreateExecute": 1, "OnRecordAfterCreateSuccess": 0, "OnRecordAfterCreateError": 1},
-			AfterTestFunc:  noMessageStored,
+			ExpectedEvents:  map[string]int{"OnRecordCreateExecute": 1, "OnRecordAfterCreateSuccess": 0, "OnRecordAfterCreateError": 1},
+			AfterTestFunc:   noMessageStored,
 		},
 	})
 }

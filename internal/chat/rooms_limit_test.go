@@ -90,7 +90,7 @@ func TestRoomCreationLimit(t *testing.T) {
 			Name: "another member has a bucket of their own", Method: http.MethodPost, URL: "/api/chat/room/", Headers: auth(t, testutil.BobEmail),
 			Body: strings.NewReader(`{"name":"one more"}`), BeforeTestFunc: exhaustRooms(alice),
 			ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"name":"one more"`},
-			AfterTestFunc:  roomsNamed(map[string]int{"burst": 3, "one more": 1}),
+			AfterTestFunc: roomsNamed(map[string]int{"burst": 3, "one more": 1}),
 		},
 		{
 			Name: "superusers are exempt", Method: http.MethodPost, URL: "/api/collections/rooms/records", Headers: auth(t, testutil.SuperuserEmail),
@@ -115,7 +115,7 @@ func TestRoomCreationLimit(t *testing.T) {
 				}
 			},
 			ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"name":"one more"`},
-			AfterTestFunc:  roomsNamed(map[string]int{"burst": 3, "admin": 1, "one more": 1}),
+			AfterTestFunc: roomsNamed(map[string]int{"burst": 3, "admin": 1, "one more": 1}),
 		},
 	})
 }

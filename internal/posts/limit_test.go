@@ -98,7 +98,7 @@ func TestPostCreationLimit(t *testing.T) {
 			Body:           strings.NewReader(`{"title":"one more","category":"Programming"}`),
 			BeforeTestFunc: exhaustPosts(alice()),
 			ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"title":"one more"`},
-			AfterTestFunc:  testutil.After(postsStored(map[string]int{"burst": 3, "one more": 1})),
+			AfterTestFunc: testutil.After(postsStored(map[string]int{"burst": 3, "one more": 1})),
 		},
 		{
 			Name: "superusers are exempt", Method: http.MethodPost, URL: "/api/collections/posts/records", Headers: admin(),
@@ -116,7 +116,7 @@ func TestPostCreationLimit(t *testing.T) {
 				}
 			}),
 			ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"title":"one more"`},
-			AfterTestFunc:  testutil.After(postsStored(map[string]int{"burst": 3, "one more": 1})),
+			AfterTestFunc: testutil.After(postsStored(map[string]int{"burst": 3, "one more": 1})),
 		},
 	})
 }
