@@ -39,6 +39,21 @@ func (c *client) sdkLoginResponse(email string) response {
 		testutil.JSONOf(map[string]string{"identity": email, "password": testutil.Password}), "")
 }
 
+// shortenTokens makes the tokens signed from now on expire a minute
+// earlier, so that a token renewed within the same second differs from
+// the one it renews (the same claims signed twice are the same string).
+func shortenTokens(t testing.TB, app core.App) {
+	t.Helper()
+	users, err := app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	users.AuthToken.Duration -= 60
+	if err := app.Save(users); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // authRefresh renews token with PocketBase's auth-refresh.
 func (c *client) authRefresh(token string) string {
 	c.t.Helper()
@@ -86,7 +101,11 @@ func TestSDKLoginIsASession(t *testing.T) {
 		if s == "" || testutil.Count(t, c.app, "login_sessions", dbx.HashExp{"id": s, "user": testutil.AliceId}) != 1 {
 			t.Fatalf("the SDK login opened no session (sid %q)", s)
 		}
+		shortenTokens(t, c.app)
 		refreshed := c.authRefresh(original)
+		if refreshed == original {
+			t.Fatal("the renewed token is the original one")
+		}
 		if sid(t, refreshed) != s {
 			t.Fatalf("auth-refresh left the session: sid %q, want %q", sid(t, refreshed), s)
 		}
@@ -113,7 +132,11 @@ func TestSDKLoginIsASession(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		original := c.sdkLogin(testutil.AliceEmail)
+		shortenTokens(t, c.app)
 		refreshed := c.authRefresh(c.authRefresh(original))
+		if refreshed == original {
+			t.Fatal("the renewed token is the original one")
+		}
 		if res := c.do(http.MethodPost, "/api/user/logout", "", original); res.Status != http.StatusOK {
 			t.Fatalf("logout: %d %s", res.Status, res.Body)
 		}
@@ -156,7 +179,11 @@ func TestAuthRefreshOfEndedSDKLogin(t *testing.T) {
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 			c := clientFor(t, app, e)
 			original := c.sdkLogin(testutil.AliceEmail)
+			shortenTokens(t, app)
 			refreshed := c.authRefresh(original)
+			if refreshed == original {
+				t.Fatal("the renewed token is the original one")
+			}
 			if res := c.do(http.MethodPost, "/user/logout/", "", refreshed); res.Status != http.StatusOK {
 				t.Fatalf("logout: %d %s", res.Status, res.Body)
 			}
