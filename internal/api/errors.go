@@ -142,26 +142,35 @@ func FromValidation(err error) error {
 	return fe.Err()
 }
 
-// respond writes a Problem returned by a handler; other errors go on to
-// PocketBase's error handler, which answers 500 without details: their
-// cause is logged here, so it is not lost.
+// MsgServerError is Django's answer to an unexpected failure.
+const MsgServerError = "A server error occurred."
+
+// respond writes a Problem returned by a handler, with its headers. Any
+// other unexpected error (a database failure, not a client mistake) becomes
+// a logged 500 {"detail": "A server error occurred."}: PocketBase's own
+// error handler would answer a plain error with 400, as if the client had
+// sent something wrong. PocketBase's API errors are answers already and
+// pass unchanged.
 func respond(e *core.RequestEvent, err error) error {
+	if err == nil {
+		return nil
+	}
 	var p *Problem
-	if errors.As(err, &p) {
-		for name, values := range p.Header {
-			for _, v := range values {
-				e.Response.Header().Add(name, v)
-			}
+	if !errors.As(err, &p) {
+		if isRouterError(err) {
+			return err
 		}
-		if p.Status >= 500 {
-			e.App.Logger().Error("request failed", "method", e.Request.Method, "path", e.Request.URL.Path, "status", p.Status, "error", p.Cause)
+		p = Detail(http.StatusInternalServerError, MsgServerError).WithCause(err)
+	}
+	for name, values := range p.Header {
+		for _, v := range values {
+			e.Response.Header().Add(name, v)
 		}
-		return e.JSON(p.Status, p.Body)
 	}
-	if err != nil && !isRouterError(err) {
-		e.App.Logger().Error("request failed", "method", e.Request.Method, "path", e.Request.URL.Path, "error", err)
+	if p.Status >= 500 {
+		e.App.Logger().Error("request failed", "method", e.Request.Method, "path", e.Request.URL.Path, "status", p.Status, "error", p.Cause)
 	}
-	return err
+	return e.JSON(p.Status, p.Body)
 }
 
 // isRouterError tells PocketBase's own API errors (already shaped for the

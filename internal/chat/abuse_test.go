@@ -205,6 +205,7 @@ func TestWebSocketRefusesBinaryAndInvalidUTF8(t *testing.T) {
 		{"invalid UTF-8", websocket.MessageText, []byte("{\"type\":\"chat.message\",\"message\":\"bad \xff\xfe text\"}"), websocket.StatusInvalidFramePayloadData},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			s.waitListeners(t, room, 0) // the previous case's connection has left
 			ws := s.dialWS(t, "alice", room, token(t, testutil.AliceEmail))
 			until(t, ws, "alice's join", joinOf("alice"))
 			ctx, cancel := context.WithTimeout(context.Background(), wait)

@@ -46,7 +46,7 @@ func Register(app core.App) {
 
 func (m *module) mount(g *api.Group) {
 	handle := func(method, path string, action func(*core.RequestEvent) error) {
-		api.Handle(g, method, path, serverErrors(action))
+		api.Handle(g, method, path, action)
 	}
 	handle(http.MethodPost, "/registration", m.registration)
 	handle(http.MethodPost, "/login", m.login)
