@@ -62,7 +62,7 @@ after(async () => {
   const report = died && server.diagnostics();
   await server?.stop();
   if (died) throw new Error(`the server exited during the tests: ${report}`);
-  if (errors.length) throw new AggregateError(errors, 'cleanup failed');
+  if (errors.length) throw new AggregateError(errors, `cleanup failed: ${errors.map(String).join('; ')}`);
 });
 
 // ---------------------------------------------------------------- helpers
@@ -548,5 +548,61 @@ describe('chat on every transport', () => {
     await topicB.unsubscribe();
     await stockB.unsubscribe();
     admin.authStore.clear();
+  });
+
+  test('access that ends stops every transport of the real SDK at once (friend removed, then logout)', async () => {
+    // D owns a room without a post; E is on D's friends list and listens
+    // on the room WebSocket, the SDK's room topic and the SDK's stock
+    // subscription, all with the token of one SDK login.
+    const D = await member('dora@chat.test', 'Dora');
+    const E = await member('emil@chat.test', 'Emil');
+    let res = await call('POST', '/user/add-friend/', { token: D.access, body: { email: E.email } });
+    assert.equal(res.status, 200, res.text);
+    res = await call('POST', '/api/chat/room/', { token: D.access, body: { name: 'dora and friends' } });
+    assert.equal(res.status, 201, res.text);
+    const room = res.json.id;
+    const publicRoom = await postRoom(D, 'still public');
+
+    const pbE = sdkFor(null);
+    await pbE.collection('users').authWithPassword(E.email, PASSWORD);
+    const sdkLogin = { ...E, access: pbE.authStore.token };
+    const wsD = await joinedSocket(room, D, 'D ws');
+    const wsE = await joinedSocket(room, sdkLogin, 'E ws');
+    const topicE = await topicSubscription(pbE, room, 'E topic');
+    const stockE = await stockSubscription(pbE, room, 'E stock');
+    const publicE = await stockSubscription(pbE, publicRoom, 'E stock of a public room');
+    await restSend(D, room, 'while friends');
+    for (const l of [wsE.frames, topicE, stockE]) await l.waitForText('while friends');
+
+    // 1. D removes E from the friends list: within a second, E's socket is
+    //    closed with 4003, the topic gets access_revoked and D sees E leave;
+    //    the stock subscription no longer delivers D's room
+    res = await call('POST', '/user/delete-friend/', { token: D.access, body: { email: E.email } });
+    assert.equal(res.status, 200, res.text);
+    const closed = await deadline(wsE.closed, 'E socket close', 1_000);
+    assert.equal(closed.code, 4003);
+    const revoked = await topicE.waitFor((evs) => evs.find((e) => e.error_type === 'access_revoked'), 'access_revoked', 1_000);
+    assert.equal(revoked.code, 4003);
+    assert.equal(revoked.room, room);
+    // what a client does on access_revoked: drop the topic (the SDK still
+    // lists it and would send it again with its next subscription change)
+    await topicE.unsubscribe();
+    await wsD.frames.waitFor((fs) => fs.some((f) => isLeave(f, E)), 'E leave', 1_000);
+    await restSend(D, room, 'after the removal');
+    await restSend(D, publicRoom, 'public barrier one');
+    await publicE.waitForText('public barrier one');
+    assert.equal(stockE.count('after the removal'), 0, 'the stock subscription stopped delivering the private room');
+
+    // 2. E logs out with the SDK's token: the stock subscription of the
+    //    public room stops too (the client lost its auth)
+    res = await call('POST', '/user/logout/', { token: pbE.authStore.token });
+    assert.equal(res.status, 200, res.text);
+    await restSend(D, publicRoom, 'after the logout');
+    const observer = await stockSubscription(sdkFor(D), publicRoom, 'D stock of the public room');
+    await restSend(D, publicRoom, 'public barrier two');
+    await observer.waitForText('public barrier two');
+    assert.equal(publicE.count('after the logout'), 0, 'a logged-out SDK client still received messages');
+    assert.equal(publicE.count('public barrier two'), 0, 'a logged-out SDK client still received messages');
+    pbE.authStore.clear();
   });
 });
