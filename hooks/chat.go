@@ -1,13 +1,12 @@
 package hooks
 
 import (
-	"net/http"
-	"strconv"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
 	"github.com/cobraspace/cobraspace/internal/chat"
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 // bindChatHooks makes every stored message live, whatever wrote it (REST,
@@ -24,9 +23,7 @@ func bindChatHooks(app core.App) {
 	app.OnRecordCreateRequest("messages").BindFunc(func(e *core.RecordRequestEvent) error {
 		if me := api.Member(e.RequestEvent); me != nil {
 			if ok, wait := chat.SendAllowance(e.App, me.Id); !ok {
-				limited := &chat.RateLimitedError{RetryAfter: wait}
-				e.Response.Header().Set("Retry-After", strconv.Itoa(limited.RetrySeconds()))
-				return e.Error(http.StatusTooManyRequests, "You are sending messages too fast.", nil)
+				return limits.TooFast(e.RequestEvent, "sending messages", wait)
 			}
 		}
 		return e.Next()

@@ -786,8 +786,14 @@ func (c *wsClient) sendMessage(t testing.TB, text string) []frame {
 // came before the close.
 func (c *wsClient) closedWith(t testing.TB) (websocket.StatusCode, []frame) {
 	t.Helper()
+	return c.closedWithin(t, 3*wait)
+}
+
+// closedWithin is closedWith with a deadline of its own.
+func (c *wsClient) closedWithin(t testing.TB, d time.Duration) (websocket.StatusCode, []frame) {
+	t.Helper()
 	var before []frame
-	deadline := time.After(3 * wait)
+	deadline := time.After(d)
 	for {
 		select {
 		case data, ok := <-c.frames:
@@ -800,7 +806,7 @@ func (c *wsClient) closedWith(t testing.TB) (websocket.StatusCode, []frame) {
 			}
 			before = append(before, f)
 		case <-deadline:
-			t.Fatalf("%s: the server did not close the connection", c)
+			t.Fatalf("%s: the server did not close the connection within %v", c, d)
 		}
 	}
 }

@@ -167,19 +167,18 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 func (h *Hub) ListenersOf(userId string) []*Listener {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := make([]*Listener, 0, len(h.users[userId]))
-	for l := range h.users[userId] {
-		out = append(out, l)
-	}
-	return out
+	return appendListeners(nil, h.users[userId])
 }
 
 // RoomListeners is a snapshot of a room's listeners.
 func (h *Hub) RoomListeners(roomId string) []*Listener {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := make([]*Listener, 0, len(h.rooms[roomId]))
-	for l := range h.rooms[roomId] {
+	return appendListeners(nil, h.rooms[roomId])
+}
+
+func appendListeners(out []*Listener, set map[*Listener]struct{}) []*Listener {
+	for l := range set {
 		out = append(out, l)
 	}
 	return out
@@ -189,11 +188,9 @@ func (h *Hub) RoomListeners(roomId string) []*Listener {
 func (h *Hub) AllListeners() []*Listener {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := []*Listener{}
+	var out []*Listener
 	for _, room := range h.rooms {
-		for l := range room {
-			out = append(out, l)
-		}
+		out = appendListeners(out, room)
 	}
 	return out
 }

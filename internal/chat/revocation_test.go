@@ -241,23 +241,3 @@ func untilWithin(t testing.TB, r receiver, what string, d time.Duration, match f
 		}
 	}
 }
-
-// closedWithin is closedWith with a deadline of its own.
-func (c *wsClient) closedWithin(t testing.TB, d time.Duration) (websocket.StatusCode, []frame) {
-	t.Helper()
-	var before []frame
-	deadline := time.After(d)
-	for {
-		select {
-		case data, ok := <-c.frames:
-			if !ok {
-				return websocket.CloseStatus(c.err), before
-			}
-			f := frame{}
-			_ = json.Unmarshal(data, &f)
-			before = append(before, f)
-		case <-deadline:
-			t.Fatalf("%s: not closed within %v", c, d)
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -28,9 +27,7 @@ func bindRoomCreateLimit(app core.App) {
 			return e.Next() // the create rule refuses those of members
 		}
 		if ok, wait := allowRoomCreate(e.App, e.Auth.Id); !ok {
-			seconds := limits.RetryAfterSeconds(wait)
-			e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
-			return e.TooManyRequestsError(fmt.Sprintf("You are creating rooms too fast. Expected available in %d seconds.", seconds), nil)
+			return limits.TooFast(e.RequestEvent, "creating rooms", wait)
 		}
 		return e.Next()
 	})

@@ -6,6 +6,7 @@
 package limits
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"strconv"
@@ -159,4 +160,13 @@ func RetryAfterSeconds(wait time.Duration) int {
 		s = 1
 	}
 	return s
+}
+
+// TooFast answers a request of PocketBase's own API (the record API, as the
+// JS SDK calls it) that is over a limit: 429 in PocketBase's error shape,
+// "You are <doing> too fast", with Retry-After.
+func TooFast(e *core.RequestEvent, doing string, wait time.Duration) error {
+	seconds := RetryAfterSeconds(wait)
+	e.Response.Header().Set("Retry-After", strconv.Itoa(seconds))
+	return e.TooManyRequestsError(fmt.Sprintf("You are %s too fast. Expected available in %d seconds.", doing, seconds), nil)
 }

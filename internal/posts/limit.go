@@ -1,7 +1,6 @@
 package posts
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -27,9 +26,7 @@ func limitRecordCreates(app core.App) {
 			return e.Next() // anonymous creates are refused by the create rule
 		}
 		if ok, wait := allowPostCreate(e.App, e.Auth.Id); !ok {
-			seconds := limits.RetryAfterSeconds(wait)
-			e.Response.Header().Set("Retry-After", fmt.Sprint(seconds))
-			return e.TooManyRequestsError(fmt.Sprintf("You are creating posts too fast. Expected available in %d seconds.", seconds), nil)
+			return limits.TooFast(e.RequestEvent, "creating posts", wait)
 		}
 		return e.Next()
 	})
