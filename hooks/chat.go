@@ -1,7 +1,6 @@
 package hooks
 
 import (
-
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
