@@ -4,7 +4,10 @@
 package api
 
 import (
+	"context"
+	"database/sql"
 	"errors"
+	"io/fs"
 	"fmt"
 	"math"
 	"net/http"
@@ -155,12 +158,9 @@ func respond(e *core.RequestEvent, err error) error {
 	if err == nil {
 		return nil
 	}
-	var p *Problem
-	if !errors.As(err, &p) {
-		if isRouterError(err) {
-			return err
-		}
-		p = Detail(http.StatusInternalServerError, MsgServerError).WithCause(err)
+	p := asProblem(err)
+	if p == nil {
+		return err
 	}
 	for name, values := range p.Header {
 		for _, v := range values {
@@ -171,6 +171,29 @@ func respond(e *core.RequestEvent, err error) error {
 		e.App.Logger().Error("request failed", "method", e.Request.Method, "path", e.Request.URL.Path, "status", p.Status, "error", p.Cause)
 	}
 	return e.JSON(p.Status, p.Body)
+}
+
+// asProblem is the answer to a handler's error: a Problem as returned, a
+// validation error as DRF's 400, a missing row or file as 404, anything else
+// unexpected as a 500 keeping its cause. nil leaves the error to
+// PocketBase: its own API errors (already shaped) and a client that went
+// away.
+func asProblem(err error) *Problem {
+	var p *Problem
+	var verrs validation.Errors
+	switch {
+	case errors.As(err, &p):
+		return p
+	case isRouterError(err), errors.Is(err, context.Canceled):
+		return nil
+	case errors.As(err, &verrs):
+		p, _ = FromValidation(err).(*Problem)
+		return p
+	case errors.Is(err, sql.ErrNoRows), errors.Is(err, fs.ErrNotExist):
+		return NotFound().WithCause(err)
+	default:
+		return Detail(http.StatusInternalServerError, MsgServerError).WithCause(err)
+	}
 }
 
 // isRouterError tells PocketBase's own API errors (already shaped for the
