@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +41,8 @@ func chatCommand(app core.App) *cobra.Command {
 			"through POST /api/chat/message, and reports delivery latency, losses, the server's CPU time\n" +
 			"per message and its memory per connection — once with PocketBase's collection subscription\n" +
 			"(messages/* with a room filter) and once with the room topic (chat/<room>), on a fresh server each.",
-		Example: "  cobraspace --dir /tmp/cobra-bench-chat bench chat --listeners 1000 --idle 9000",
+		Example: "  cobraspace --dir /tmp/cobra-bench-chat bench chat --listeners 1000 --idle 9000 --messages 50 --rate 5\n" +
+			"  (the run behind docs/BENCHMARKS.md; progress on stderr, the table on stdout)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runChatBench(cmd, app, opts)
 		},
@@ -79,11 +79,11 @@ func runChatBench(cmd *cobra.Command, app core.App, opts chatOptions) error {
 		return err
 	}
 	members := opts.listeners + opts.idle + opts.senders
-	summary, err := seed.Run(app, seed.Options{Users: members, Posts: opts.idleRooms + 1, Password: seed.DefaultOptions.Password, Progress: os.Stderr})
+	summary, err := seed.Run(app, seed.Options{Users: members, Posts: opts.idleRooms + 1, Password: seed.DefaultOptions.Password, Progress: progressOut})
 	if err != nil {
 		return err
 	}
-	cmd.PrintErrln(summary)
+	fmt.Fprintln(progressOut, summary)
 	setup, err := prepareChatSetup(app, opts, members)
 	if err != nil {
 		return err
@@ -91,8 +91,8 @@ func runChatBench(cmd *cobra.Command, app core.App, opts chatOptions) error {
 
 	results := []*chatResult{}
 	for _, transport := range []string{"stock", "topic"} {
-		cmd.PrintErrf("\n== %s ==\n", transport)
-		r, err := runChatPhase(cmd, app.DataDir(), setup, opts, transport)
+		fmt.Fprintf(progressOut, "\n== %s ==\n", transportLabel(transport))
+		r, err := runChatPhase(app.DataDir(), setup, opts, transport)
 		if err != nil {
 			return fmt.Errorf("%s: %w", transport, err)
 		}
@@ -100,6 +100,14 @@ func runChatBench(cmd *cobra.Command, app core.App, opts chatOptions) error {
 	}
 	printChatResults(cmd, opts, results)
 	return nil
+}
+
+// transportLabel names a transport in progress output.
+func transportLabel(transport string) string {
+	if transport == "stock" {
+		return "stock subscription"
+	}
+	return "room topic"
 }
 
 // chatSetup is the seeded data the phases use: tokens and rooms.
@@ -192,7 +200,7 @@ func (l *hotListener) onEvent(ev sseEvent, delivered *atomic.Int64) {
 	delivered.Add(1)
 }
 
-func runChatPhase(cmd *cobra.Command, dataDir string, setup *chatSetup, opts chatOptions, transport string) (*chatResult, error) {
+func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport string) (*chatResult, error) {
 	server, err := startServerProcess(dataDir)
 	if err != nil {
 		return nil, err
@@ -217,8 +225,10 @@ func runChatPhase(cmd *cobra.Command, dataDir string, setup *chatSetup, opts cha
 	var delivered atomic.Int64
 	hot := make([]*hotListener, opts.listeners)
 	total := opts.listeners + opts.idle
-	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetDescription("connections"),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(os.Stderr) }))
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(progressOut),
+		progressbar.OptionSetDescription(fmt.Sprintf("connections (%s)", transportLabel(transport))),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(progressOut) }))
+	bar.StartWithoutRender() // its elapsed time counts from here, not from the first connection
 	start := time.Now()
 	conns := make([]*sseConn, total)
 	g := new(errgroup.Group)

@@ -82,11 +82,11 @@ func runFloodBench(cmd *cobra.Command, app core.App, opts floodOptions) error {
 	if err := app.RunAllMigrations(); err != nil {
 		return err
 	}
-	summary, err := seed.Run(app, seed.Options{Users: opts.senders + 1, Posts: 1, Password: seed.DefaultOptions.Password, Progress: os.Stderr})
+	summary, err := seed.Run(app, seed.Options{Users: opts.senders + 1, Posts: 1, Password: seed.DefaultOptions.Password, Progress: progressOut})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(os.Stderr, summary) // progress goes to stderr (PocketBase discards cmd.PrintErr)
+	fmt.Fprintln(progressOut, summary)
 	setup, err := prepareFloodSetup(app, opts)
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func runFloodBench(cmd *cobra.Command, app core.App, opts floodOptions) error {
 	}
 	var results []*floodResult
 	for _, p := range phases {
-		fmt.Fprintf(os.Stderr, "\n== %s ==\n", p.name)
+		fmt.Fprintf(progressOut, "\n== %s ==\n", p.name)
 		r, err := runFloodPhase(app.DataDir(), setup, opts, p.name, p.flood, p.env)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
@@ -175,7 +175,7 @@ func runFloodPhase(dataDir string, setup *floodSetup, opts floodOptions, name st
 	}
 	defer server.Stop()
 	settle(context.Background())
-	return measureFlood(os.Stderr, server.URL, setup, opts, name, flood)
+	return measureFlood(progressOut, server.URL, setup, opts, name, flood)
 }
 
 // measureFlood sends messages at opts.rate for opts.duration (or

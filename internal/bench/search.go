@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"time"
 
@@ -57,11 +56,11 @@ func runSearchBench(cmd *cobra.Command, app core.App, opts searchOptions) error 
 	if err := app.RunAllMigrations(); err != nil {
 		return err
 	}
-	summary, err := seed.Run(app, seed.Options{Users: 100, Posts: opts.posts, FriendsPerUser: 0, Password: seed.DefaultOptions.Password, Progress: os.Stderr})
+	summary, err := seed.Run(app, seed.Options{Users: 100, Posts: opts.posts, FriendsPerUser: 0, Password: seed.DefaultOptions.Password, Progress: progressOut})
 	if err != nil {
 		return err
 	}
-	cmd.PrintErrln(summary)
+	fmt.Fprintln(progressOut, summary)
 
 	srv, err := startServer(app)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"time"
 
@@ -15,6 +16,11 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 )
+
+// progressOut receives the commands' progress: seeding, phase headings,
+// progress bars. It is os.Stderr, written to directly: PocketBase's root
+// command discards cmd.PrintErr output. (Tests swap it.)
+var progressOut io.Writer = os.Stderr
 
 // Command is the "bench" command with its subcommands.
 func Command(app core.App) *cobra.Command {

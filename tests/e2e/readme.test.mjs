@@ -199,3 +199,18 @@ for (const step of steps) {
     }
   });
 }
+
+// The README's benchmark commands are not run (they take minutes), but they
+// must be the ones docs/BENCHMARKS.md measured: same subcommand, same flags
+// (the scratch --dir aside).
+test("the README's bench commands are docs/BENCHMARKS.md's, with the same flags", async () => {
+  const benchmarks = await readFile(path.resolve(here, '../../docs/BENCHMARKS.md'), 'utf8');
+  const commands = (text) => [...text.matchAll(/^\.\/bin\/cobraspace (.*\bbench \w+.*?)\s*(?:#.*)?$/gm)]
+    .map(([, args]) => args.replace(/--dir\s+\S+\s*/, '').trim());
+  const documented = commands(benchmarks);
+  const readme = commands(blocks.map((b) => b.code).join(''));
+  assert.ok(readme.length > 0, 'the README shows no bench command');
+  for (const command of readme) {
+    assert.ok(documented.includes(command), `README's "${command}" is not among docs/BENCHMARKS.md's: ${JSON.stringify(documented)}`);
+  }
+});

@@ -1,0 +1,87 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/cobraspace"
+)
+
+// serveEnv makes this test binary a Cobra Space server: `bench chat` runs
+// its server as a child process of os.Executable(), which in a test is the
+// test binary, called with `serve --dir <dir> --http <addr>`.
+const serveEnv = "COBRASPACE_BENCH_TEST_SERVE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) == "1" {
+		app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "pb_data"})
+		cobraspace.Bind(app)
+		if err := app.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// A tiny `bench chat` through the real command, on a scratch data dir:
+// it seeds, runs both transports on a server process each, delivers every
+// message to every listener, prints the table on stdout, and its progress
+// (phase headings and bars naming their transport) reaches progressOut even
+// though PocketBase discards cmd.PrintErr. Bounded by its counts: two
+// phases of two messages, each with two 2 s settles.
+func TestChatCommand(t *testing.T) {
+	t.Setenv(serveEnv, "1")
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: t.TempDir()})
+	if err := app.Bootstrap(); err != nil {
+		t.Fatal(err)
+	}
+	defer app.ResetBootstrapState()
+	cobraspace.Bind(app)
+
+	var progress bytes.Buffer
+	saved := progressOut
+	progressOut = &progress
+	defer func() { progressOut = saved }()
+
+	cmd := Command(app)
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(io.Discard) // as PocketBase's root command does
+	cmd.SetArgs([]string{"chat", "--listeners", "5", "--idle", "5", "--idle-rooms", "2",
+		"--messages", "2", "--rate", "20", "--senders", "2"})
+	start := time.Now()
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("bench chat: %v\nprogress:\n%s", err, progress.String())
+	}
+	t.Logf("bench chat took %v", time.Since(start))
+
+	table := out.String()
+	for _, want := range []string{
+		"5 listeners in one room, 5 idle connections over 2 other rooms, 2 messages at 20/s",
+		"| stock collection subscription (`messages/*`, room filter) | 10 / 10 | 0 | 0 |",
+		"| room topic (`chat/<room>`) | 10 / 10 | 0 | 0 |",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, table)
+		}
+	}
+	for _, want := range []string{
+		"members: 12",
+		"== stock subscription ==", "connections (stock subscription) 100%",
+		"== room topic ==", "connections (room topic) 100%",
+	} {
+		if !strings.Contains(progress.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, progress.String())
+		}
+	}
+}
