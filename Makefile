@@ -10,7 +10,8 @@ E2E_DIR  := tests/e2e
 .PHONY: run build test vet gotest race node web-deps chromium e2e-deps e2e screenshots seed clean
 
 ## run: build and serve on http://$(HTTP) with the embedded SQLite in pb_data/
-## (the web client in pb_public/ at /, the dashboard at /_/)
+## (the web client in pb_public/ at /, the dashboard at /_/);
+## another address: make run HTTP=0.0.0.0:8080
 run: build web-deps
 	./$(BIN) serve --http $(HTTP)
 
