@@ -18,12 +18,22 @@ const routes = [
 ];
 
 let cleanup = null; // the current view's teardown (e.g. chat unsubscribe)
+let generation = 0; // bumped by every navigation: a render whose number is old is stale
 
+// Each navigation renders into a fresh root that replaces the previous one
+// at once, and carries a ctx whose current() turns false as soon as another
+// navigation starts. Views check it after each await; whatever a stale view
+// still does lands in its detached root, and its teardown (e.g. the chat
+// subscription it opened meanwhile) runs as soon as it returns.
 async function render() {
+  const gen = ++generation;
+  const ctx = { current: () => gen === generation };
   renderNav();
-  if (cleanup) {
-    try { await cleanup(); } catch { /* view already gone */ }
-    cleanup = null;
+  const previous = cleanup;
+  cleanup = null;
+  if (previous) {
+    try { await previous(); } catch { /* view already gone */ }
+    if (!ctx.current()) return;
   }
   const hash = window.location.hash.split('?')[0];
   const view = document.getElementById('view');
@@ -32,15 +42,34 @@ async function render() {
     if (!match) continue;
     if (needsAuth && !me()) {
       sessionStorage.setItem('cobra.next', window.location.hash);
+      sessionStorage.setItem('cobra.reason', 'auth');
       window.location.hash = '#/login';
       return;
     }
-    try {
-      cleanup = (await fn(view, ...match.slice(1))) || null;
-    } catch (err) {
-      mount(view, h('section.card.error', {}, h('h2', {}, '문제가 생겼어요'), h('p', {}, errorText(err))));
-    }
+    const root = h('div.view-root', {}, h('p.loading', { 'aria-busy': 'true' }, '불러오는 중…'));
+    mount(view, root);
     window.scrollTo(0, 0);
+    try {
+      const teardown = (await fn(root, ctx, ...match.slice(1))) || null;
+      if (!ctx.current()) {
+        if (teardown) try { await teardown(); } catch { /* ignore */ }
+        return;
+      }
+      cleanup = teardown;
+    } catch (err) {
+      if (!ctx.current()) return;
+      if (err?.status === 401 && me()) { // the login ended elsewhere (logout, password change)
+        pb.authStore.clear();
+        sessionStorage.setItem('cobra.next', window.location.hash);
+        sessionStorage.setItem('cobra.reason', 'expired');
+        window.location.hash = '#/login';
+        return;
+      }
+      mount(root, h('section.card.error', {},
+        h('h2', {}, '문제가 생겼어요'),
+        h('p', {}, errorText(err)),
+        h('a', { href: '#/' }, '게시글 목록으로')));
+    }
     return;
   }
   mount(view, h('section.card', {}, h('h2', {}, '페이지를 찾을 수 없습니다'), h('a', { href: '#/' }, '게시글 목록으로')));

@@ -7,7 +7,19 @@ function goNext() {
   window.location.hash = next;
 }
 
-function authForm({ title, fields, submit, footer }) {
+// Why the router sent the visitor here (set once, shown once).
+const REASONS = {
+  auth: '로그인이 필요합니다. 로그인하면 보려던 페이지로 이동합니다.',
+  expired: '로그인이 만료되었습니다. 다시 로그인해 주세요.',
+};
+
+function takeReason() {
+  const reason = sessionStorage.getItem('cobra.reason');
+  sessionStorage.removeItem('cobra.reason');
+  return REASONS[reason] ? h('p.notice', { role: 'status' }, '🔒 ', REASONS[reason]) : null;
+}
+
+function authForm({ title, fields, submit, footer, notice }) {
   const error = h('p.form-error', { role: 'alert' });
   const form = h('form.card.auth', {
     onsubmit: async (ev) => {
@@ -27,6 +39,7 @@ function authForm({ title, fields, submit, footer }) {
     },
   },
   h('h1', {}, title),
+  notice,
   fields.map(([name, label, type, extra]) => h('label', {}, label, h('input', { name, type, required: true, ...extra }))),
   error,
   h('button.primary', { type: 'submit' }, title),
@@ -39,6 +52,7 @@ export function loginView(view) {
     h('div.hero', {}, h('h2', {}, 'COding BRAinstorm'), h('p', {}, '코딩 이야기를 나누고, 글마다 열리는 실시간 채팅방에서 함께 토론하세요.')),
     authForm({
       title: '로그인',
+      notice: takeReason(),
       fields: [['email', '이메일', 'email', { autocomplete: 'email' }], ['password', '비밀번호', 'password', { autocomplete: 'current-password' }]],
       submit: async ({ email, password }) => { await signIn(email, password); toast('환영합니다.'); },
       footer: h('p.muted', {}, '처음이신가요? ', h('a', { href: '#/signup' }, '회원가입')),

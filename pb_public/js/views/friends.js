@@ -12,13 +12,14 @@ function person(u, action) {
     action);
 }
 
-export async function friendsView(view) {
+export async function friendsView(view, ctx) {
   const friendsList = h('ul.people');
   const results = h('ul.people');
   const keyword = h('input', { type: 'search', placeholder: '이메일로 찾기 (예: gmail)', 'aria-label': '이메일 검색' });
 
   async function refresh() {
     const friends = await api('/user/friends/');
+    if (!ctx.current()) return friends;
     mount(friendsList, friends.length ? friends.map((f) => person(f,
       f.email ? h('button.small.secondary', { onclick: () => remove(f.email) }, '삭제') : null))
       : h('li.empty', {}, '아직 친구가 없습니다. 이메일로 찾아 추가해 보세요.'));

@@ -1,11 +1,12 @@
 import { pb, api, me } from '../api.js';
-import { h, mount, markdown, timeAgo, avatar, toast, errorText } from '../dom.js';
+import { h, mount, markdown, markdownText, timeAgo, avatar, toast, errorText } from '../dom.js';
 import { chatPanel } from '../chat.js';
 
 const PAGE_SIZE = 20;
 
 function postCard(p) {
-  const excerpt = (p.content || '').replace(/[#*_`>\[\]()!-]/g, '').slice(0, 160);
+  const text = markdownText(p.content);
+  const excerpt = text.length > 160 ? `${text.slice(0, 160).trimEnd()}…` : text;
   return h('article.card.post-card', {},
     h('div.meta', {},
       h('span.chip.category', {}, p.category || ''),
@@ -30,9 +31,10 @@ function writeQuery(q) {
   window.location.hash = qs ? `#/?${qs}` : '#/';
 }
 
-export async function postsView(view) {
+export async function postsView(view, ctx) {
   const q = readQuery();
   const categories = await api('/api/post/categories/');
+  if (!ctx.current()) return;
   const list = h('div.post-list');
   const more = h('button.secondary.more', { hidden: true }, '더 보기');
   let page = 1;
@@ -47,22 +49,51 @@ export async function postsView(view) {
     q.tag ? h('span.chip.active', {}, `#${q.tag} `, h('button.link', { onclick: () => writeQuery({ ...q, tag: '' }), 'aria-label': '태그 해제' }, '✕')) : null,
     q.search ? h('span.muted', {}, `“${q.search}” 검색 결과`) : null);
 
-  async function load() {
-    const posts = await api('/api/post/', { query: { ...q, page, page_size: PAGE_SIZE } });
-    if (page === 1 && posts.length === 0) list.append(h('p.empty.card', {}, '게시글이 없습니다. 첫 글을 써 보세요!'));
-    posts.forEach((p) => list.append(postCard(p)));
-    more.hidden = posts.length < PAGE_SIZE;
+  // Each page is fetched one step ahead, so "더 보기" shows only when
+  // there is a next page to show (a list of exactly 20 has none).
+  const fetchPage = (n) => api('/api/post/', { query: { ...q, page: n, page_size: PAGE_SIZE } });
+  let next = null; // the posts of page+1, once known
+
+  async function lookAhead() {
+    next = null;
+    more.hidden = true;
+    const ahead = await fetchPage(page + 1);
+    if (!ctx.current()) return;
+    next = ahead;
+    more.hidden = next.length === 0;
   }
-  more.addEventListener('click', async () => { page += 1; more.disabled = true; await load(); more.disabled = false; });
+
+  function show(posts) {
+    posts.forEach((p) => list.append(postCard(p)));
+  }
+
+  more.addEventListener('click', async () => {
+    if (!next?.length) return;
+    page += 1;
+    show(next);
+    more.disabled = true;
+    try {
+      if (next.length < PAGE_SIZE) { next = []; more.hidden = true; } else await lookAhead();
+    } catch (err) {
+      toast(errorText(err), 'error');
+    } finally {
+      more.disabled = false;
+    }
+  });
 
   mount(view,
     h('section.toolbar', {}, searchForm, me() ? h('a.button.primary', { href: '#/write' }, '✏️ 글쓰기') : null),
     chips, filters, list, more);
-  await load();
+  const first = await fetchPage(1);
+  if (!ctx.current()) return;
+  if (first.length === 0) list.append(h('p.empty.card', {}, q.search || q.tag || q.category ? '조건에 맞는 게시글이 없습니다.' : '게시글이 없습니다. 첫 글을 써 보세요!'));
+  show(first);
+  if (first.length === PAGE_SIZE) lookAhead().catch(() => { more.hidden = true; });
 }
 
-export async function postView(view, id) {
+export async function postView(view, ctx, id) {
   const post = await api(`/api/post/detail/${id}/`);
+  if (!ctx.current()) return null;
   const user = me();
   const isWriter = post.writer && user && post.writer.id === user.id;
   const article = h('article.card.post', {},
@@ -87,14 +118,22 @@ export async function postView(view, id) {
   const layout = h('div.post-layout', {}, article);
   mount(view, layout);
   if (!post.room_data) return null;
-  const panel = await chatPanel(post.room_data, user);
-  layout.append(panel.element);
-  return panel.close;
+  let panel;
+  try {
+    panel = await chatPanel(post.room_data, user);
+  } catch (err) { // the post stays readable when its chat cannot open (e.g. too many connections)
+    layout.append(h('aside.card.chat', {}, h('header', {}, h('h2', {}, '💬 실시간 채팅')),
+      h('p.form-error', { role: 'alert' }, `채팅방에 연결하지 못했습니다. ${errorText(err)}`)));
+    return null;
+  }
+  if (ctx.current()) layout.append(panel.element);
+  return panel.close; // closed at once by the router when this render is stale
 }
 
-export async function editorView(view, id) {
+export async function editorView(view, ctx, id) {
   const categories = await api('/api/post/categories/');
   const post = id ? await api(`/api/post/detail/${id}/edit/`) : { title: '', content: '', category: categories[0]?.name, tags: [] };
+  if (!ctx.current()) return;
   const error = h('p.form-error', { role: 'alert' });
   const preview = h('div.card.preview');
   const content = h('textarea', { name: 'content', rows: 14, placeholder: 'Markdown으로 작성하세요', value: post.content,

@@ -1,19 +1,31 @@
 import { pb, api, me } from '../api.js';
 import { h, mount, avatar, toast, errorText } from '../dom.js';
 
-export async function profileView(view) {
+export async function profileView(view, ctx) {
   const profile = await api('/user/profile/');
+  if (!ctx.current()) return;
   const error = h('p.form-error', { role: 'alert' });
   const picture = h('div.picture', {}, avatar(profile.profile_picture, profile.nickname, 'lg'));
   const form = h('form.card.profile', {
     onsubmit: async (ev) => {
       ev.preventDefault();
       error.textContent = '';
-      const data = new FormData(form);
-      data.set('is_private', form.elements.is_private.checked ? 'true' : 'false');
-      if (!data.get('profile_picture')?.size) data.delete('profile_picture');
+      // the text fields as JSON (a multipart body would turn the bio's line
+      // breaks into CRLF); a new picture, if any, as its own upload
+      const f = form.elements;
+      const fields = {
+        nickname: f.nickname.value, bio: f.bio.value, contact_number: f.contact_number.value,
+        status: f.status.value, is_private: f.is_private.checked,
+      };
+      const file = f.profile_picture.files[0];
       try {
-        const saved = await api('/user/profile/', { method: 'PATCH', body: data });
+        let saved = await api('/user/profile/', { method: 'PATCH', body: fields });
+        if (file) {
+          const upload = new FormData();
+          upload.set('profile_picture', file);
+          saved = await api('/user/profile/', { method: 'PATCH', body: upload });
+          f.profile_picture.value = '';
+        }
         await pb.collection('users').authRefresh(); // keep the SDK's record in step
         mount(picture, avatar(saved.profile_picture, saved.nickname, 'lg'));
         toast('프로필을 저장했습니다.');
