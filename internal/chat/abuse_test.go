@@ -222,3 +222,40 @@ func TestWebSocketRefusesBinaryAndInvalidUTF8(t *testing.T) {
 		t.Errorf("%d messages stored", got-stored)
 	}
 }
+
+// TestRefusedTopicDoesNotPoisonTheClient: the JS SDK keeps a refused topic
+// and sends it again with every later subscription change. The first
+// refusal is a 403; repeated, the topic is quietly left out (no listener,
+// no events) and the rest of the request goes through; once the room is
+// readable, the same list subscribes it.
+func TestRefusedTopicDoesNotPoisonTheClient(t *testing.T) {
+	s := startServer(t)
+	makePrivateRooms(t, s.App) // dave is on nobody's list
+	dave := auth(t, testutil.DaveEmail)
+	post := roomTopic(postRoomId(t))
+	sse := s.connectSSE(t, "dave")
+
+	if status, body := sse.subscribe(t, dave, roomTopic(bobRoomId)); status != http.StatusForbidden {
+		t.Fatalf("first refusal: %d %s, want 403", status, body)
+	}
+	sse.mustSubscribe(t, dave, roomTopic(bobRoomId), post) // what the SDK sends next
+	until(t, sse, "dave's join in the post's room", joinOf("dave"))
+	if n := chat.HubOf(s.App).Listeners(bobRoomId); n != 0 {
+		t.Fatalf("%d listeners in bob's room", n)
+	}
+	s.sendREST(t, testutil.BobEmail, bobRoomId, "bob's secret")
+	s.sendREST(t, testutil.BobEmail, postRoomId(t), "public")
+	for _, f := range untilText(t, sse, "public") {
+		if f.text() == "bob's secret" {
+			t.Fatalf("dave received bob's room: %v", f)
+		}
+	}
+
+	// bob adds dave: the same list now subscribes bob's room too
+	s.expect(t, http.StatusOK, http.MethodPost, "/user/add-friend/", auth(t, testutil.BobEmail),
+		map[string]string{"email": testutil.DaveEmail})
+	sse.mustSubscribe(t, dave, roomTopic(bobRoomId), post)
+	s.waitListeners(t, bobRoomId, 1)
+	s.sendREST(t, testutil.BobEmail, bobRoomId, "welcome, dave")
+	untilText(t, sse, "welcome, dave")
+}

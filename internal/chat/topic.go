@@ -58,29 +58,41 @@ func topicSubsOf(app core.App) *topicSubs {
 // HandleSubscribe runs in OnRealtimeSubscribeRequest. The access check of
 // every room topic happens here when the client subscribes: a topic for a
 // room the client may not read rejects the request (403; unknown room
-// 404), as do more room topics than one connection may follow (400) and a
-// member over their connection limit (429). After PocketBase stores the
+// 404) — the first time; the SDK sends it again with later requests, and
+// then it is quietly left out (see refused_topics.go). More room topics
+// than one connection may follow are refused (400), as is a member over
+// their connection limit (429). After PocketBase stores the
 // subscriptions, the client's room listeners are brought in line with them
 // (join/leave notices follow). Access that later ends is taken away by
 // Revalidate.
 func HandleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
 	member := api.Member(e.RequestEvent)
 	token := users.RequestToken(e.Request)
+	refused, who := refusedTopicsOf(e.App), subscriberKey(member, e.RealIP())
 	wanted := map[string]*core.Record{}
+	kept := make([]string, 0, len(e.Subscriptions))
 	for _, topic := range e.Subscriptions {
 		roomId := roomOfTopic(topic)
 		if roomId == "" {
+			kept = append(kept, topic)
 			continue
 		}
 		room, err := e.App.FindRecordById("rooms", roomId)
-		if err != nil {
+		readable := err == nil && member != nil && CanReadRoom(e.App, room, member)
+		switch {
+		case readable:
+			refused.allow(who, roomId)
+			wanted[roomId] = room
+			kept = append(kept, topic)
+		case refused.refuse(who, roomId):
+			// refused before: the SDK is only repeating it
+		case err != nil:
 			return e.NotFoundError("Unknown chat room "+roomId+".", nil)
-		}
-		if member == nil || !CanReadRoom(e.App, room, member) {
+		default:
 			return e.ForbiddenError("You may not read chat room "+roomId+".", nil)
 		}
-		wanted[roomId] = room
 	}
+	e.Subscriptions = kept
 	if max := limits.Of(e.App).TopicsPerConnection; len(wanted) > max {
 		return e.BadRequestError(fmt.Sprintf("One connection may follow at most %d chat rooms.", max), nil)
 	}
@@ -184,6 +196,7 @@ func revokeTopicListener(app core.App, client subscriptions.Client, l *topicList
 
 	close(l.stop)
 	Leave(app, l.Listener)
+	refusedTopicsOf(app).refuse(l.UserId, l.RoomId) // the SDK will send it again
 	frame := RevokedFrame(l.RoomId, code, reason)
 	names := []string{}
 	for sub := range client.Subscriptions(RoomTopic(l.RoomId)) {

@@ -446,12 +446,13 @@ describe('chat on every transport', () => {
     }), 403, 'C subscribes to the private room topic (connected client)');
     // (the SDK keeps a refused topic; drop it so later submits do not resend it)
     await pbC.realtime.unsubscribe(`chat/${privateRoom}`);
-    // …and on a fresh one.
+    // …and asked again, even on a fresh client (what the SDK does after a
+    // refused first subscription: it reconnects and resends), the topic is
+    // quietly left out: the request goes through, no event ever comes.
     const pbC2 = sdkFor(C);
-    await rejectsWith(pbC2.realtime.subscribe(`chat/${privateRoom}`, () => {
-      throw new Error('C got an event of a room it may not read');
-    }), 403, 'C subscribes to the private room topic (fresh client)');
-    await pbC2.realtime.unsubscribe();
+    const refusedAgain = new Collector('C again (private room topic)');
+    await pbC2.realtime.subscribe(`chat/${privateRoom}`, (e) => refusedAgain.push(e));
+    const publicAgain = await topicSubscription(pbC2, publicRoom, 'C again (public room topic)');
 
     // Unknown room topic: 404.
     const pbC3 = sdkFor(C);
@@ -483,6 +484,9 @@ describe('chat on every transport', () => {
     assert.equal(stockPrivate.count('private one'), 0, 'C\'s stock subscription got no private message');
     assert.equal(stockPublic.count('private one'), 0, 'nor did the other subscription');
     assert.deepEqual(stockPrivate.events, [], 'C\'s private-room subscription stayed silent');
+    await publicAgain.waitForText('public after private one'); // the same stream as refusedAgain
+    assert.deepEqual(refusedAgain.events, [], 'the repeated, quietly left out topic stayed silent');
+    await pbC2.realtime.unsubscribe();
     assert.ok(!(await storedTexts(A, privateRoom)).includes('let me in'), 'C\'s attempts stored nothing');
 
     // A adds C to A's friends list: now C may read the room everywhere.
@@ -548,6 +552,31 @@ describe('chat on every transport', () => {
     await topicB.unsubscribe();
     await stockB.unsubscribe();
     admin.authStore.clear();
+  });
+
+  test('a refused room topic does not poison the SDK client\'s later subscriptions', async () => {
+    const F = await member('fern@chat.test', 'Fern');
+    const G = await member('gus@chat.test', 'Gus');
+    let res = await call('POST', '/api/chat/room/', { token: F.access, body: { name: 'fern alone' } });
+    assert.equal(res.status, 201, res.text);
+    const privateRoom = res.json.id;
+    const publicRoom = await postRoom(F, 'open to all');
+
+    const pbG = sdkFor(G);
+    // the SDK keeps the refused topic in its list and sends it again
+    await rejectsWith(pbG.realtime.subscribe(`chat/${privateRoom}`, () => {}), 403, 'a room G may not read');
+    const topic = await topicSubscription(pbG, publicRoom, 'G topic of a public room');
+    await restSend(F, publicRoom, 'public hello');
+    await topic.waitForText('public hello');
+
+    // once F befriends G, G drops the stale topic (the SDK would not send
+    // an unchanged list again) and subscribes: now it is let in
+    res = await call('POST', '/user/add-friend/', { token: F.access, body: { email: G.email } });
+    assert.equal(res.status, 200, res.text);
+    await pbG.realtime.unsubscribe(`chat/${privateRoom}`);
+    const privateTopic = await topicSubscription(pbG, privateRoom, 'G topic of the private room');
+    await restSend(F, privateRoom, 'now you may');
+    await privateTopic.waitForText('now you may');
   });
 
   test('access that ends stops every transport of the real SDK at once (friend removed, then logout)', async () => {
