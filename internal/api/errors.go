@@ -127,7 +127,9 @@ func FieldError(field, msg string) *Problem {
 
 // FromValidation converts record validation errors (PocketBase's
 // ozzo-validation fork, which its fields and our hooks use) into a 400
-// Problem in the DRF shape; other errors are returned unchanged.
+// Problem in the DRF shape; other errors are returned unchanged. A limit of
+// the schema speaks with DRF's one message for its code, whichever API
+// hit it (see drfMessage).
 func FromValidation(err error) error {
 	var verrs validation.Errors
 	if !errors.As(err, &verrs) {
@@ -135,14 +137,56 @@ func FromValidation(err error) error {
 	}
 	fe := FieldErrors{}
 	for field, ferr := range verrs {
-		msg := ferr.Error()
 		var nested validation.Errors
 		if errors.As(ferr, &nested) {
-			msg = nested.Error()
+			fe.Add(field, strings.TrimSuffix(nested.Error(), "."))
+			continue
 		}
-		fe.Add(field, strings.TrimSuffix(msg, "."))
+		fe.Add(field, drfMessage(ferr))
 	}
 	return fe.Err()
+}
+
+// limitOf is the limit a text-length error names: its parameter, or the
+// number in its message (PocketBase's password field sets no parameter).
+func limitOf(verr validation.Error, param string) (int, bool) {
+	if n, ok := verr.Params()[param].(int); ok {
+		return n, true
+	}
+	var n int
+	for _, word := range strings.Fields(verr.Message()) {
+		if _, err := fmt.Sscanf(word, "%d", &n); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// MinLength is DRF's message for a string under n characters.
+func MinLength(n int) string {
+	return fmt.Sprintf("Ensure this field has at least %d characters.", n)
+}
+
+// drfMessage is DRF's message for a field error of PocketBase's
+// validation: the text limits and a missing value have DRF's own words;
+// other errors keep PocketBase's message (without its final period).
+func drfMessage(ferr error) string {
+	var verr validation.Error
+	if errors.As(ferr, &verr) {
+		switch verr.Code() {
+		case "validation_max_text_constraint":
+			if n, ok := limitOf(verr, "max"); ok {
+				return MaxLength(n)
+			}
+		case "validation_min_text_constraint":
+			if n, ok := limitOf(verr, "min"); ok {
+				return MinLength(n)
+			}
+		case "validation_required":
+			return MsgRequired
+		}
+	}
+	return strings.TrimSuffix(ferr.Error(), ".")
 }
 
 // MsgServerError is Django's answer to an unexpected failure.

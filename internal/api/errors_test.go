@@ -49,3 +49,39 @@ func TestAsProblem(t *testing.T) {
 		t.Errorf("Throttled(0) = %d Retry-After %q, want 429 and at least 1 s", throttled.Status, throttled.Header.Get("Retry-After"))
 	}
 }
+
+// TestFromValidationSpeaksDRF: PocketBase's text limits and a missing value
+// get DRF's one message per code, whichever API hit them; other errors keep
+// PocketBase's message.
+func TestFromValidationSpeaksDRF(t *testing.T) {
+	err := FromValidation(validation.Errors{
+		"nickname": validation.NewError("validation_max_text_constraint", "Must be no more than {{.max}} character(s).").SetParams(map[string]any{"max": 20}),
+		"password": validation.NewError("validation_min_text_constraint", "Must be at least {{.min}} character(s).").SetParams(map[string]any{"min": 8}),
+		"room":     validation.NewError("validation_required", "Cannot be blank."),
+		"email":    validation.NewError("validation_not_unique", "Value must be unique."),
+	})
+	p, ok := err.(*Problem)
+	if !ok || p.Status != http.StatusBadRequest {
+		t.Fatalf("FromValidation = %v, want a 400 Problem", err)
+	}
+	want := FieldErrors{
+		"nickname": {MaxLength(20)},
+		"password": {MinLength(8)},
+		"room":     {MsgRequired},
+		"email":    {"Value must be unique"},
+	}
+	if got := fmt.Sprint(p.Body); got != fmt.Sprint(want) {
+		t.Errorf("body = %s, want %s", got, fmt.Sprint(want))
+	}
+}
+
+// TestFromValidationPasswordLength: PocketBase's password field names its
+// limit only in the message.
+func TestFromValidationPasswordLength(t *testing.T) {
+	err := FromValidation(validation.Errors{
+		"password": validation.NewError("validation_min_text_constraint", "Must be at least 8 character(s)"),
+	})
+	if got := fmt.Sprint(err.(*Problem).Body); got != fmt.Sprint(FieldErrors{"password": {MinLength(8)}}) {
+		t.Errorf("body = %s", got)
+	}
+}
