@@ -12,7 +12,6 @@ func Register(app core.App) {
 	bindUserHooks(app)
 	bindOwnershipHooks(app)
 	bindPostHooks(app)
-	bindSearchNameHooks(app)
 	bindMessageHooks(app)
 	bindFriendHooks(app)
 	bindChatHooks(app)

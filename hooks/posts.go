@@ -3,16 +3,15 @@ package hooks
 import (
 	"github.com/pocketbase/pocketbase/core"
 
-	"github.com/cobraspace/cobraspace/internal/posts/search"
 	"github.com/cobraspace/cobraspace/migrations"
 )
 
-// bindPostHooks keeps what hangs off a post consistent with it, in the
-// transaction that changes the post (whichever API changed it): its chat
-// room is created with it, follows its title and is deleted with it
-// (rooms.post cascades, and messages with the room); its search document
-// is written, rewritten and removed with it. An update of a post deleted
-// meanwhile fails (ErrGone) instead of writing a search document for it.
+// bindPostHooks keeps a post's chat room consistent with it, in the
+// transaction that changes the post (whichever API changed it): the room is
+// created with it, follows its title and is deleted with it (rooms.post
+// cascades, and messages with the room). An update of a post deleted
+// meanwhile fails (ErrGone) instead of writing anything for it. (The
+// post's search document is kept by internal/posts/search's own hooks.)
 func bindPostHooks(app core.App) {
 	bindUpdateMustFindRow(app, "posts")
 	app.OnRecordCreate("posts").BindFunc(func(e *core.RecordEvent) error {
@@ -20,10 +19,7 @@ func bindPostHooks(app core.App) {
 			if err := e.Next(); err != nil {
 				return err
 			}
-			if err := createPostRoom(e.App, e.Record); err != nil {
-				return err
-			}
-			return search.Index(e.App, e.Record)
+			return createPostRoom(e.App, e.Record)
 		})
 	})
 	app.OnRecordUpdate("posts").BindFunc(func(e *core.RecordEvent) error {
@@ -33,43 +29,11 @@ func bindPostHooks(app core.App) {
 				return err
 			}
 			if titleChanged {
-				if err := renamePostRoom(e.App, e.Record); err != nil {
-					return err
-				}
+				return renamePostRoom(e.App, e.Record)
 			}
-			return search.Index(e.App, e.Record)
+			return nil
 		})
 	})
-	app.OnRecordDelete("posts").BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
-			if err := e.Next(); err != nil {
-				return err
-			}
-			return search.Remove(e.App, e.Record.Id)
-		})
-	})
-}
-
-// bindSearchNameHooks rewrites the search documents of the posts of a
-// renamed category or tag. (A deleted tag is removed from its posts by
-// PocketBase through post updates, which reindex them.)
-func bindSearchNameHooks(app core.App) {
-	reindexOnRename := func(collection string, reindex func(core.App, string) error) {
-		app.OnRecordUpdate(collection).BindFunc(func(e *core.RecordEvent) error {
-			renamed := e.Record.Original().GetString("name") != e.Record.GetString("name")
-			if !renamed {
-				return e.Next()
-			}
-			return inTransaction(e, func(e *core.RecordEvent) error {
-				if err := e.Next(); err != nil {
-					return err
-				}
-				return reindex(e.App, e.Record.Id)
-			})
-		})
-	}
-	reindexOnRename("categories", search.ReindexCategory)
-	reindexOnRename("tags", search.ReindexTag)
 }
 
 // inTransaction runs fn with e.App inside a transaction, reusing the

@@ -1,6 +1,7 @@
 // Package posts serves the documented /api/post/* routes: the post list
 // and search, detail (with view counting and the post's room), write, edit,
-// delete and categories. Search itself lives in posts/search.
+// delete and categories. Search itself lives in posts/search, which keeps
+// its index up to date with its own hooks (bound by Register).
 package posts
 
 import (
@@ -9,11 +10,13 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/posts/search"
 )
 
-// Register binds the /api/post routes, and the post creation limit of the
-// record API, to app.
+// Register binds the /api/post routes, the post creation limit of the
+// record API and the search index's hooks to app.
 func Register(app core.App) {
+	search.Register(app)
 	limitRecordCreates(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/post")

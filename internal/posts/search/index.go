@@ -9,12 +9,12 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// ErrPostGone is Index's error for a post whose row does not exist.
+// ErrPostGone is index's error for a post whose row does not exist.
 var ErrPostGone = errors.New("search: the post does not exist")
 
-// Index writes (or rewrites) the search document of post. Call it with the
+// index writes (or rewrites) the search document of post. Call it with the
 // transaction app that saved the post.
-func Index(app core.App, post *core.Record) error {
+func index(app core.App, post *core.Record) error {
 	category, err := categoryName(app, post.GetString("category"))
 	if err != nil {
 		return err
@@ -78,8 +78,8 @@ func Index(app core.App, post *core.Record) error {
 	return nil
 }
 
-// Remove deletes the search document of a post.
-func Remove(app core.App, postId string) error {
+// remove deletes the search document of a post.
+func remove(app core.App, postId string) error {
 	id, err := docId(app, postId)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -94,8 +94,8 @@ func Remove(app core.App, postId string) error {
 	return err
 }
 
-// ReindexCategory rewrites the documents of a renamed category's posts.
-func ReindexCategory(app core.App, categoryId string) error {
+// reindexCategory rewrites the documents of a renamed category's posts.
+func reindexCategory(app core.App, categoryId string) error {
 	var postIds []string
 	err := app.DB().Select("post").From(docsTable).Where(dbx.HashExp{"category": categoryId}).Column(&postIds)
 	if err != nil {
@@ -104,8 +104,8 @@ func ReindexCategory(app core.App, categoryId string) error {
 	return reindexPosts(app, postIds)
 }
 
-// ReindexTag rewrites the documents of a renamed tag's posts.
-func ReindexTag(app core.App, tagId string) error {
+// reindexTag rewrites the documents of a renamed tag's posts.
+func reindexTag(app core.App, tagId string) error {
 	var postIds []string
 	err := app.DB().Select("d.post").From(tagsTable+" t").
 		InnerJoin(docsTable+" d", dbx.NewExp("d.id = t.doc")).
@@ -145,7 +145,7 @@ func reindexPosts(app core.App, postIds []string) error {
 		if err != nil {
 			return err
 		}
-		if err := Index(app, post); err != nil {
+		if err := index(app, post); err != nil {
 			return err
 		}
 	}

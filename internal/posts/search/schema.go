@@ -20,8 +20,9 @@
 // about as little as a rare one's. post_search_docs.category and
 // post_search_tags serve the ?category= and ?tag= filters from indexes too.
 //
-// The index is written by record hooks in the same transaction as the post,
-// category or tag change that made it stale, whichever API made it.
+// The index is written by this package's record hooks (Register) in the
+// same transaction as the post, category or tag change that made it stale,
+// whichever API made it.
 package search
 
 const (
