@@ -5,6 +5,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/auth"
 )
 
 // CanReadRoom evaluates the rooms collection's view rule for auth: the
@@ -42,7 +44,7 @@ var (
 // Every transport asks it at admission, before storing anything a client
 // sends, and again whenever something it depends on ends (Revalidate).
 func roomAccess(app core.App, token, roomId string) (member, room *core.Record, r refusal) {
-	member = memberFromToken(app, token)
+	member = auth.MemberFromToken(app, token)
 	if member == nil {
 		return nil, nil, refusedEnded
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
-	"github.com/cobraspace/cobraspace/internal/users"
+	"github.com/cobraspace/cobraspace/internal/auth"
 )
 
 // HistoryPageSize is how many messages a room answer carries.
@@ -41,7 +41,7 @@ func messageJSON(m, sender, viewer *core.Record) map[string]any {
 		"created_at":          api.Time(m.GetDateTime("created")),
 	}
 	if sender != nil {
-		out["sender_email"] = users.EmailFor(viewer, sender)
+		out["sender_email"] = auth.EmailFor(viewer, sender)
 		out["nickname"] = sender.GetString("nickname")
 		out["profile_picture_url"] = api.FileURL(sender, "profile_picture")
 	}

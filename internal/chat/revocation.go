@@ -1,12 +1,11 @@
 package chat
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
+
+	"github.com/cobraspace/cobraspace/internal/auth"
 )
 
 // Access that ends, ends everywhere at once. Whatever a live connection
@@ -86,14 +85,14 @@ func RevalidateUsers(app core.App, userIds ...string) {
 func revalidateTokenHash(app core.App, hash string) {
 	var listeners []*Listener
 	for _, l := range HubOf(app).AllListeners() {
-		if l.token != "" && tokenHash(l.token) == hash {
+		if l.token != "" && auth.TokenHash(l.token) == hash {
 			listeners = append(listeners, l)
 		}
 	}
 	revalidate(app, listeners)
 	revalidateClients(app, func(c subscriptions.Client) bool {
 		token, _ := c.Get(clientTokenKey).(string)
-		return token != "" && tokenHash(token) == hash
+		return token != "" && auth.TokenHash(token) == hash
 	})
 }
 
@@ -125,16 +124,10 @@ func revalidateClients(app core.App, match func(subscriptions.Client) bool) {
 				continue
 			}
 			token, _ := c.Get(clientTokenKey).(string)
-			if memberFromToken(app, token) == nil {
+			if auth.MemberFromToken(app, token) == nil {
 				c.Unset(apis.RealtimeClientAuthKey)
 				forgetClientMember(app, c)
 			}
 		}
 	}
-}
-
-// tokenHash is how revoked_tokens names a token (see internal/users).
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/limits"
-	"github.com/cobraspace/cobraspace/internal/users"
 )
 
 // TopicPrefix names the per-room realtime topics: subscribe to
@@ -67,7 +67,7 @@ func topicSubsOf(app core.App) *topicSubs {
 // Revalidate.
 func HandleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
 	member := api.Member(e.RequestEvent)
-	token := users.RequestToken(e.Request)
+	token := auth.RequestToken(e.Request)
 	refused, who := refusedTopicsOf(e.App), subscriberKey(member, e.RealIP())
 	wanted := map[string]*core.Record{}
 	kept := make([]string, 0, len(e.Subscriptions))

@@ -17,8 +17,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/limits"
-	"github.com/cobraspace/cobraspace/internal/users"
 )
 
 // Close codes of the room WebSocket: the original protocol's 4001/4003/
@@ -44,23 +44,15 @@ const (
 // Origin (cookies ride along on cross-site requests; tokens do not).
 func wsAuth(e *core.RequestEvent) (member *core.Record, token string, viaCookie bool) {
 	if m := api.Member(e); m != nil {
-		return m, users.RequestToken(e.Request), false
+		return m, auth.RequestToken(e.Request), false
 	}
 	if token := e.Request.URL.Query().Get("token"); token != "" {
-		return memberFromToken(e.App, token), token, false
+		return auth.MemberFromToken(e.App, token), token, false
 	}
-	if c, err := e.Request.Cookie(users.AuthCookieName); err == nil && c.Value != "" {
-		return memberFromToken(e.App, c.Value), c.Value, true
+	if c, err := e.Request.Cookie(auth.AuthCookieName); err == nil && c.Value != "" {
+		return auth.MemberFromToken(e.App, c.Value), c.Value, true
 	}
 	return nil, "", false
-}
-
-func memberFromToken(app core.App, token string) *core.Record {
-	record, err := app.FindAuthRecordByToken(token, core.TokenTypeAuth)
-	if err != nil || record.Collection().Name != api.MemberCollection || !users.AccessTokenValid(app, record, token) {
-		return nil
-	}
-	return record
 }
 
 func sameOrigin(r *http.Request) bool {

@@ -9,8 +9,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/chat"
-	"github.com/cobraspace/cobraspace/internal/users"
 )
 
 // addView counts one view of a post in a single UPDATE, so concurrent
@@ -56,7 +56,7 @@ func postDetail(e *core.RequestEvent) error {
 	if w := r.writers[post.GetString("writer")]; w != nil {
 		writer = map[string]any{
 			"id":              w.Id,
-			"email":           users.EmailFor(e.Auth, w),
+			"email":           auth.EmailFor(e.Auth, w),
 			"nickname":        w.GetString("nickname"),
 			"profile_picture": api.FileURL(w, "profile_picture"),
 		}

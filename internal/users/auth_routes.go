@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
@@ -151,7 +152,7 @@ func (m *module) login(e *core.RequestEvent) error {
 // cross-site requests do not carry it.
 func setAuthCookie(e *core.RequestEvent, token string, maxAge int64) {
 	e.SetCookie(&http.Cookie{
-		Name:     AuthCookieName,
+		Name:     auth.AuthCookieName,
 		Value:    token,
 		Path:     "/",
 		MaxAge:   int(maxAge),
@@ -197,7 +198,7 @@ func (m *module) logout(e *core.RequestEvent, me *core.Record) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if err := closeSession(e.App, me, RequestToken(e.Request)); err != nil {
+	if err := closeSession(e.App, me, auth.RequestToken(e.Request)); err != nil {
 		return err
 	}
 	if hasRefresh {

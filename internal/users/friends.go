@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/auth"
 )
 
 const (
@@ -114,7 +115,7 @@ func deleteFriend(e *core.RequestEvent, me *core.Record) error {
 func friendJSON(viewer, user *core.Record) map[string]any {
 	return map[string]any{
 		"id":              user.Id,
-		"email":           EmailFor(viewer, user),
+		"email":           auth.EmailFor(viewer, user),
 		"nickname":        user.GetString("nickname"),
 		"profile_picture": api.FileURL(user, "profile_picture"),
 		"status":          user.GetString("status"),

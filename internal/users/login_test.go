@@ -11,8 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/testutil"
-	"github.com/cobraspace/cobraspace/internal/users"
 )
 
 const (
@@ -360,7 +360,7 @@ func refreshed(s *session) testutil.Check {
 			t.Error("the refresh token was not rotated")
 		}
 		alice := member(t, app, testutil.AliceId)
-		if _, err := app.FindAuthRecordByToken(access, core.TokenTypeAuth); err != nil || !users.AccessTokenValid(app, alice, access) {
+		if _, err := app.FindAuthRecordByToken(access, core.TokenTypeAuth); err != nil || !auth.AccessTokenValid(app, alice, access) {
 			t.Errorf("new access token is not valid: %v", err)
 		}
 		if !sessionExists(t, app, s.Id) {
@@ -519,7 +519,7 @@ func loggedOutOf(s *session) testutil.Check {
 		if sessionExists(t, app, s.Id) {
 			t.Error("the session still exists after logout")
 		}
-		if users.AccessTokenValid(app, member(t, app, testutil.AliceId), s.Access) {
+		if auth.AccessTokenValid(app, member(t, app, testutil.AliceId), s.Access) {
 			t.Error("the access token is still valid after logout")
 		}
 	}
@@ -594,7 +594,7 @@ func TestLogout(t *testing.T) {
 		}, 200, func(s *session) testutil.Check {
 			return func(t testing.TB, app *tests.TestApp, body []byte) {
 				loggedOutOf(s)(t, app, body)
-				if !sessionExists(t, app, second.Id) || !users.AccessTokenValid(app, member(t, app, testutil.AliceId), second.Access) {
+				if !sessionExists(t, app, second.Id) || !auth.AccessTokenValid(app, member(t, app, testutil.AliceId), second.Access) {
 					t.Error("logout ended another session of the same member")
 				}
 			}
@@ -636,7 +636,7 @@ func TestLogout(t *testing.T) {
 			TestAppFactory:  testutil.Factory,
 			AfterTestFunc: testutil.After(testutil.BodyIs(loggedOut), countIs("revoked_tokens", nil, 1), testutil.State(func(t testing.TB, app *tests.TestApp) {
 				token := strings.TrimPrefix(testutil.AuthHeader(t, testutil.AliceEmail)["Authorization"], "Bearer ")
-				if users.AccessTokenValid(app, member(t, app, testutil.AliceId), token) {
+				if auth.AccessTokenValid(app, member(t, app, testutil.AliceId), token) {
 					t.Error("the plain token is still valid after logout")
 				}
 			})),

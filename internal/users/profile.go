@@ -9,17 +9,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/migrations"
 )
-
-// EmailFor is user's e-mail as viewer may see it: their own, or one the
-// owner made visible (PocketBase's emailVisibility), else nil.
-func EmailFor(viewer, user *core.Record) any {
-	if (viewer != nil && viewer.Id == user.Id) || user.EmailVisibility() {
-		return user.Email()
-	}
-	return nil
-}
 
 // profileJSON is the documented "profile" object of user, as seen by viewer.
 func profileJSON(app core.App, user, viewer *core.Record) (map[string]any, error) {
@@ -30,7 +22,7 @@ func profileJSON(app core.App, user, viewer *core.Record) (map[string]any, error
 	return map[string]any{
 		"id":              user.Id,
 		"user":            user.Id,
-		"email":           EmailFor(viewer, user),
+		"email":           auth.EmailFor(viewer, user),
 		"nickname":        user.GetString("nickname"),
 		"profile_picture": api.FileURL(user, "profile_picture"),
 		"bio":             user.GetString("bio"),
@@ -46,7 +38,7 @@ func profileJSON(app core.App, user, viewer *core.Record) (map[string]any, error
 // see, for the owner too (a friends row can be added by id through the
 // records API, without knowing the e-mail): the member must be visible to
 // viewer under the users view rule (a private member only to the people on
-// their own list), and the e-mail under EmailFor (viewer's own, or shown).
+// their own list), and the e-mail under auth.EmailFor (viewer's own, or shown).
 func friendsEmails(app core.App, user, viewer *core.Record) ([]string, error) {
 	collection, err := app.FindCachedCollectionByNameOrId(api.MemberCollection)
 	if err != nil {
@@ -65,7 +57,7 @@ func friendsEmails(app core.App, user, viewer *core.Record) ([]string, error) {
 	}
 	emails := make([]string, 0, len(friends))
 	for _, f := range friends {
-		if email, ok := EmailFor(viewer, f).(string); ok {
+		if email, ok := auth.EmailFor(viewer, f).(string); ok {
 			emails = append(emails, email)
 		}
 	}

@@ -1,13 +1,10 @@
 package users
 
 import (
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -18,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
@@ -33,14 +31,17 @@ import (
 // an access token of it (sdkSessions). A plain token (no sid: a
 // superuser's impersonation token, or one signed before sessions covered
 // SDK logins) is revoked on logout by recording its hash in revoked_tokens.
+//
+// This file is the write side (open, rotate, close); whether a token's
+// session is still open is internal/auth's (the read side every route
+// package shares).
 const (
-	claimSessionId    = "sid"
+	claimSessionId    = auth.ClaimSessionId
 	claimJTI          = "jti"
 	tokenTypeRefresh  = "cobraRefresh"
 	sessionLifetime   = 14 * 24 * time.Hour
-	sessionCollection = "login_sessions"
-	revokedCollection = "revoked_tokens"
-	AuthCookieName    = "cobra_access"
+	sessionCollection = auth.SessionCollection
+	revokedCollection = auth.RevokedCollection
 )
 
 var (
@@ -178,11 +179,11 @@ func closeSession(app core.App, user *core.Record, accessToken string) error {
 		return err
 	}
 	revoked := core.NewRecord(collection)
-	revoked.Set("token_hash", tokenHash(accessToken))
+	revoked.Set("token_hash", auth.TokenHash(accessToken))
 	revoked.Set("expires", tokenExpiry(claims))
 	if saveErr := app.Save(revoked); saveErr != nil {
 		// a twin logout may have stored it first
-		if already, err := tokenRevoked(app, accessToken); err != nil || !already {
+		if already, err := auth.TokenRevoked(app, accessToken); err != nil || !already {
 			return saveErr
 		}
 	}
@@ -204,79 +205,11 @@ func deleteSession(app core.App, user *core.Record, sid string) error {
 	return app.Delete(session)
 }
 
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 func tokenExpiry(claims jwt.MapClaims) time.Time {
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
 		return exp.Time
 	}
 	return time.Now().Add(sessionLifetime)
-}
-
-// tokenRevoked reports whether token is on the revocation list.
-func tokenRevoked(app core.App, token string) (bool, error) {
-	return rowExists(app, revokedCollection, dbx.HashExp{"token_hash": tokenHash(token)})
-}
-
-func rowExists(app core.App, table string, where dbx.Expression) (bool, error) {
-	var exists int
-	err := app.DB().Select("(1)").From(table).Where(where).Limit(1).Row(&exists)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil && exists == 1, err
-}
-
-// isRevoked fails closed: a token whose revocation cannot be checked is
-// treated as revoked (and the failure is logged).
-func isRevoked(app core.App, token string) bool {
-	revoked, err := tokenRevoked(app, token)
-	if err != nil {
-		app.Logger().Error("token revocation check failed: token refused", "error", err)
-		return true
-	}
-	return revoked
-}
-
-// sessionExists fails closed: a session that cannot be checked is treated
-// as ended (and the failure is logged).
-func sessionExists(app core.App, sid, userId string) bool {
-	exists, err := rowExists(app, sessionCollection, dbx.HashExp{"id": sid, "user": userId})
-	if err != nil {
-		app.Logger().Error("session check failed: token refused", "session", sid, "error", err)
-		return false
-	}
-	return exists
-}
-
-// AccessTokenValid reports whether token, already verified by PocketBase
-// as an auth token of user, still belongs to an open session. Every
-// transport (HTTP routes, realtime, WebSocket) asks this same question.
-func AccessTokenValid(app core.App, user *core.Record, token string) bool {
-	if user == nil || user.Collection().Name != "users" {
-		return true // superusers and other collections keep stock PocketBase behaviour
-	}
-	claims, err := security.ParseUnverifiedJWT(token)
-	if err != nil {
-		return false
-	}
-	if sid, _ := claims[claimSessionId].(string); sid != "" {
-		return sessionExists(app, sid, user.Id)
-	}
-	return !isRevoked(app, token)
-}
-
-// RequestToken is the token of a request, as PocketBase reads it:
-// "Authorization: Bearer <t>" or the raw token.
-func RequestToken(r *http.Request) string {
-	token := r.Header.Get("Authorization")
-	if len(token) > 7 && strings.EqualFold(token[:7], "Bearer ") {
-		return token[7:]
-	}
-	return token
 }
 
 // enforceSessions drops the auth PocketBase loaded from a revoked token.
@@ -286,7 +219,7 @@ func enforceSessions() *hook.Handler[*core.RequestEvent] {
 		Id:       "cobraEnforceSessions",
 		Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 1,
 		Func: func(e *core.RequestEvent) error {
-			if e.Auth != nil && !AccessTokenValid(e.App, e.Auth, RequestToken(e.Request)) {
+			if e.Auth != nil && !auth.AccessTokenValid(e.App, e.Auth, auth.RequestToken(e.Request)) {
 				e.Auth = nil
 			}
 			return e.Next()
@@ -319,7 +252,7 @@ func sdkSessions() *hook.Handler[*core.RecordAuthRequestEvent] {
 			if e.Auth == nil || e.Auth.Id != e.Record.Id {
 				return e.Next()
 			}
-			claims, err := security.ParseUnverifiedJWT(RequestToken(e.Request))
+			claims, err := security.ParseUnverifiedJWT(auth.RequestToken(e.Request))
 			if err != nil {
 				return e.Next()
 			}
