@@ -91,6 +91,7 @@ func withBobRoom(t testing.TB, app core.App) {
 
 func TestDefaultNickname(t *testing.T) {
 	t.Parallel()
+	app := testutil.NewApp(t)
 	for _, c := range []struct{ email, want string }{
 		{"newbie@example.com", "newbie"},
 		{"a@b.co", "a"},
@@ -99,7 +100,7 @@ func TestDefaultNickname(t *testing.T) {
 		{strings.Repeat("가", 25) + "@example.com", strings.Repeat("가", 20)},
 		{"", ""},
 	} {
-		got := hooks.DefaultNickname(c.email)
+		got := hooks.DefaultNickname(app, c.email)
 		if got != c.want {
 			t.Errorf("DefaultNickname(%q) = %q, want %q", c.email, got, c.want)
 		}

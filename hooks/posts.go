@@ -3,7 +3,7 @@ package hooks
 import (
 	"github.com/pocketbase/pocketbase/core"
 
-	"github.com/cobraspace/cobraspace/migrations"
+	"github.com/cobraspace/cobraspace/internal/api"
 )
 
 // bindPostHooks keeps a post's chat room consistent with it, in the
@@ -50,8 +50,9 @@ func inTransaction(e *core.RecordEvent, fn func(e *core.RecordEvent) error) erro
 	})
 }
 
-func roomName(title string) string {
-	return cutRunes(title, migrations.RoomNameMax)
+// roomName is a post's title cut to rooms.name's limit (stored schema).
+func roomName(app core.App, title string) string {
+	return cutRunes(title, api.TextMax(app, "rooms", "name"))
 }
 
 func createPostRoom(app core.App, post *core.Record) error {
@@ -60,7 +61,7 @@ func createPostRoom(app core.App, post *core.Record) error {
 		return err
 	}
 	room := core.NewRecord(rooms)
-	room.Set("name", roomName(post.GetString("title")))
+	room.Set("name", roomName(app, post.GetString("title")))
 	room.Set("owner", post.GetString("writer"))
 	room.Set("post", post.Id)
 	return app.Save(room)
@@ -71,6 +72,6 @@ func renamePostRoom(app core.App, post *core.Record) error {
 	if err != nil {
 		return createPostRoom(app, post) // a room lost to an admin's delete comes back
 	}
-	room.Set("name", roomName(post.GetString("title")))
+	room.Set("name", roomName(app, post.GetString("title")))
 	return app.Save(room)
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
+	"github.com/cobraspace/cobraspace/internal/api"
 	"github.com/cobraspace/cobraspace/internal/limits"
 	"github.com/cobraspace/cobraspace/internal/seed"
-	"github.com/cobraspace/cobraspace/migrations"
 )
 
 type floodOptions struct {
@@ -65,6 +65,8 @@ type floodSetup struct {
 	senders    []string // the other members' tokens
 	room       string   // a post's room the senders write to
 	categoryId string
+	titleMax   int // posts.title's limit, read from the stored schema
+	contentMax int // posts.content's limit, likewise
 }
 
 // floodResult is what one phase measured.
@@ -109,7 +111,7 @@ func runFloodBench(cmd *cobra.Command, app core.App, opts floodOptions) error {
 		}
 		results = append(results, r)
 	}
-	printFloodResults(cmd, opts, results)
+	printFloodResults(cmd, opts, setup, results)
 	return nil
 }
 
@@ -121,7 +123,10 @@ func prepareFloodSetup(app core.App, opts floodOptions) (*floodSetup, error) {
 	if len(users) < opts.senders+1 {
 		return nil, fmt.Errorf("need %d members, have %d", opts.senders+1, len(users))
 	}
-	s := &floodSetup{}
+	s := &floodSetup{titleMax: api.TextMax(app, "posts", "title"), contentMax: api.TextMax(app, "posts", "content")}
+	if s.titleMax <= 0 || s.contentMax <= 0 {
+		return nil, fmt.Errorf("posts.title and posts.content need a maximum length")
+	}
 	for i, u := range users {
 		token, err := u.NewStaticAuthToken(2 * time.Hour)
 		if err != nil {
@@ -143,16 +148,17 @@ func prepareFloodSetup(app core.App, opts floodOptions) (*floodSetup, error) {
 	return s, nil
 }
 
-// maxPost is a post of the maximum size: a 200-character title and 50 000
-// characters of random Hangul syllables (3 bytes each; nearly every
-// character pair is distinct, the most the search index has to write).
-func maxPost(rng *rand.Rand) (title, content string) {
+// maxPost is a post of the maximum size (200-character title and 50 000
+// characters of content as migrated): random Hangul syllables (3 bytes
+// each; nearly every character pair is distinct, the most the search index
+// has to write).
+func maxPost(rng *rand.Rand, setup *floodSetup) (title, content string) {
 	var b strings.Builder
-	for i := 0; i < migrations.PostContentMax; i++ {
+	for i := 0; i < setup.contentMax; i++ {
 		b.WriteRune(rune(0xAC00 + rng.IntN(11172)))
 	}
 	content = b.String()
-	return string([]rune(content)[:migrations.PostTitleMax]), content
+	return string([]rune(content)[:setup.titleMax]), content
 }
 
 // runFloodPhase runs one phase on a fresh server process.
@@ -276,7 +282,7 @@ loop:
 // floodOnce posts one maximum-size post, through the documented route or
 // (viaRecords) the record API, and answers the status.
 func floodOnce(ctx context.Context, client *http.Client, baseURL string, setup *floodSetup, rng *rand.Rand, viaRecords bool) (int, error) {
-	title, content := maxPost(rng)
+	title, content := maxPost(rng, setup)
 	path, body := "/api/post/write/", map[string]any{"title": title, "content": content, "category": setup.categoryId}
 	if viaRecords {
 		path = "/api/collections/posts/records"
@@ -313,10 +319,10 @@ func doJSON(ctx context.Context, client *http.Client, url, token string, body []
 	return res.StatusCode, nil
 }
 
-func printFloodResults(cmd *cobra.Command, opts floodOptions, results []*floodResult) {
+func printFloodResults(cmd *cobra.Command, opts floodOptions, setup *floodSetup, results []*floodResult) {
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "\nmessage sends at %.0f/s by %d members for %s per phase; flood: 1 member, %d requests in flight, maximum-size posts (%d characters, %d KiB of JSON) through both APIs\n\n",
-		opts.rate, opts.senders, opts.duration, opts.floodWorkers, migrations.PostContentMax, (migrations.PostContentMax*3+migrations.PostTitleMax*3)/1024)
+		opts.rate, opts.senders, opts.duration, opts.floodWorkers, setup.contentMax, (setup.contentMax*3+setup.titleMax*3)/1024)
 	fmt.Fprintln(out, "| phase | sends | send p50 | send p99 | send max | flood requests | stored | refused (429) | other |")
 	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {

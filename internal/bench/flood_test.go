@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cobraspace/cobraspace/internal/api"
 	"github.com/cobraspace/cobraspace/internal/limits"
 	"github.com/cobraspace/cobraspace/internal/testutil"
 )
@@ -34,6 +35,8 @@ func TestMeasureFlood(t *testing.T) {
 		senders:    []string{testutil.AuthHeader(t, testutil.BobEmail)["Authorization"]},
 		room:       room.Id,
 		categoryId: category.Id,
+		titleMax:   api.TextMax(app, "posts", "title"),
+		contentMax: api.TextMax(app, "posts", "content"),
 	}
 	opts := floodOptions{duration: 5 * time.Minute, rate: 50, senders: 1, floodWorkers: 2, maxFlood: 6, maxSends: 5}
 	var progress bytes.Buffer

@@ -9,7 +9,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
-	"github.com/cobraspace/cobraspace/migrations"
 )
 
 // maxTags per post (the posts.tags relation allows as many).
@@ -27,7 +26,8 @@ type postForm struct {
 // list of names or one comma-separated string). With partial set, absent
 // fields are left alone (edit); otherwise title and category are required.
 func readPostForm(e *core.RequestEvent, partial bool) (*postForm, error) {
-	body, err := api.ReadBody(e, api.MaxJSONBody+migrations.PostContentMax*4)
+	// room for the longest content the schema takes, at 4 bytes a character
+	body, err := api.ReadBody(e, api.MaxJSONBody+int64(api.TextMax(e.App, "posts", "content"))*4)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func readPostForm(e *core.RequestEvent, partial bool) (*postForm, error) {
 	}
 	if body.Has("tags") {
 		f.hasTags = true
-		f.tagNames = readTagNames(body.Data["tags"], fe)
+		f.tagNames = readTagNames(body.Data["tags"], api.TextMax(e.App, "tags", "name"), fe)
 	}
 	return f, fe.Err()
 }
@@ -74,8 +74,9 @@ func readCategory(app core.App, body *api.Body, fe api.FieldErrors) *core.Record
 }
 
 // readTagNames accepts ["go", "채팅"], "go, 채팅" or a repeated form field;
-// names are trimmed and de-duplicated case-insensitively.
-func readTagNames(raw any, fe api.FieldErrors) []string {
+// names are trimmed and de-duplicated case-insensitively, and none may be
+// longer than nameMax characters (tags.name's limit; 0: unlimited).
+func readTagNames(raw any, nameMax int, fe api.FieldErrors) []string {
 	var parts []string
 	switch v := raw.(type) {
 	case nil:
@@ -102,8 +103,8 @@ func readTagNames(raw any, fe api.FieldErrors) []string {
 		if name == "" || seen[key] {
 			continue
 		}
-		if len([]rune(name)) > migrations.TagNameMax {
-			fe.Add("tags", fmt.Sprintf("Ensure each tag has no more than %d characters.", migrations.TagNameMax))
+		if nameMax > 0 && len([]rune(name)) > nameMax {
+			fe.Add("tags", fmt.Sprintf("Ensure each tag has no more than %d characters.", nameMax))
 			return nil
 		}
 		seen[key] = true

@@ -116,9 +116,10 @@ func reindexTag(app core.App, tagId string) error {
 	return reindexPosts(app, postIds)
 }
 
-// ReindexAll rebuilds the whole index, oldest post first (so document ids
-// follow creation order). progress, when set, is told after each post.
-func ReindexAll(app core.App, progress func(done, total int)) error {
+// reindexAll rebuilds the whole index, oldest post first (so document ids
+// follow creation order), as the migration that created it did. progress,
+// when set, is told after each post.
+func reindexAll(app core.App, progress func(done, total int)) error {
 	for _, table := range []string{textTable, gramsTable, tagsTable, docsTable} {
 		if _, err := app.DB().NewQuery("DELETE FROM " + table).Execute(); err != nil {
 			return err

@@ -25,35 +25,12 @@
 // whichever API made it.
 package search
 
+// The index's tables, created by migration 1764000004_post_search (its
+// DDL is frozen there; TestMigratedSchemaHasQueriedColumns checks these
+// names and the columns the queries use against the migrated database).
 const (
 	docsTable  = "post_search_docs"
 	tagsTable  = "post_search_tags"
 	textTable  = "post_search_text"
 	gramsTable = "post_search_grams"
 )
-
-// Schema is the DDL of the index (run by a migration).
-var Schema = []string{
-	`CREATE TABLE post_search_docs (
-		id       INTEGER PRIMARY KEY, -- negative, falling: newest first is ascending
-		post     TEXT NOT NULL UNIQUE,
-		category TEXT NOT NULL DEFAULT ''
-	)`,
-	`CREATE INDEX idx_post_search_docs_category ON post_search_docs (category, id)`,
-	`CREATE TABLE post_search_tags (
-		tag TEXT    NOT NULL,
-		doc INTEGER NOT NULL,
-		PRIMARY KEY (tag, doc)
-	) WITHOUT ROWID`,
-	`CREATE INDEX idx_post_search_tags_doc ON post_search_tags (doc)`,
-	`CREATE VIRTUAL TABLE post_search_text USING fts5(doc, content='', contentless_delete=1, tokenize='trigram case_sensitive 1', detail='full')`,
-	`CREATE VIRTUAL TABLE post_search_grams USING fts5(grams, content='', contentless_delete=1, tokenize='ascii', detail='none')`,
-}
-
-// DropSchema removes the index (migration rollback).
-var DropSchema = []string{
-	`DROP TABLE IF EXISTS post_search_grams`,
-	`DROP TABLE IF EXISTS post_search_text`,
-	`DROP TABLE IF EXISTS post_search_tags`,
-	`DROP TABLE IF EXISTS post_search_docs`,
-}
