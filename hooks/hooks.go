@@ -14,6 +14,5 @@ func Register(app core.App) {
 	bindPostHooks(app)
 	bindMessageHooks(app)
 	bindFriendHooks(app)
-	bindChatHooks(app)
 	bindFileUpdatesInTransaction(app)
 }

@@ -1,5 +1,3 @@
-// Package chat holds the chat rooms and messages: their JSON shapes,
-// history, presence, and the live transports.
 package chat
 
 import (

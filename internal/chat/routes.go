@@ -12,11 +12,8 @@ import (
 	"github.com/cobraspace/cobraspace/migrations"
 )
 
-// Register binds the /api/chat routes, the room WebSocket and the hooks
-// that end live access when what it relied on ends to app.
-func Register(app core.App) {
-	bindRevocationHooks(app)
-	bindRoomCreateLimit(app)
+// bindRoutes serves the /api/chat REST routes and the room WebSocket.
+func bindRoutes(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/chat")
 		api.Handle(g, http.MethodGet, "/room", api.RequireMember(listRooms))
@@ -174,4 +171,9 @@ func postMessage(e *core.RequestEvent, me *core.Record) error {
 		return err
 	}
 	return e.JSON(http.StatusCreated, rendered[0])
+}
+
+// forbidden is a Problem for the REST routes of rooms one may not read.
+func forbidden() error {
+	return api.Detail(http.StatusForbidden, "You do not have permission to read this room.")
 }

@@ -41,7 +41,7 @@ func SendMessage(app core.App, sender, room *core.Record, text, parentChat strin
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if ok, wait := SendAllowance(app, sender.Id); !ok {
+	if ok, wait := sendAllowance(app, sender.Id); !ok {
 		return nil, &RateLimitedError{RetryAfter: wait}
 	}
 	collection, err := app.FindCachedCollectionByNameOrId("messages")

@@ -1,13 +1,10 @@
 package chat
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
@@ -55,17 +52,23 @@ func topicSubsOf(app core.App) *topicSubs {
 	}).(*topicSubs)
 }
 
-// HandleSubscribe runs in OnRealtimeSubscribeRequest. The access check of
+// bindTopicHooks keeps the room topics' access check, connection limit
+// and presence in step with realtime subscriptions.
+func bindTopicHooks(app core.App) {
+	app.OnRealtimeSubscribeRequest().BindFunc(handleSubscribe)
+}
+
+// handleSubscribe runs in OnRealtimeSubscribeRequest. The access check of
 // every room topic happens here when the client subscribes: a topic for a
 // room the client may not read rejects the request (403; unknown room
 // 404) — the first time; the SDK sends it again with later requests, and
-// then it is quietly left out (see refused_topics.go). More room topics
+// then it is quietly left out (see topic_refusals.go). More room topics
 // than one connection may follow are refused (400), as is a member over
 // their connection limit (429). After PocketBase stores the
 // subscriptions, the client's room listeners are brought in line with them
 // (join/leave notices follow). Access that later ends is taken away by
 // Revalidate.
-func HandleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
+func handleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
 	member := api.Member(e.RequestEvent)
 	token := auth.RequestToken(e.Request)
 	refused, who := refusedTopicsOf(e.App), subscriberKey(member, e.RealIP())
@@ -153,7 +156,7 @@ func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Re
 	if len(added) > 0 && client.IsDiscarded() {
 		// the connection ended while we subscribed: its clean-up may have
 		// run before our listeners existed, so clean up again
-		DropClient(app, client.Id())
+		dropClient(app, client.Id())
 	}
 }
 
@@ -162,7 +165,7 @@ func newTopicListener(app core.App, client subscriptions.Client, roomId string, 
 	dropped := func() {
 		// a client that cannot keep up is disconnected, never waited for:
 		// its connection ends even when a write to it is stuck, and
-		// ServeRealtimeConnection then removes its listeners (leave notices)
+		// serveRealtimeConnection (sse_client.go) then removes its listeners (leave notices)
 		if lc, ok := client.(*liveClient); ok {
 			lc.kick()
 		}
@@ -233,82 +236,9 @@ func pumpTopic(client subscriptions.Client, l *topicListener) {
 	}
 }
 
-// ServeRealtimeConnection runs in OnRealtimeConnectRequest around
-// PocketBase's SSE connection loop: it swaps in a liveClient (see there),
-// and removes the client's room listeners once the connection has ended.
-func ServeRealtimeConnection(e *core.RealtimeConnectRequestEvent) error {
-	ctx, cancel := context.WithCancel(e.Request.Context())
-	defer cancel()
-	e.Request = e.Request.WithContext(ctx) // the loop ends when ctx does
-	rc := http.NewResponseController(e.Response)
-	lc := &liveClient{
-		Client: e.Client,
-		ch:     make(chan subscriptions.Message),
-		gone:   make(chan struct{}),
-		end:    cancel,
-		unblock: func() {
-			_ = rc.SetWriteDeadline(time.Now()) // fails a write stuck on a client that stopped reading
-		},
-	}
-	e.Client = lc
-	err := e.Next() // returns when the connection ends
-	DropClient(e.App, lc.Id())
-	forgetClientMember(e.App, lc)
-	return err
-}
-
-// liveClient is the realtime client of one SSE connection. PocketBase's
-// DefaultClient closes its channel on Discard while other goroutines may
-// still be blocked sending to it (room pumps always are, and so are the
-// stock broadcasts' fire-and-forget sends): a data race, papered over by a
-// recovered panic. Here the channel is never closed: Send gives up once the
-// client is discarded, and Discard ends the connection loop through its
-// request context instead.
-type liveClient struct {
-	subscriptions.Client // id, store and subscriptions
-
-	ch      chan subscriptions.Message
-	gone    chan struct{}
-	once    sync.Once
-	end     context.CancelFunc
-	unblock func()
-}
-
-func (c *liveClient) Channel() chan subscriptions.Message { return c.ch }
-
-func (c *liveClient) Send(m subscriptions.Message) {
-	select {
-	case <-c.gone:
-	case c.ch <- m:
-	}
-}
-
-func (c *liveClient) Discard() {
-	c.once.Do(func() {
-		close(c.gone)
-		c.end()
-	})
-}
-
-func (c *liveClient) IsDiscarded() bool {
-	select {
-	case <-c.gone:
-		return true
-	default:
-		return false
-	}
-}
-
-// kick ends a connection that is still running (a client dropped for
-// falling behind), even if the loop is stuck writing to it.
-func (c *liveClient) kick() {
-	c.Discard()
-	c.unblock()
-}
-
-// DropClient removes every room listener of a realtime client whose
-// connection ended (called from OnRealtimeConnectRequest).
-func DropClient(app core.App, clientId string) {
+// dropClient removes every room listener of a realtime client whose
+// connection ended (called by serveRealtimeConnection).
+func dropClient(app core.App, clientId string) {
 	subs := topicSubsOf(app)
 	subs.mu.Lock()
 	listeners := subs.clients[clientId]
@@ -318,9 +248,4 @@ func DropClient(app core.App, clientId string) {
 		close(l.stop)
 		Leave(app, l.Listener)
 	}
-}
-
-// forbidden is a Problem for the REST routes of rooms one may not read.
-func forbidden() error {
-	return api.Detail(http.StatusForbidden, "You do not have permission to read this room.")
 }

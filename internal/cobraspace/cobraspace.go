@@ -15,7 +15,10 @@ import (
 // Bind registers every hook and route of Cobra Space on app.
 func Bind(app core.App) {
 	hooks.Register(app)
+	// chat before users: chat's realtime subscribe handler (room topics,
+	// connection slots) wraps users' e-mail filter guard, as it did when
+	// hooks.Register bound it
+	chat.Register(app)
 	users.Register(app)
 	posts.Register(app)
-	chat.Register(app)
 }

@@ -6,10 +6,14 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/time/rate"
+
+	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
-// Send rate per member, over every transport together: a burst of 10
-// messages, then 5 per second.
+// Send rate per member, over every transport together (REST, WebSocket
+// and the record API of the JS SDK): a burst of 10 messages, then 5 per
+// second.
 const (
 	sendBurst = 10
 	sendRate  = 5
@@ -27,15 +31,23 @@ type userLimit struct {
 
 const limiterStoreKey = "cobraChatSendLimiter"
 
-// AllowSend reports whether the member may send a message now.
-func AllowSend(app core.App, userId string) bool {
-	ok, _ := SendAllowance(app, userId)
-	return ok
+// bindSendLimit applies the send rate to messages created through the
+// record API (JS SDK, dashboard as a member, batch): 429 with Retry-After.
+// The documented routes and the WebSocket take it in SendMessage.
+func bindSendLimit(app core.App) {
+	app.OnRecordCreateRequest("messages").BindFunc(func(e *core.RecordRequestEvent) error {
+		if me := api.Member(e.RequestEvent); me != nil {
+			if ok, wait := sendAllowance(e.App, me.Id); !ok {
+				return limits.TooFast(e.RequestEvent, "sending messages", wait)
+			}
+		}
+		return e.Next()
+	})
 }
 
-// SendAllowance takes one send from the member's budget; when none is
+// sendAllowance takes one send from the member's budget; when none is
 // left, it tells how long until one is (for Retry-After).
-func SendAllowance(app core.App, userId string) (ok bool, retryAfter time.Duration) {
+func sendAllowance(app core.App, userId string) (ok bool, retryAfter time.Duration) {
 	l := app.Store().GetOrSet(limiterStoreKey, func() any {
 		return &sendLimiter{users: map[string]*userLimit{}}
 	}).(*sendLimiter)

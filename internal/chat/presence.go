@@ -4,8 +4,28 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/time/rate"
 )
+
+// Join registers a listener and, for a user's first connection to the
+// room, tells the room (the newcomer included; debounced, see
+// presenceChanged below).
+func Join(app core.App, l *Listener) {
+	hub := HubOf(app)
+	if hub.Add(l) {
+		hub.presenceChanged(l.RoomId, l.UserId, l.Nickname)
+	}
+}
+
+// Leave unregisters a listener and, when it was the user's last
+// connection to the room, tells the room (debounced likewise).
+func Leave(app core.App, l *Listener) {
+	hub := HubOf(app)
+	if hub.Remove(l) {
+		hub.presenceChanged(l.RoomId, l.UserId, l.Nickname)
+	}
+}
 
 // Join and leave notices are debounced per member and room: the first few
 // go out at once, and a member who keeps connecting and disconnecting is

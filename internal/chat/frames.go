@@ -53,29 +53,3 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
-
-// PublishMessage sends a stored message live to its room. It is called
-// once per message, after the message is committed, whichever API made it.
-func PublishMessage(app core.App, m *core.Record) {
-	sender, _ := app.FindRecordById("users", m.GetString("sender"))
-	HubOf(app).Publish(m.GetString("room"), MessageFrame(m, sender))
-}
-
-// Join registers a listener and, for a user's first connection to the
-// room, tells the room (the newcomer included; debounced, see
-// presence_notices.go).
-func Join(app core.App, l *Listener) {
-	hub := HubOf(app)
-	if hub.Add(l) {
-		hub.presenceChanged(l.RoomId, l.UserId, l.Nickname)
-	}
-}
-
-// Leave unregisters a listener and, when it was the user's last
-// connection to the room, tells the room (debounced likewise).
-func Leave(app core.App, l *Listener) {
-	hub := HubOf(app)
-	if hub.Remove(l) {
-		hub.presenceChanged(l.RoomId, l.UserId, l.Nickname)
-	}
-}

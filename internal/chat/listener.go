@@ -1,0 +1,53 @@
+package chat
+
+import (
+	"sync"
+)
+
+// ListenerBuffer is how many frames a listener may have waiting. A listener
+// that falls this far behind is dropped, never waited for: one slow client
+// cannot hold up a room.
+const ListenerBuffer = 256
+
+// Listener is one live connection to one room, on any transport.
+type Listener struct {
+	RoomId   string
+	UserId   string
+	Nickname string
+
+	out     chan []byte
+	done    chan struct{}
+	dropped func()
+	once    sync.Once
+
+	// token is the credential the connection was admitted with: its
+	// access is checked again whenever something it relies on ends
+	// (see Revalidate). revoke ends the connection's presence in the room
+	// on its own transport (a close code, a topic's error frame).
+	token  string
+	revoke func(code int, reason string)
+}
+
+// NewListener makes a listener; dropped is called (once) if the hub drops
+// it for falling behind.
+func NewListener(roomId, userId, nickname string, dropped func()) *Listener {
+	return &Listener{
+		RoomId: roomId, UserId: userId, Nickname: nickname,
+		out: make(chan []byte, ListenerBuffer), done: make(chan struct{}), dropped: dropped,
+	}
+}
+
+// Frames are the encoded events for this listener, in order.
+func (l *Listener) Frames() <-chan []byte { return l.out }
+
+// Done is closed when the listener is dropped for falling behind.
+func (l *Listener) Done() <-chan struct{} { return l.done }
+
+func (l *Listener) drop() {
+	l.once.Do(func() {
+		close(l.done)
+		if l.dropped != nil {
+			go l.dropped()
+		}
+	})
+}
