@@ -15,9 +15,9 @@ func listCategories(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]string, len(categories))
+	out := make([]categoryJSON, len(categories))
 	for i, c := range categories {
-		out[i] = map[string]string{"id": c.Id, "name": c.GetString("name")}
+		out[i] = categoryJSON{Id: c.Id, Name: c.GetString("name")}
 	}
 	return e.JSON(http.StatusOK, out)
 }
@@ -52,5 +52,5 @@ func createCategory(e *core.RequestEvent) error {
 	if err := e.App.Save(category); err != nil {
 		return api.FromValidation(err)
 	}
-	return e.JSON(http.StatusCreated, map[string]string{"id": category.Id, "name": category.GetString("name")})
+	return e.JSON(http.StatusCreated, categoryJSON{Id: category.Id, Name: category.GetString("name")})
 }

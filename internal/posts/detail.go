@@ -52,30 +52,70 @@ func postDetail(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	var writer map[string]any
+	item := r.render(post)
+	out := postDetailJSON{
+		PostId:      post.Id,
+		Title:       item.Title,
+		Content:     item.Content,
+		Tags:        item.Tags,
+		Hit:         hit,
+		Category:    item.Category,
+		CategoryId:  item.CategoryId,
+		CreatedAt:   item.CreatedAt,
+		UpdatedAt:   item.UpdatedAt,
+		RoomData:    roomData,
+		CurrentUser: currentUserJSONOf(e.Auth),
+	}
 	if w := r.writers[post.GetString("writer")]; w != nil {
-		writer = map[string]any{
-			"id":              w.Id,
-			"email":           auth.EmailFor(e.Auth, w),
-			"nickname":        w.GetString("nickname"),
-			"profile_picture": api.FileURL(w, "profile_picture"),
+		out.Writer.detailWriterJSON = &detailWriterJSON{
+			Id:             w.Id,
+			Email:          nullable(auth.EmailFor(e.Auth, w)),
+			Nickname:       w.GetString("nickname"),
+			ProfilePicture: nullable(api.FileURL(w, "profile_picture")),
 		}
 	}
-	item := r.postJSON(post)
-	return e.JSON(http.StatusOK, map[string]any{
-		"post_id":      post.Id,
-		"title":        item["title"],
-		"content":      item["content"],
-		"writer":       writer,
-		"tags":         item["tags"],
-		"hit":          hit,
-		"category":     item["category"],
-		"category_id":  item["category_id"],
-		"created_at":   item["created_at"],
-		"updated_at":   item["updated_at"],
-		"room_data":    roomData,
-		"current_user": currentUserJSON(e.Auth),
-	})
+	return e.JSON(http.StatusOK, out)
+}
+
+// postDetailJSON is the answer of the post detail (docs/API.md), fields in
+// the documented order.
+type postDetailJSON struct {
+	PostId      string          `json:"post_id"`
+	Title       string          `json:"title"`
+	Content     string          `json:"content"`
+	Writer      writerOrEmpty   `json:"writer"`
+	Tags        []tagJSON       `json:"tags"`
+	Hit         int             `json:"hit"`
+	Category    *string         `json:"category"`
+	CategoryId  string          `json:"category_id"`
+	CreatedAt   *string         `json:"created_at"`
+	UpdatedAt   *string         `json:"updated_at"`
+	RoomData    map[string]any  `json:"room_data"` // chat.RoomData; {} (a nil map) without a room
+	CurrentUser currentUserJSON `json:"current_user"`
+}
+
+// detailWriterJSON is the writer of a post in its detail; email is null
+// unless the viewer may see it.
+type detailWriterJSON struct {
+	Id             string  `json:"id"`
+	Email          *string `json:"email"`
+	Nickname       string  `json:"nickname"`
+	ProfilePicture *string `json:"profile_picture"`
+}
+
+// writerOrEmpty is the detail's writer, or {} when the writer's record is
+// gone (as the untyped answer had it: a nil map is written as {}). The
+// embedded pointer's fields are written in its place; a nil one writes none.
+type writerOrEmpty struct{ *detailWriterJSON }
+
+// currentUserJSON is the signed-in caller in the post detail; a
+// superuser's profile_picture is null.
+type currentUserJSON struct {
+	Id             string  `json:"id"`
+	Email          string  `json:"email"`
+	Nickname       string  `json:"nickname"`
+	ProfilePicture *string `json:"profile_picture"`
+	IsSuperuser    bool    `json:"is_superuser"`
 }
 
 func postRoomData(e *core.RequestEvent, roomId string) (map[string]any, error) {
@@ -89,16 +129,15 @@ func postRoomData(e *core.RequestEvent, roomId string) (map[string]any, error) {
 	return chat.RoomData(e, room, e.Auth, "")
 }
 
-func currentUserJSON(auth *core.Record) map[string]any {
-	out := map[string]any{
-		"id":              auth.Id,
-		"email":           auth.Email(),
-		"nickname":        auth.GetString("nickname"),
-		"profile_picture": nil,
-		"is_superuser":    auth.IsSuperuser(),
+func currentUserJSONOf(auth *core.Record) currentUserJSON {
+	out := currentUserJSON{
+		Id:          auth.Id,
+		Email:       auth.Email(),
+		Nickname:    auth.GetString("nickname"),
+		IsSuperuser: auth.IsSuperuser(),
 	}
 	if !auth.IsSuperuser() {
-		out["profile_picture"] = api.FileURL(auth, "profile_picture")
+		out.ProfilePicture = nullable(api.FileURL(auth, "profile_picture"))
 	}
 	return out
 }

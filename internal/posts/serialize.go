@@ -64,61 +64,101 @@ func recordsById(app core.App, collection string, ids []string) (map[string]*cor
 	return out, nil
 }
 
-// postJSON is a post as the list, write and edit routes answer it.
-func (r *related) postJSON(p *core.Record) map[string]any {
-	out := map[string]any{
-		"id":                     p.Id,
-		"title":                  p.GetString("title"),
-		"content":                p.GetString("content"),
-		"category":               nil,
-		"category_id":            p.GetString("category"),
-		"tags":                   r.tagsJSON(p),
-		"hit":                    p.GetInt("hit"),
-		"created_at":             api.Time(p.GetDateTime("created")),
-		"updated_at":             api.Time(p.GetDateTime("updated")),
-		"writer":                 p.GetString("writer"),
-		"writer_nickname":        "",
-		"writer_profile_picture": nil,
-		"room":                   api.NullableId(r.rooms[p.Id]),
+// postJSON is the post object: a post as the list, write and edit routes
+// answer it (docs/API.md "The post object"). Fields are in the documented
+// order; category, writer_profile_picture and room are null when unset.
+type postJSON struct {
+	Id                   string    `json:"id"`
+	Title                string    `json:"title"`
+	Content              string    `json:"content"`
+	Category             *string   `json:"category"` // its name; null when the category is gone
+	CategoryId           string    `json:"category_id"`
+	Tags                 []tagJSON `json:"tags"` // never null: [] without tags
+	Hit                  int       `json:"hit"`
+	CreatedAt            *string   `json:"created_at"`
+	UpdatedAt            *string   `json:"updated_at"`
+	Writer               string    `json:"writer"`
+	WriterNickname       string    `json:"writer_nickname"`
+	WriterProfilePicture *string   `json:"writer_profile_picture"`
+	Room                 *string   `json:"room"`
+}
+
+// tagJSON is a tag of a post.
+type tagJSON struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// categoryJSON is a category (list and create).
+type categoryJSON struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// nullable is one of api's string-or-nil values (api.Time, api.FileURL,
+// api.NullableId, auth.EmailFor) as a *string: nil stays null.
+func nullable(v any) *string {
+	if s, ok := v.(string); ok {
+		return &s
+	}
+	return nil
+}
+
+// render is p as the post object, with what r loaded for it.
+func (r *related) render(p *core.Record) postJSON {
+	out := postJSON{
+		Id:                   p.Id,
+		Title:                p.GetString("title"),
+		Content:              p.GetString("content"),
+		CategoryId:           p.GetString("category"),
+		Tags:                 r.tagsJSON(p),
+		Hit:                  p.GetInt("hit"),
+		CreatedAt:            nullable(api.Time(p.GetDateTime("created"))),
+		UpdatedAt:            nullable(api.Time(p.GetDateTime("updated"))),
+		Writer:               p.GetString("writer"),
+		WriterNickname:       "",
+		WriterProfilePicture: nil,
+		Room:                 nullable(api.NullableId(r.rooms[p.Id])),
 	}
 	if c := r.categories[p.GetString("category")]; c != nil {
-		out["category"] = c.GetString("name")
+		name := c.GetString("name")
+		out.Category = &name
 	}
 	if w := r.writers[p.GetString("writer")]; w != nil {
-		out["writer_nickname"] = w.GetString("nickname")
-		out["writer_profile_picture"] = api.FileURL(w, "profile_picture")
+		out.WriterNickname = w.GetString("nickname")
+		out.WriterProfilePicture = nullable(api.FileURL(w, "profile_picture"))
 	}
 	return out
 }
 
-func (r *related) tagsJSON(p *core.Record) []map[string]string {
-	out := []map[string]string{}
+func (r *related) tagsJSON(p *core.Record) []tagJSON {
+	out := []tagJSON{}
 	for _, id := range p.GetStringSlice("tags") {
 		if t := r.tags[id]; t != nil {
-			out = append(out, map[string]string{"id": t.Id, "name": t.GetString("name")})
+			out = append(out, tagJSON{Id: t.Id, Name: t.GetString("name")})
 		}
 	}
 	return out
 }
 
 // postsJSON renders a page of posts.
-func postsJSON(app core.App, posts []*core.Record) ([]map[string]any, error) {
+func postsJSON(app core.App, posts []*core.Record) ([]postJSON, error) {
 	r, err := loadRelated(app, posts)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, len(posts))
+	out := make([]postJSON, len(posts))
 	for i, p := range posts {
-		out[i] = r.postJSON(p)
+		out[i] = r.render(p)
 	}
 	return out, nil
 }
 
 // onePostJSON renders a single post.
-func onePostJSON(app core.App, post *core.Record) (map[string]any, error) {
+func onePostJSON(app core.App, post *core.Record) (postJSON, error) {
 	list, err := postsJSON(app, []*core.Record{post})
 	if err != nil {
-		return nil, err
+		return postJSON{}, err
 	}
 	return list[0], nil
 }
