@@ -1,6 +1,8 @@
 package posts
 
 import (
+	"reflect"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -95,10 +97,16 @@ type categoryJSON struct {
 	Name string `json:"name"`
 }
 
-// nullable is one of api's string-or-nil values (api.Time, api.FileURL,
-// api.NullableId, auth.EmailFor) as a *string: nil stays null.
+// nullable is one of the string-or-null values of api and auth (api.Time,
+// api.FileURL, api.NullableId: a string or nil; auth.EmailFor: a string, or
+// a string type whose "" means null) as a *string: nil, and an empty
+// string of a named string type, stay null.
 func nullable(v any) *string {
 	if s, ok := v.(string); ok {
+		return &s
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String && rv.Len() > 0 {
+		s := rv.String()
 		return &s
 	}
 	return nil
