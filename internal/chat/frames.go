@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/api"
 )
 
 // Event types of the room protocol (the original Channels consumer's).
@@ -13,43 +15,90 @@ const (
 	TypeLeave   = "chat.user.leave"
 )
 
-// MessageFrame encodes a stored message as the documented live event:
-// {"type":"chat.message","message","sender" (e-mail),"nickname",
-// "profile_picture_url"} plus the rest of the stored message's shape (id,
-// room, parent_chat, message_type, created_at) with the sender's id as
-// "sender_id". It is encoded once per message and sent as is to every
-// listener on every transport, so e-mails follow their owners' visibility
-// alone: "sender" is null when the sender hid theirs.
-func MessageFrame(m, sender *core.Record) []byte {
-	frame := messageJSON(m, sender, nil)
-	frame["type"] = TypeMessage
-	frame["sender_id"] = frame["sender"]
-	frame["sender"] = frame["sender_email"]
-	delete(frame, "sender_email")
-	return mustJSON(frame)
+// messageFrame is the documented live event of a stored message: the
+// message object's fields, but the sender's e-mail as "sender" and their
+// id as "sender_id", plus "type". It is encoded once per message and sent
+// as is to every listener on every transport, so e-mails follow their
+// owners' visibility alone: "sender" is null when the sender hid theirs.
+type messageFrame struct {
+	Type              string         `json:"type"` // TypeMessage
+	Id                string         `json:"id"`
+	Room              string         `json:"room"`
+	SenderId          string         `json:"sender_id"`
+	Sender            api.NullString `json:"sender"` // the e-mail, when its owner shows it
+	Nickname          string         `json:"nickname"`
+	ProfilePictureURL api.NullString `json:"profile_picture_url"`
+	Message           string         `json:"message"`
+	ParentChat        api.NullString `json:"parent_chat"`
+	MessageType       string         `json:"message_type"`
+	CreatedAt         api.NullString `json:"created_at"`
 }
 
-// PresenceFrame encodes a join or leave notice.
-func PresenceFrame(kind, roomId, userId, nickname string) []byte {
-	return mustJSON(map[string]any{"type": kind, "username": nickname, "user_id": userId, "room": roomId})
+// encodeMessageFrame encodes a stored message (sender nil when the member
+// is gone) as its live event.
+func encodeMessageFrame(m, sender *core.Record) []byte {
+	msg := messageJSON(m, sender, nil) // no viewer: visible e-mails only
+	return mustJSON(messageFrame{
+		Type:              TypeMessage,
+		Id:                msg.Id,
+		Room:              msg.Room,
+		SenderId:          msg.Sender,
+		Sender:            msg.SenderEmail,
+		Nickname:          msg.Nickname,
+		ProfilePictureURL: msg.ProfilePictureURL,
+		Message:           msg.Message,
+		ParentChat:        msg.ParentChat,
+		MessageType:       msg.MessageType,
+		CreatedAt:         msg.CreatedAt,
+	})
 }
 
-// ErrorFrame is the documented error event; the connection stays open.
-func ErrorFrame(errorType, message string) []byte {
-	return mustJSON(map[string]string{"error_type": errorType, "message": message})
+// presenceFrame is a join or leave notice.
+type presenceFrame struct {
+	Type     string `json:"type"` // TypeJoin or TypeLeave
+	Username string `json:"username"`
+	UserId   string `json:"user_id"`
+	Room     string `json:"room"`
 }
 
-// RevokedFrame is the last frame of a room topic whose access ended:
-// {"error_type":"access_revoked","message","code","room"}, code being the
-// room WebSocket's close code for the same cause (4001, 4003, 4004).
-func RevokedFrame(roomId string, code int, reason string) []byte {
-	return mustJSON(map[string]any{"error_type": "access_revoked", "message": reason, "code": code, "room": roomId})
+func encodePresenceFrame(kind, roomId, userId, nickname string) []byte {
+	return mustJSON(presenceFrame{Type: kind, Username: nickname, UserId: userId, Room: roomId})
+}
+
+// errorFrame is the documented error event; the connection stays open.
+// Errors, when present, are the field errors of a refused message, in the
+// REST answer's shape.
+type errorFrame struct {
+	ErrorType string          `json:"error_type"`
+	Message   string          `json:"message"`
+	Errors    json.RawMessage `json:"errors,omitempty"`
+}
+
+func encodeErrorFrame(errorType, message string) []byte {
+	return mustJSON(errorFrame{ErrorType: errorType, Message: message})
+}
+
+// rateLimitedFrame is the error frame of a refused send.
+var rateLimitedFrame = encodeErrorFrame("rate_limited", "You are sending messages too fast.")
+
+// revokedFrame is the last frame of a room topic whose access ended, code
+// being the room WebSocket's close code for the same cause (4001, 4003,
+// 4004).
+type revokedFrame struct {
+	ErrorType string `json:"error_type"` // "access_revoked"
+	Message   string `json:"message"`
+	Code      int    `json:"code"`
+	Room      string `json:"room"`
+}
+
+func encodeRevokedFrame(roomId string, code int, reason string) []byte {
+	return mustJSON(revokedFrame{ErrorType: "access_revoked", Message: reason, Code: code, Room: roomId})
 }
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(err) // maps of strings and nil only: cannot happen
+		panic(err) // frames of strings and ints only: cannot happen
 	}
 	return b
 }

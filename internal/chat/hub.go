@@ -154,19 +154,25 @@ func (h *Hub) Listeners(roomId string) int {
 	return len(h.rooms[roomId])
 }
 
+// OnlineUser is an entry of a room's documented online_users.
+type OnlineUser struct {
+	Id       string `json:"id"`
+	Nickname string `json:"nickname"`
+}
+
 // Online lists the users online in a room, by nickname.
-func (h *Hub) Online(roomId string) []map[string]any {
+func (h *Hub) Online(roomId string) []OnlineUser {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := make([]map[string]any, 0, len(h.online[roomId]))
+	out := make([]OnlineUser, 0, len(h.online[roomId]))
 	for id, p := range h.online[roomId] {
-		out = append(out, map[string]any{"id": id, "nickname": p.nickname})
+		out = append(out, OnlineUser{Id: id, Nickname: p.nickname})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i]["nickname"].(string) < out[j]["nickname"].(string) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Nickname < out[j].Nickname })
 	return out
 }
 
 // OnlineUsers is the documented online_users of a room.
-func OnlineUsers(app core.App, roomId string) []map[string]any {
+func OnlineUsers(app core.App, roomId string) []OnlineUser {
 	return HubOf(app).Online(roomId)
 }

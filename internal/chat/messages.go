@@ -11,37 +11,50 @@ import (
 // HistoryPageSize is how many messages a room answer carries.
 const HistoryPageSize = 50
 
+// Message is the documented message object.
+type Message struct {
+	Id                string         `json:"id"`
+	Room              string         `json:"room"`
+	Sender            string         `json:"sender"`       // the sender's id
+	SenderEmail       api.NullString `json:"sender_email"` // null unless visible to the viewer
+	Nickname          string         `json:"nickname"`
+	ProfilePictureURL api.NullString `json:"profile_picture_url"`
+	Message           string         `json:"message"`
+	ParentChat        api.NullString `json:"parent_chat"`
+	MessageType       string         `json:"message_type"`
+	CreatedAt         api.NullString `json:"created_at"`
+}
+
 // MessagesJSON renders stored messages in the documented shape, as viewer
 // may see them (e-mails only where visible), loading their senders at once.
-func MessagesJSON(app core.App, messages []*core.Record, viewer *core.Record) ([]map[string]any, error) {
+func MessagesJSON(app core.App, messages []*core.Record, viewer *core.Record) ([]Message, error) {
 	senders, err := loadUsers(app, messages, "sender")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, len(messages))
+	out := make([]Message, len(messages))
 	for i, m := range messages {
 		out[i] = messageJSON(m, senders[m.GetString("sender")], viewer)
 	}
 	return out, nil
 }
 
-func messageJSON(m, sender, viewer *core.Record) map[string]any {
-	out := map[string]any{
-		"id":                  m.Id,
-		"room":                m.GetString("room"),
-		"sender":              m.GetString("sender"),
-		"sender_email":        nil,
-		"nickname":            "",
-		"profile_picture_url": nil,
-		"message":             m.GetString("message"),
-		"parent_chat":         api.NullableId(m.GetString("parent_chat")),
-		"message_type":        m.GetString("message_type"),
-		"created_at":          api.Time(m.GetDateTime("created")),
+// messageJSON is m as viewer may see it; sender is nil when the member is
+// gone (no e-mail, nickname "", no picture).
+func messageJSON(m, sender, viewer *core.Record) Message {
+	out := Message{
+		Id:          m.Id,
+		Room:        m.GetString("room"),
+		Sender:      m.GetString("sender"),
+		Message:     m.GetString("message"),
+		ParentChat:  api.NullString(m.GetString("parent_chat")),
+		MessageType: m.GetString("message_type"),
+		CreatedAt:   api.TimeOf(m.GetDateTime("created")),
 	}
 	if sender != nil {
-		out["sender_email"] = auth.EmailFor(viewer, sender)
-		out["nickname"] = sender.GetString("nickname")
-		out["profile_picture_url"] = api.FileURL(sender, "profile_picture")
+		out.SenderEmail = auth.EmailFor(viewer, sender)
+		out.Nickname = sender.GetString("nickname")
+		out.ProfilePictureURL = api.FileURLOf(sender, "profile_picture")
 	}
 	return out
 }

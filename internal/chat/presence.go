@@ -100,7 +100,7 @@ func (d *noticeDebouncer) announce(h *Hub, st *noticeState) {
 	if online {
 		kind = TypeJoin
 	}
-	h.Publish(st.roomId, PresenceFrame(kind, st.roomId, st.userId, st.nickname))
+	h.Publish(st.roomId, encodePresenceFrame(kind, st.roomId, st.userId, st.nickname))
 }
 
 // sweep forgets members who are offline, announced so, and whose notice

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -30,9 +31,42 @@ func publicHost(e *core.RequestEvent) string {
 	return e.Request.Host
 }
 
-// RoomData is the documented room object: {"id","name","chat_url",
-// "chat_messages","owner","online_users"}, with the newest page of history.
-func RoomData(e *core.RequestEvent, room, viewer *core.Record, before string) (map[string]any, error) {
+// Room is the documented room object, with a page of history (oldest
+// first) and who is online.
+type Room struct {
+	Id           string         `json:"id"`
+	Name         string         `json:"name"`
+	ChatURL      string         `json:"chat_url"`
+	ChatMessages []Message      `json:"chat_messages"`
+	Owner        string         `json:"owner"`
+	Post         api.NullString `json:"post"`
+	OnlineUsers  []OnlineUser   `json:"online_users"`
+}
+
+// roomListItem is a room in GET /api/chat/room/: no history, no presence.
+type roomListItem struct {
+	Id        string         `json:"id"`
+	Name      string         `json:"name"`
+	ChatURL   string         `json:"chat_url"`
+	Owner     string         `json:"owner"`
+	Post      api.NullString `json:"post"`
+	CreatedAt api.NullString `json:"created_at"`
+}
+
+func roomJSON(e *core.RequestEvent, room *core.Record) roomListItem {
+	return roomListItem{
+		Id:        room.Id,
+		Name:      room.GetString("name"),
+		ChatURL:   ChatURL(e, room.Id),
+		Owner:     room.GetString("owner"),
+		Post:      api.NullString(room.GetString("post")),
+		CreatedAt: api.TimeOf(room.GetDateTime("created")),
+	}
+}
+
+// roomData is the room object of room as viewer sees it, with the newest
+// page of history (or the page before the message before).
+func roomData(e *core.RequestEvent, room, viewer *core.Record, before string) (*Room, error) {
 	messages, err := RecentMessages(e.App, room.Id, before, HistoryPageSize)
 	if err != nil {
 		return nil, err
@@ -41,13 +75,33 @@ func RoomData(e *core.RequestEvent, room, viewer *core.Record, before string) (m
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{
-		"id":            room.Id,
-		"name":          room.GetString("name"),
-		"chat_url":      ChatURL(e, room.Id),
-		"chat_messages": rendered,
-		"owner":         room.GetString("owner"),
-		"post":          api.NullableId(room.GetString("post")),
-		"online_users":  OnlineUsers(e.App, room.Id),
+	return &Room{
+		Id:           room.Id,
+		Name:         room.GetString("name"),
+		ChatURL:      ChatURL(e, room.Id),
+		ChatMessages: rendered,
+		Owner:        room.GetString("owner"),
+		Post:         api.NullString(room.GetString("post")),
+		OnlineUsers:  OnlineUsers(e.App, room.Id),
 	}, nil
+}
+
+// RoomData is the room object with the newest page of history (before:
+// the page before that message), as a generic JSON object: internal/posts
+// embeds it in the post detail as "room_data" and still takes a map.
+// It is the typed Room encoded and decoded, so both answers agree.
+func RoomData(e *core.RequestEvent, room, viewer *core.Record, before string) (map[string]any, error) {
+	data, err := roomData(e, room, viewer, before)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -30,17 +30,6 @@ const (
 	roomsMaxPageSize = 100
 )
 
-func roomJSON(e *core.RequestEvent, room *core.Record) map[string]any {
-	return map[string]any{
-		"id":         room.Id,
-		"name":       room.GetString("name"),
-		"chat_url":   ChatURL(e, room.Id),
-		"owner":      room.GetString("owner"),
-		"post":       api.NullableId(room.GetString("post")),
-		"created_at": api.Time(room.GetDateTime("created")),
-	}
-}
-
 // listRooms: GET /api/chat/room/ — the rooms I may read (the rooms list
 // rule), newest first, paginated.
 func listRooms(e *core.RequestEvent, me *core.Record) error {
@@ -66,7 +55,7 @@ func listRooms(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(rooms))
+	out := make([]roomListItem, len(rooms))
 	for i, r := range rooms {
 		out[i] = roomJSON(e, r)
 	}
@@ -102,7 +91,7 @@ func createRoom(e *core.RequestEvent, me *core.Record) error {
 	if err := e.App.Save(room); err != nil {
 		return api.FromValidation(err)
 	}
-	data, err := RoomData(e, room, me, "")
+	data, err := roomData(e, room, me, "")
 	if err != nil {
 		return err
 	}
@@ -128,7 +117,7 @@ func getRoom(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
-	data, err := RoomData(e, room, me, e.Request.URL.Query().Get("before"))
+	data, err := roomData(e, room, me, e.Request.URL.Query().Get("before"))
 	if err != nil {
 		return err
 	}

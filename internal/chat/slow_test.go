@@ -173,7 +173,7 @@ func TestHubDropsListenerThatNeverReads(t *testing.T) {
 		t.Errorf("%d listeners left, want the fast one", n)
 	}
 	online := hub.Online(room)
-	if len(online) != 1 || online[0]["nickname"] != "fast" {
+	if len(online) != 1 || online[0].Nickname != "fast" {
 		t.Errorf("online = %v, want fast only", online)
 	}
 }

@@ -200,7 +200,7 @@ func revokeTopicListener(app core.App, client subscriptions.Client, l *topicList
 	close(l.stop)
 	Leave(app, l.Listener)
 	refusedTopicsOf(app).refuse(l.UserId, l.RoomId) // the SDK will send it again
-	frame := RevokedFrame(l.RoomId, code, reason)
+	frame := encodeRevokedFrame(l.RoomId, code, reason)
 	names := []string{}
 	for sub := range client.Subscriptions(RoomTopic(l.RoomId)) {
 		names = append(names, sub)

@@ -281,9 +281,6 @@ func (s *socket) writeFrames(ctx context.Context, cancel context.CancelFunc, con
 	}
 }
 
-// rateLimitedFrame is the error frame of a refused send.
-var rateLimitedFrame = ErrorFrame("rate_limited", "You are sending messages too fast.")
-
 type clientFrame struct {
 	Type       string `json:"type"`
 	Message    any    `json:"message"`
@@ -296,15 +293,15 @@ type clientFrame struct {
 func handleClientFrame(app core.App, room, member *core.Record, data []byte) []byte {
 	var f clientFrame
 	if err := json.Unmarshal(data, &f); err != nil || f.Type != TypeMessage {
-		return ErrorFrame("invalid_request", msgBadFormat)
+		return encodeErrorFrame("invalid_request", msgBadFormat)
 	}
 	text, ok := f.Message.(string)
 	if !ok {
-		return ErrorFrame("invalid_request", msgBadFormat)
+		return encodeErrorFrame("invalid_request", msgBadFormat)
 	}
 	parent, ok := f.ParentChat.(string)
 	if f.ParentChat != nil && !ok {
-		return ErrorFrame("invalid_request", msgBadFormat)
+		return encodeErrorFrame("invalid_request", msgBadFormat)
 	}
 	_, err := SendMessage(app, member, room, text, parent)
 	switch {
@@ -316,10 +313,10 @@ func handleClientFrame(app core.App, room, member *core.Record, data []byte) []b
 		var p *api.Problem
 		if errors.As(err, &p) {
 			if b, jerr := json.Marshal(p.Body); jerr == nil {
-				return mustJSON(map[string]any{"error_type": "invalid_request", "message": msgBadFormat, "errors": json.RawMessage(b)})
+				return mustJSON(errorFrame{ErrorType: "invalid_request", Message: msgBadFormat, Errors: b})
 			}
 		}
 		app.Logger().Error("chat: storing a WebSocket message failed", "error", err)
-		return ErrorFrame("server_error", "The message could not be stored.")
+		return encodeErrorFrame("server_error", "The message could not be stored.")
 	}
 }

@@ -29,6 +29,40 @@ const (
 	msgTokenInvalid    = "Token is invalid or expired"
 )
 
+// The documented answers of the /user routes (the profile object is in
+// profile.go, the friend cards in friends.go and search_friends.go).
+type (
+	// registered: POST /user/registration/
+	registered struct {
+		Email   string   `json:"email"`
+		Message string   `json:"message"`
+		Profile *profile `json:"profile"`
+	}
+	// loggedIn: POST /user/login/
+	loggedIn struct {
+		Message   string   `json:"message"`
+		Profile   *profile `json:"profile"`
+		Refresh   string   `json:"refresh"`
+		Access    string   `json:"access"`
+		SessionId string   `json:"session_id"`
+	}
+	// refreshed: POST /user/token/refresh/
+	refreshed struct {
+		Access  string `json:"access"`
+		Refresh string `json:"refresh"`
+	}
+	// tokenNotValid: POST /user/token/refresh/ with a bad refresh token (401)
+	tokenNotValid struct {
+		Detail string `json:"detail"`
+		Code   string `json:"code"`
+	}
+	// messageAnswer: {"message"} of logout, add-friend, delete-friend and
+	// a private account's 403
+	messageAnswer struct {
+		Message string `json:"message"`
+	}
+)
+
 // registration: POST /user/registration/
 // Body {"email","password"} or dj-rest-auth's {"email","password1","password2"},
 // plus optional profile fields.
@@ -68,11 +102,7 @@ func (m *module) registration(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return e.JSON(http.StatusCreated, map[string]any{
-		"email":   user.Email(),
-		"message": msgRegistered,
-		"profile": profile,
-	})
+	return e.JSON(http.StatusCreated, registered{Email: user.Email(), Message: msgRegistered, Profile: profile})
 }
 
 // registrationPassword reads "password", or "password1" checked against
@@ -138,12 +168,12 @@ func (m *module) login(e *core.RequestEvent) error {
 		return err
 	}
 	setAuthCookie(e, pair.Access, user.Collection().AuthToken.Duration)
-	return e.JSON(http.StatusOK, map[string]any{
-		"message":    msgWelcome,
-		"profile":    profile,
-		"refresh":    pair.Refresh,
-		"access":     pair.Access,
-		"session_id": pair.SessionId,
+	return e.JSON(http.StatusOK, loggedIn{
+		Message:   msgWelcome,
+		Profile:   profile,
+		Refresh:   pair.Refresh,
+		Access:    pair.Access,
+		SessionId: pair.SessionId,
 	})
 }
 
@@ -178,12 +208,9 @@ func (m *module) tokenRefresh(e *core.RequestEvent) error {
 		return err // the server's failure, not the token's: the client may retry
 	}
 	if err != nil {
-		return &api.Problem{Status: http.StatusUnauthorized, Body: map[string]string{
-			"detail": msgTokenInvalid,
-			"code":   "token_not_valid",
-		}}
+		return &api.Problem{Status: http.StatusUnauthorized, Body: tokenNotValid{Detail: msgTokenInvalid, Code: "token_not_valid"}}
 	}
-	return e.JSON(http.StatusOK, map[string]string{"access": pair.Access, "refresh": pair.Refresh})
+	return e.JSON(http.StatusOK, refreshed{Access: pair.Access, Refresh: pair.Refresh})
 }
 
 // logout: POST /user/logout/ ends the session of the access token used
@@ -211,7 +238,7 @@ func (m *module) logout(e *core.RequestEvent, me *core.Record) error {
 		}
 	}
 	setAuthCookie(e, "", -1)
-	return e.JSON(http.StatusOK, map[string]string{"message": msgLoggedOut})
+	return e.JSON(http.StatusOK, messageAnswer{msgLoggedOut})
 }
 
 // dummyHash is a bcrypt hash (default cost, like PocketBase's) of nothing

@@ -80,7 +80,7 @@ func addFriend(e *core.RequestEvent, me *core.Record) error {
 		}
 		return api.FromValidation(err)
 	}
-	return e.JSON(http.StatusOK, map[string]string{"message": fmt.Sprintf(msgFriendAdded, other.Email())})
+	return e.JSON(http.StatusOK, messageAnswer{fmt.Sprintf(msgFriendAdded, other.Email())})
 }
 
 // deleteFriend: POST /user/delete-friend/ {"email"}. An unknown e-mail
@@ -108,17 +108,26 @@ func deleteFriend(e *core.RequestEvent, me *core.Record) error {
 	if err := e.App.Delete(row); err != nil {
 		return err
 	}
-	return e.JSON(http.StatusOK, map[string]string{"message": fmt.Sprintf(msgFriendDeleted, other.Email())})
+	return e.JSON(http.StatusOK, messageAnswer{fmt.Sprintf(msgFriendDeleted, other.Email())})
 }
 
-// friendJSON is the public card of a user in lists.
-func friendJSON(viewer, user *core.Record) map[string]any {
-	return map[string]any{
-		"id":              user.Id,
-		"email":           auth.EmailFor(viewer, user),
-		"nickname":        user.GetString("nickname"),
-		"profile_picture": api.FileURL(user, "profile_picture"),
-		"status":          user.GetString("status"),
+// friendCard is the public card of a user in GET /user/friends/.
+type friendCard struct {
+	Id             string         `json:"id"`
+	Email          api.NullString `json:"email"`
+	Nickname       string         `json:"nickname"`
+	ProfilePicture api.NullString `json:"profile_picture"`
+	Status         string         `json:"status"`
+}
+
+// friendJSON is user's card as viewer may see it.
+func friendJSON(viewer, user *core.Record) friendCard {
+	return friendCard{
+		Id:             user.Id,
+		Email:          auth.EmailFor(viewer, user),
+		Nickname:       user.GetString("nickname"),
+		ProfilePicture: api.FileURLOf(user, "profile_picture"),
+		Status:         user.GetString("status"),
 	}
 }
 
@@ -135,7 +144,7 @@ func listFriends(e *core.RequestEvent, me *core.Record) error {
 	}
 	// A hidden e-mail stays hidden here too: rows can also be added by id
 	// through the records API, by someone who never knew the e-mail.
-	out := make([]map[string]any, len(friends))
+	out := make([]friendCard, len(friends))
 	for i, f := range friends {
 		out[i] = friendJSON(me, f)
 	}
@@ -162,7 +171,7 @@ func friendProfile(e *core.RequestEvent, me *core.Record) error {
 		return err
 	}
 	if !allowed {
-		return &api.Problem{Status: http.StatusForbidden, Body: map[string]string{"message": msgPrivateAccount}}
+		return &api.Problem{Status: http.StatusForbidden, Body: messageAnswer{msgPrivateAccount}}
 	}
 	profile, err := profileJSON(e.App, user, me)
 	if err != nil {

@@ -13,24 +13,39 @@ import (
 	"github.com/cobraspace/cobraspace/migrations"
 )
 
+// profile is the documented "profile" object.
+type profile struct {
+	Id             string         `json:"id"`
+	User           string         `json:"user"` // the member's id again (the Django profile's user)
+	Email          api.NullString `json:"email"`
+	Nickname       string         `json:"nickname"`
+	ProfilePicture api.NullString `json:"profile_picture"`
+	Bio            string         `json:"bio"`
+	ContactNumber  string         `json:"contact_number"`
+	Status         string         `json:"status"`
+	IsPrivate      bool           `json:"is_private"`
+	FriendsEmails  []string       `json:"friends_emails"`
+	CreatedAt      api.NullString `json:"created_at"`
+}
+
 // profileJSON is the documented "profile" object of user, as seen by viewer.
-func profileJSON(app core.App, user, viewer *core.Record) (map[string]any, error) {
+func profileJSON(app core.App, user, viewer *core.Record) (*profile, error) {
 	friendEmails, err := friendsEmails(app, user, viewer)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{
-		"id":              user.Id,
-		"user":            user.Id,
-		"email":           auth.EmailFor(viewer, user),
-		"nickname":        user.GetString("nickname"),
-		"profile_picture": api.FileURL(user, "profile_picture"),
-		"bio":             user.GetString("bio"),
-		"contact_number":  user.GetString("contact_number"),
-		"status":          user.GetString("status"),
-		"is_private":      user.GetBool("is_private"),
-		"friends_emails":  friendEmails,
-		"created_at":      api.Time(user.GetDateTime("created")),
+	return &profile{
+		Id:             user.Id,
+		User:           user.Id,
+		Email:          auth.EmailFor(viewer, user),
+		Nickname:       user.GetString("nickname"),
+		ProfilePicture: api.FileURLOf(user, "profile_picture"),
+		Bio:            user.GetString("bio"),
+		ContactNumber:  user.GetString("contact_number"),
+		Status:         user.GetString("status"),
+		IsPrivate:      user.GetBool("is_private"),
+		FriendsEmails:  friendEmails,
+		CreatedAt:      api.TimeOf(user.GetDateTime("created")),
 	}, nil
 }
 
@@ -57,8 +72,8 @@ func friendsEmails(app core.App, user, viewer *core.Record) ([]string, error) {
 	}
 	emails := make([]string, 0, len(friends))
 	for _, f := range friends {
-		if email, ok := auth.EmailFor(viewer, f).(string); ok {
-			emails = append(emails, email)
+		if email := auth.EmailFor(viewer, f); email != "" {
+			emails = append(emails, string(email))
 		}
 	}
 	return emails, nil

@@ -60,10 +60,25 @@ func searchFriends(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(found))
+	out := make([]foundMember, len(found))
 	for i, u := range found {
-		out[i] = friendJSON(me, u)
-		out[i]["is_private"] = u.GetBool("is_private")
+		card := friendJSON(me, u)
+		out[i] = foundMember{
+			Id: card.Id, Email: card.Email, Nickname: card.Nickname,
+			ProfilePicture: card.ProfilePicture, Status: card.Status,
+			IsPrivate: u.GetBool("is_private"),
+		}
 	}
 	return e.JSON(http.StatusOK, out)
+}
+
+// foundMember is a member in GET /user/search-friends/: the friend card
+// and whether the account is private.
+type foundMember struct {
+	Id             string         `json:"id"`
+	Email          api.NullString `json:"email"`
+	Nickname       string         `json:"nickname"`
+	ProfilePicture api.NullString `json:"profile_picture"`
+	Status         string         `json:"status"`
+	IsPrivate      bool           `json:"is_private"`
 }
