@@ -9,7 +9,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
-	"github.com/cobraspace/cobraspace/migrations"
 )
 
 // bindRoutes serves the /api/chat REST routes and the room WebSocket.
@@ -75,8 +74,8 @@ func createRoom(e *core.RequestEvent, me *core.Record) error {
 	}
 	fe := api.FieldErrors{}
 	name := strings.TrimSpace(body.RequiredString(fe, "name"))
-	if len([]rune(name)) > migrations.RoomNameMax {
-		fe.Add("name", api.MaxLength(migrations.RoomNameMax))
+	if max := api.TextMax(e.App, "rooms", "name"); max > 0 && len([]rune(name)) > max {
+		fe.Add("name", api.MaxLength(max)) // with the other field errors, before saving
 	}
 	if err := fe.Err(); err != nil {
 		return err

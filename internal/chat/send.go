@@ -9,7 +9,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
-	"github.com/cobraspace/cobraspace/migrations"
 )
 
 // ErrRateLimited is returned (as a *RateLimitedError) when a member sends
@@ -30,13 +29,15 @@ func (e *RateLimitedError) RetrySeconds() int {
 // SendMessage stores a member's message in a room they may read; live
 // delivery follows from the messages hook once it is committed. The caller
 // has checked the room access. Errors are api.Problems or ErrRateLimited.
+// A blank or too long message (messages.message's limit as stored) is
+// refused before it takes from the sender's rate budget.
 func SendMessage(app core.App, sender, room *core.Record, text, parentChat string) (*core.Record, error) {
 	fe := api.FieldErrors{}
-	switch {
+	switch max := api.TextMax(app, "messages", "message"); {
 	case strings.TrimSpace(text) == "":
 		fe.Add("message", "This field may not be blank.")
-	case len([]rune(text)) > migrations.MessageMax:
-		fe.Add("message", api.MaxLength(migrations.MessageMax))
+	case max > 0 && len([]rune(text)) > max:
+		fe.Add("message", api.MaxLength(max))
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cobraspace/cobraspace/internal/api"
 	"github.com/cobraspace/cobraspace/internal/auth"
-	"github.com/cobraspace/cobraspace/migrations"
 )
 
 // profile is the documented "profile" object.
@@ -88,7 +87,7 @@ func applyProfileFields(body *api.Body, user *core.Record, fe api.FieldErrors) {
 		}
 	}
 	if v, ok := body.String(fe, "status"); ok {
-		if !slices.Contains(migrations.UserStatuses, v) {
+		if !slices.Contains(statusChoices(user), v) {
 			fe.Add("status", fmt.Sprintf("%q is not a valid choice.", v))
 		} else {
 			user.Set("status", v)
@@ -101,6 +100,14 @@ func applyProfileFields(body *api.Body, user *core.Record, fe api.FieldErrors) {
 		user.SetEmailVisibility(v)
 	}
 	applyPicture(body, user, fe)
+}
+
+// statusChoices are the values of the users.status select field as stored.
+func statusChoices(user *core.Record) []string {
+	if f, ok := user.Collection().Fields.GetByName("status").(*core.SelectField); ok {
+		return f.Values
+	}
+	return nil
 }
 
 // applyPicture replaces the picture with an uploaded file, or removes it
