@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,19 +162,11 @@ func maxPost(rng *rand.Rand, setup *floodSetup) (title, content string) {
 
 // runFloodPhase runs one phase on a fresh server process.
 func runFloodPhase(dataDir string, setup *floodSetup, opts floodOptions, name string, flood bool, postsPerMinute string) (*floodResult, error) {
+	var env []string
 	if postsPerMinute != "" {
-		// the child process inherits this process's environment
-		prev, had := os.LookupEnv(limits.EnvPostsPerMinute)
-		os.Setenv(limits.EnvPostsPerMinute, postsPerMinute)
-		defer func() {
-			if had {
-				os.Setenv(limits.EnvPostsPerMinute, prev)
-			} else {
-				os.Unsetenv(limits.EnvPostsPerMinute)
-			}
-		}()
+		env = append(env, limits.EnvPostsPerMinute+"="+postsPerMinute)
 	}
-	server, err := startServerProcess(dataDir)
+	server, err := startServerProcess(dataDir, env...)
 	if err != nil {
 		return nil, err
 	}

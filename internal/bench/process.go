@@ -22,8 +22,9 @@ type serverProcess struct {
 }
 
 // startServerProcess runs `<this binary> serve --dir dataDir` on a free
-// loopback port and waits for /api/health.
-func startServerProcess(dataDir string) (*serverProcess, error) {
+// loopback port, with env added to its environment, and waits for
+// /api/health.
+func startServerProcess(dataDir string, env ...string) (*serverProcess, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -37,6 +38,7 @@ func startServerProcess(dataDir string) (*serverProcess, error) {
 
 	cmd := exec.Command(exe, "serve", "--dir", dataDir, "--http", addr)
 	cmd.Stdout, cmd.Stderr = nil, nil
+	cmd.Env = append(os.Environ(), env...) // e.g. a limit of internal/limits for this server only
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
