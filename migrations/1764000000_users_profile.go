@@ -18,17 +18,17 @@ func init() {
 		users.Fields.RemoveByName("name")
 		users.Fields.RemoveByName("avatar")
 		users.Fields.Add(
-			&core.TextField{Name: "nickname", Max: NicknameMax, Presentable: true},
+			&core.TextField{Name: "nickname", Max: 20, Presentable: true},
 			&core.FileField{
 				Name:      "profile_picture",
 				MaxSelect: 1,
-				MaxSize:   PictureMaxBytes,
+				MaxSize:   5 << 20, // 5 MiB
 				MimeTypes: []string{"image/jpeg", "image/png", "image/gif", "image/webp"},
 				Thumbs:    []string{"100x100", "300x300"},
 			},
-			&core.TextField{Name: "bio", Max: BioMax},
-			&core.TextField{Name: "contact_number", Max: ContactNumberMax, Pattern: `^[0-9+\-() ]*$`},
-			&core.SelectField{Name: "status", MaxSelect: 1, Values: UserStatuses},
+			&core.TextField{Name: "bio", Max: 500},
+			&core.TextField{Name: "contact_number", Max: 15, Pattern: `^[0-9+\-() ]*$`},
+			&core.SelectField{Name: "status", MaxSelect: 1, Values: []string{"available", "away", "busy"}},
 			&core.BoolField{Name: "is_private"},
 		)
 		// serves case-insensitive e-mail lookups (PocketBase's own index is exact)
@@ -38,8 +38,8 @@ func init() {
 
 		// list/view rules need the friends collection: set in the next migration.
 		users.CreateRule = types.Pointer("")
-		users.UpdateRule = types.Pointer(RuleUserSelf)
-		users.DeleteRule = types.Pointer(RuleUserSelf)
+		users.UpdateRule = types.Pointer(`id = @request.auth.id`)
+		users.DeleteRule = types.Pointer(`id = @request.auth.id`)
 
 		return app.Save(users)
 	}, func(app core.App) error {

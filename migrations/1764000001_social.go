@@ -21,10 +21,10 @@ func init() {
 		)
 		friends.AddIndex("idx_friends_user_friend", true, "`user`, `friend`", "")
 		friends.AddIndex("idx_friends_friend", false, "`friend`", "")
-		friends.ListRule = types.Pointer(RuleFriendsOwn)
-		friends.ViewRule = types.Pointer(RuleFriendsOwn)
-		friends.CreateRule = types.Pointer(RuleFriendsCreate)
-		friends.DeleteRule = types.Pointer(RuleFriendsOwn)
+		friends.ListRule = types.Pointer(`user = @request.auth.id`)
+		friends.ViewRule = types.Pointer(`user = @request.auth.id`)
+		friends.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (@request.body.user:isset = false || @request.body.user = @request.auth.id) && friend != @request.auth.id`)
+		friends.DeleteRule = types.Pointer(`user = @request.auth.id`)
 		if err := app.Save(friends); err != nil {
 			return err
 		}
@@ -33,8 +33,8 @@ func init() {
 		if err != nil {
 			return err
 		}
-		users.ListRule = types.Pointer(RuleUserVisible)
-		users.ViewRule = types.Pointer(RuleUserVisible)
+		users.ListRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (id = @request.auth.id || is_private = false || friends_via_user.friend ?= @request.auth.id)`)
+		users.ViewRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (id = @request.auth.id || is_private = false || friends_via_user.friend ?= @request.auth.id)`)
 		if err := app.Save(users); err != nil {
 			return err
 		}
@@ -70,8 +70,8 @@ func init() {
 		if err != nil {
 			return err
 		}
-		users.ListRule = types.Pointer(RuleUserSelf)
-		users.ViewRule = types.Pointer(RuleUserSelf)
+		users.ListRule = types.Pointer(`id = @request.auth.id`)
+		users.ViewRule = types.Pointer(`id = @request.auth.id`)
 		if err := app.Save(users); err != nil {
 			return err
 		}

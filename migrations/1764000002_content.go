@@ -48,7 +48,7 @@ func timestamps() []core.Field {
 
 func categoriesCollection() *core.Collection {
 	c := core.NewBaseCollection("categories", CategoriesId)
-	c.Fields.Add(&core.TextField{Name: "name", Required: true, Max: CategoryNameMax, Presentable: true})
+	c.Fields.Add(&core.TextField{Name: "name", Required: true, Max: 45, Presentable: true})
 	c.Fields.Add(timestamps()...)
 	c.AddIndex("idx_categories_name", true, "`name` COLLATE NOCASE", "")
 	c.ListRule = types.Pointer("")
@@ -58,12 +58,12 @@ func categoriesCollection() *core.Collection {
 
 func tagsCollection() *core.Collection {
 	c := core.NewBaseCollection("tags", TagsId)
-	c.Fields.Add(&core.TextField{Name: "name", Required: true, Max: TagNameMax, Presentable: true})
+	c.Fields.Add(&core.TextField{Name: "name", Required: true, Max: 30, Presentable: true})
 	c.Fields.Add(timestamps()...)
 	c.AddIndex("idx_tags_name", true, "`name` COLLATE NOCASE", "")
 	c.ListRule = types.Pointer("")
 	c.ViewRule = types.Pointer("")
-	c.CreateRule = types.Pointer(RuleTagCreate)
+	c.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users"`)
 	return c
 }
 
@@ -71,8 +71,8 @@ func postsCollection() *core.Collection {
 	c := core.NewBaseCollection("posts", PostsId)
 	zero := 0.0
 	c.Fields.Add(
-		&core.TextField{Name: "title", Required: true, Max: PostTitleMax, Presentable: true},
-		&core.TextField{Name: "content", Max: PostContentMax},
+		&core.TextField{Name: "title", Required: true, Max: 200, Presentable: true},
+		&core.TextField{Name: "content", Max: 50000},
 		&core.RelationField{Name: "category", CollectionId: CategoriesId, MaxSelect: 1, Required: true},
 		&core.RelationField{Name: "writer", CollectionId: usersId, MaxSelect: 1, Required: true, CascadeDelete: true},
 		&core.RelationField{Name: "tags", CollectionId: TagsId, MaxSelect: 20},
@@ -84,16 +84,16 @@ func postsCollection() *core.Collection {
 	c.AddIndex("idx_posts_writer", false, "`writer`", "")
 	c.ListRule = types.Pointer("")
 	c.ViewRule = types.Pointer("")
-	c.CreateRule = types.Pointer(RulePostCreate)
-	c.UpdateRule = types.Pointer(RulePostUpdate)
-	c.DeleteRule = types.Pointer(RulePostDelete)
+	c.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (@request.body.writer:isset = false || @request.body.writer = @request.auth.id) && @request.body.hit:isset = false`)
+	c.UpdateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && writer = @request.auth.id && (@request.body.writer:isset = false || @request.body.writer = @request.auth.id) && @request.body.hit:isset = false`)
+	c.DeleteRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && writer = @request.auth.id`)
 	return c
 }
 
 func roomsCollection() *core.Collection {
 	c := core.NewBaseCollection("rooms", RoomsId)
 	c.Fields.Add(
-		&core.TextField{Name: "name", Required: true, Max: RoomNameMax, Presentable: true},
+		&core.TextField{Name: "name", Required: true, Max: 100, Presentable: true},
 		&core.RelationField{Name: "owner", CollectionId: usersId, MaxSelect: 1, Required: true, CascadeDelete: true},
 		&core.RelationField{Name: "post", CollectionId: PostsId, MaxSelect: 1, CascadeDelete: true},
 	)
@@ -103,11 +103,11 @@ func roomsCollection() *core.Collection {
 	c.AddIndex("idx_rooms_post", true, "`post`", "`post` != ''")
 	c.AddIndex("idx_rooms_post_lookup", false, "`post`", "")
 	c.AddIndex("idx_rooms_owner", false, "`owner`", "")
-	c.ListRule = types.Pointer(RuleRoomReadable)
-	c.ViewRule = types.Pointer(RuleRoomReadable)
-	c.CreateRule = types.Pointer(RuleRoomCreate)
-	c.UpdateRule = types.Pointer(RuleRoomUpdate)
-	c.DeleteRule = types.Pointer(RuleRoomDelete)
+	c.ListRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)`)
+	c.ViewRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)`)
+	c.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && @request.body.post:isset = false && (@request.body.owner:isset = false || @request.body.owner = @request.auth.id)`)
+	c.UpdateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && owner = @request.auth.id && @request.body.post:isset = false && @request.body.owner:isset = false`)
+	c.DeleteRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && owner = @request.auth.id && post = ""`)
 	return c
 }
 
@@ -116,16 +116,16 @@ func messagesCollection() *core.Collection {
 	c.Fields.Add(
 		&core.RelationField{Name: "room", CollectionId: RoomsId, MaxSelect: 1, Required: true, CascadeDelete: true},
 		&core.RelationField{Name: "sender", CollectionId: usersId, MaxSelect: 1, Required: true, CascadeDelete: true},
-		&core.TextField{Name: "message", Required: true, Max: MessageMax},
+		&core.TextField{Name: "message", Required: true, Max: 2000},
 		&core.SelectField{Name: "message_type", MaxSelect: 1, Values: []string{"text", "system"}},
 	)
 	c.Fields.Add(timestamps()...)
 	c.AddIndex("idx_messages_room_created", false, "`room`, `created`", "")
 	c.AddIndex("idx_messages_sender", false, "`sender`", "")
-	c.ListRule = types.Pointer(RuleMessageReadable)
-	c.ViewRule = types.Pointer(RuleMessageReadable)
-	c.CreateRule = types.Pointer(RuleMessageCreate)
-	c.UpdateRule = types.Pointer(RuleMessageUpdate)
-	c.DeleteRule = types.Pointer(RuleMessageDelete)
+	c.ListRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (room.post != "" || room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id)`)
+	c.ViewRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (room.post != "" || room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id)`)
+	c.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (room.post != "" || room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id) && (@request.body.sender:isset = false || @request.body.sender = @request.auth.id) && (@request.body.message_type:isset = false || @request.body.message_type = "text")`)
+	c.UpdateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && sender = @request.auth.id && @request.body.room:isset = false && @request.body.sender:isset = false && @request.body.message_type:isset = false`)
+	c.DeleteRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && sender = @request.auth.id`)
 	return c
 }
