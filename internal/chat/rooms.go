@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -86,22 +85,9 @@ func roomData(e *core.RequestEvent, room, viewer *core.Record, before string) (*
 	}, nil
 }
 
-// RoomData is the room object with the newest page of history (before:
-// the page before that message), as a generic JSON object: internal/posts
-// embeds it in the post detail as "room_data" and still takes a map.
-// It is the typed Room encoded and decoded, so both answers agree.
-func RoomData(e *core.RequestEvent, room, viewer *core.Record, before string) (map[string]any, error) {
-	data, err := roomData(e, room, viewer, before)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+// RoomData is the room object with the newest page of history, as viewer
+// sees it: what GET /api/chat/room/<id>/ answers, and what the post
+// detail embeds as "room_data".
+func RoomData(e *core.RequestEvent, room, viewer *core.Record) (*Room, error) {
+	return roomData(e, room, viewer, "")
 }

@@ -90,7 +90,7 @@ type postDetailJSON struct {
 	CategoryId  string          `json:"category_id"`
 	CreatedAt   *string         `json:"created_at"`
 	UpdatedAt   *string         `json:"updated_at"`
-	RoomData    map[string]any  `json:"room_data"` // chat.RoomData; {} (a nil map) without a room
+	RoomData    roomOrEmpty     `json:"room_data"` // chat.RoomData; {} without a room
 	CurrentUser currentUserJSON `json:"current_user"`
 }
 
@@ -118,15 +118,20 @@ type currentUserJSON struct {
 	IsSuperuser    bool    `json:"is_superuser"`
 }
 
-func postRoomData(e *core.RequestEvent, roomId string) (map[string]any, error) {
+// roomOrEmpty is the post's room object, or {} when it has none (as the
+// untyped answer had it); like writerOrEmpty.
+type roomOrEmpty struct{ *chat.Room }
+
+func postRoomData(e *core.RequestEvent, roomId string) (roomOrEmpty, error) {
 	if roomId == "" {
-		return nil, nil
+		return roomOrEmpty{}, nil
 	}
 	room, err := e.App.FindRecordById("rooms", roomId)
 	if err != nil {
-		return nil, nil
+		return roomOrEmpty{}, nil
 	}
-	return chat.RoomData(e, room, e.Auth, "")
+	data, err := chat.RoomData(e, room, e.Auth)
+	return roomOrEmpty{data}, err
 }
 
 func currentUserJSONOf(auth *core.Record) currentUserJSON {
