@@ -98,7 +98,7 @@ func buildFixtureDir() (string, error) {
 		return "", err
 	}
 	// ...which becomes the fixture dir once the databases are flushed.
-	if err := app.ResetBootstrapState(); err != nil {
+	if err := app.ClearBootstrap(); err != nil {
 		return "", err
 	}
 	out, err := os.MkdirTemp("", "cobraspace_fixtures_")

@@ -115,7 +115,5 @@ func TestEmailsUniqueIgnoringCase(t *testing.T) {
 			AfterTestFunc:   testutil.After(usersUnchanged(), countIs("friends", friendRow(testutil.BobId, testutil.AliceId), 1)),
 		},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }

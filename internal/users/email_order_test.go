@@ -134,45 +134,43 @@ func TestEmailOrderingRefused(t *testing.T) {
 		ExpectedEvents:  map[string]int{"*": 0},
 		TestAppFactory:  testutil.Factory,
 	})
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }
 
 // hiddenWorld is a test app where dave (e-mail hidden) has daveEmail, is on
 // alice's friends list, wrote a post and sent a message. Its answers are
 // seen through stable names for the records that get random ids.
 type hiddenWorld struct {
-	*client
+	*testutil.Client
 	names *strings.Replacer
 }
 
 func newHiddenWorld(t *testing.T, daveEmail string) hiddenWorld {
 	t.Helper()
-	c := newClient(t)
-	dave := member(t, c.app, testutil.DaveId)
+	c := testutil.NewClient(t)
+	dave := member(t, c.App, testutil.DaveId)
 	dave.SetEmail(daveEmail)
-	if err := c.app.Save(dave); err != nil {
+	if err := c.App.Save(dave); err != nil {
 		t.Fatal(err)
 	}
-	addFriendRow(t, c.app, testutil.AliceId, testutil.DaveId)
-	addFriendRow(t, c.app, testutil.DaveId, testutil.BobId)
-	category, err := c.app.FindFirstRecordByData("categories", "name", "Programming")
+	addFriendRow(t, c.App, testutil.AliceId, testutil.DaveId)
+	addFriendRow(t, c.App, testutil.DaveId, testutil.BobId)
+	category, err := c.App.FindFirstRecordByData("categories", "name", "Programming")
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.MustSave(t, c.app, "posts", map[string]any{"id": "postdave0000001", "title": "dave's", "content": "x", "category": category.Id, "writer": testutil.DaveId})
-	room, err := c.app.FindFirstRecordByData("rooms", "post", "postdave0000001")
+	testutil.MustSave(t, c.App, "posts", map[string]any{"id": "postdave0000001", "title": "dave's", "content": "x", "category": category.Id, "writer": testutil.DaveId})
+	room, err := c.App.FindFirstRecordByData("rooms", "post", "postdave0000001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.MustSave(t, c.app, "messages", map[string]any{"id": "msgdave00000001", "room": room.Id, "sender": testutil.DaveId, "message": "hi"})
+	testutil.MustSave(t, c.App, "messages", map[string]any{"id": "msgdave00000001", "room": room.Id, "sender": testutil.DaveId, "message": "hi"})
 	pairs := []string{room.Id, "dave's room"}
 	for _, table := range []string{"friends", "rooms"} {
 		var rows []struct {
 			Id string `db:"id"`
 		}
-		if err := c.app.DB().Select("id").From(table).OrderBy("created", "id").All(&rows); err != nil {
+		if err := c.App.DB().Select("id").From(table).OrderBy("created", "id").All(&rows); err != nil {
 			t.Fatal(err)
 		}
 		for i, r := range rows {
@@ -181,14 +179,14 @@ func newHiddenWorld(t *testing.T, daveEmail string) hiddenWorld {
 			}
 		}
 	}
-	return hiddenWorld{client: c, names: strings.NewReplacer(pairs...)}
+	return hiddenWorld{Client: c, names: strings.NewReplacer(pairs...)}
 }
 
 // visible is what a member sees of a list answer: the status and the ids
 // in order (or the whole body when it is not a list).
 func (w hiddenWorld) visible(t *testing.T, url, token string) string {
 	t.Helper()
-	res := w.do(http.MethodGet, url, "", token)
+	res := w.Send(http.MethodGet, url, "", token)
 	var list struct {
 		Items []struct {
 			Id string `json:"id"`
@@ -282,7 +280,5 @@ func TestRealtimeEmailFilterRefused(t *testing.T) {
 		subscribe("member, plain topic", "posts/*", alice, 204, true),
 		subscribe("member, a topic that is no collection", "custom/topic?options="+url.QueryEscape(`{"query":{"filter":"email > 1"}}`), alice, 204, true),
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }

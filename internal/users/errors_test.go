@@ -65,7 +65,7 @@ func TestDatabaseFailuresFailClosed(t *testing.T) {
 			URL:     "/user/profile/",
 			Headers: sessionHeaders,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-				s := clientFor(t, app, e).login(testutil.AliceEmail)
+				s := testutil.ClientFor(t, app, e).Login(testutil.AliceEmail)
 				access = s.Access
 				sessionHeaders["Authorization"] = "Bearer " + access
 				breakTable(t, app, "login_sessions")
@@ -113,19 +113,17 @@ func TestDatabaseFailuresFailClosed(t *testing.T) {
 			TestAppFactory:     testutil.Factory,
 		},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }
 
 // A refresh that cannot read the sessions is a server error (the client
 // may retry), not "token invalid" (which makes clients log out).
 func TestTokenRefreshDatabaseFailure(t *testing.T) {
 	t.Parallel()
-	c := newClient(t)
-	s := c.login(testutil.AliceEmail)
-	breakTable(t, c.app, "login_sessions")
-	res := c.do(http.MethodPost, "/user/token/refresh/", testutil.JSONOf(map[string]string{"refresh": s.Refresh}), "")
+	c := testutil.NewClient(t)
+	s := c.Login(testutil.AliceEmail)
+	breakTable(t, c.App, "login_sessions")
+	res := c.Send(http.MethodPost, "/user/token/refresh/", testutil.JSONOf(map[string]string{"refresh": s.Refresh}), "")
 	if res.Status != http.StatusInternalServerError {
 		t.Fatalf("refresh with unreadable sessions: %d %s, want 500", res.Status, res.Body)
 	}

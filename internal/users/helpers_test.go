@@ -1,16 +1,13 @@
 package users_test
 
 // Shared bits of the /user/* API tests: the documented error bodies of the
-// /user routes, the four spellings of every route, JSON body checks and a
-// small client that sends several requests through one test app's router
-// (for flows such as login → refresh → logout). What other test packages
-// share too (error bodies, After, BodyIs, Count...) is in internal/testutil.
+// /user routes, profile and body checks, fixture counts. What other test
+// packages share too (error bodies, After, BodyIs, Count, the route
+// spellings, the in-process client...) is in internal/testutil.
 
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,39 +36,11 @@ func oversizedJSON(field string) string {
 	return `{"` + field + `":"` + strings.Repeat("a", 100<<10) + `"}`
 }
 
-// variants are the four spellings of a /user route: with and without the
-// /api prefix and the trailing slash. path is e.g. "/profile".
-func variants(path string) []string {
-	return []string{"/user" + path + "/", "/user" + path, "/api/user" + path + "/", "/api/user" + path}
-}
-
-// hasKeys checks that a JSON object body has exactly these top-level keys.
-func hasKeys(keys ...string) testutil.Check {
-	return func(t testing.TB, _ *tests.TestApp, body []byte) {
-		t.Helper()
-		assertKeys(t, testutil.DecodeObject(t, body), keys...)
-	}
-}
-
-// assertKeys checks that obj has exactly keys.
-func assertKeys(t testing.TB, obj map[string]any, keys ...string) {
-	t.Helper()
-	got := make([]string, 0, len(obj))
-	for k := range obj {
-		got = append(got, k)
-	}
-	slices.Sort(got)
-	want := slices.Sorted(slices.Values(keys))
-	if !slices.Equal(got, want) {
-		t.Errorf("keys = %v, want %v", got, want)
-	}
-}
-
 // assertProfileShape checks the documented keys of a "profile" object
 // (created_at is an extra the routes add).
 func assertProfileShape(t testing.TB, profile map[string]any) {
 	t.Helper()
-	assertKeys(t, profile, append(slices.Clone(profileKeys), "created_at")...)
+	testutil.AssertKeys(t, "profile", profile, testutil.Exactly, append(slices.Clone(profileKeys), "created_at")...)
 	if profile["id"] != profile["user"] {
 		t.Errorf("profile id %v and user %v differ", profile["id"], profile["user"])
 	}
@@ -195,102 +164,6 @@ func addFriendRow(t testing.TB, app core.App, user, friend string) {
 func member(t testing.TB, app core.App, id string) *core.Record {
 	t.Helper()
 	return testutil.MustFind(t, app, "users", id)
-}
-
-// bearer is an Authorization header carrying token.
-func bearer(token string) map[string]string {
-	return map[string]string{"Authorization": "Bearer " + token}
-}
-
-// ---------------------------------------------------------------------------
-// A client for flows of several requests through one app.
-
-// client sends requests through a test app's router the way
-// tests.ApiScenario does (same router, same serve hooks).
-type client struct {
-	t          testing.TB
-	app        *tests.TestApp
-	mux        http.Handler
-	remoteAddr string
-}
-
-// clientAddr is the RemoteAddr of the client's requests.
-const clientAddr = "192.0.2.1:1234"
-
-// newClient is a fresh test app with its routes served.
-func newClient(t *testing.T) *client {
-	t.Helper()
-	app := testutil.NewApp(t)
-	return &client{t: t, app: app, mux: testutil.Routes(t, app), remoteAddr: clientAddr}
-}
-
-// clientFor serves the routes of a serve event, e.g. in an ApiScenario's
-// BeforeTestFunc to prepare state through the API itself.
-func clientFor(t testing.TB, app *tests.TestApp, e *core.ServeEvent) *client {
-	t.Helper()
-	mux, err := e.Router.BuildMux()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &client{t: t, app: app, mux: mux, remoteAddr: clientAddr}
-}
-
-// response is a recorded answer.
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-// JSON decodes the answer as an object.
-func (r response) JSON(t testing.TB) map[string]any {
-	t.Helper()
-	return testutil.DecodeObject(t, r.Body)
-}
-
-// do sends a JSON (or empty) body, with token as bearer when not empty.
-func (c *client) do(method, path, body, token string) response {
-	c.t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.RemoteAddr = c.remoteAddr
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	c.mux.ServeHTTP(rec, req)
-	return response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
-}
-
-// session is what a successful login hands out.
-type session struct {
-	Access, Refresh, Id string
-}
-
-// login signs email in with the fixture password and fails the test otherwise.
-func (c *client) login(email string) session {
-	c.t.Helper()
-	res := c.do(http.MethodPost, "/user/login/", testutil.JSONOf(map[string]any{"email": email, "password": testutil.Password}), "")
-	if res.Status != http.StatusOK {
-		c.t.Fatalf("login %s: %d %s", email, res.Status, res.Body)
-	}
-	body := res.JSON(c.t)
-	s := session{}
-	s.Access, _ = body["access"].(string)
-	s.Refresh, _ = body["refresh"].(string)
-	s.Id, _ = body["session_id"].(string)
-	if s.Access == "" || s.Refresh == "" || s.Id == "" {
-		c.t.Fatalf("login %s: incomplete answer %s", email, res.Body)
-	}
-	return s
-}
-
-// loginFirst is a BeforeTestFunc that logs email in through the scenario's
-// own routes and hands the session to use (to fill headers or the body).
-func loginFirst(email string, use func(s session)) func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-	return func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-		use(clientFor(t, app, e).login(email))
-	}
 }
 
 // sessionExists reports whether the login_sessions row sid exists.

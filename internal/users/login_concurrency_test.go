@@ -152,32 +152,32 @@ func TestLoginFailureLimitUnderConcurrency(t *testing.T) {
 // updates are not counted.
 func TestOldPasswordChange(t *testing.T) {
 	t.Parallel()
-	c := newClient(t)
+	c := testutil.NewClient(t)
 	token := strings.TrimPrefix(testutil.AuthHeader(t, testutil.AliceEmail)["Authorization"], "Bearer ")
 	url := "/api/collections/users/records/" + testutil.AliceId
 	for i := range 10 {
-		if res := c.do(http.MethodPatch, url, `{"bio":"edit `+strconv.Itoa(i)+`"}`, token); res.Status != http.StatusOK {
+		if res := c.Send(http.MethodPatch, url, `{"bio":"edit `+strconv.Itoa(i)+`"}`, token); res.Status != http.StatusOK {
 			t.Fatalf("update %d without a password: %d %s", i, res.Status, res.Body)
 		}
 	}
 	for i := range 4 {
-		res := c.do(http.MethodPatch, url, `{"oldPassword":"wrong-password","password":"a-new-password","passwordConfirm":"a-new-password"}`, token)
+		res := c.Send(http.MethodPatch, url, `{"oldPassword":"wrong-password","password":"a-new-password","passwordConfirm":"a-new-password"}`, token)
 		if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), "validation_invalid_old_password") {
 			t.Fatalf("wrong old password %d: %d %s", i+1, res.Status, res.Body)
 		}
 	}
 	// a missing oldPassword is not a guess
 	for i := range 3 {
-		res := c.do(http.MethodPatch, url, `{"password":"a-new-password","passwordConfirm":"a-new-password"}`, token)
+		res := c.Send(http.MethodPatch, url, `{"password":"a-new-password","passwordConfirm":"a-new-password"}`, token)
 		if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), `"oldPassword":{"code":"validation_required"`) {
 			t.Fatalf("missing old password %d: %d %s", i+1, res.Status, res.Body)
 		}
 	}
-	res := c.do(http.MethodPatch, url, `{"oldPassword":"`+testutil.Password+`","password":"a-new-password","passwordConfirm":"a-new-password"}`, token)
+	res := c.Send(http.MethodPatch, url, `{"oldPassword":"`+testutil.Password+`","password":"a-new-password","passwordConfirm":"a-new-password"}`, token)
 	if res.Status != http.StatusOK {
 		t.Fatalf("right old password: %d %s", res.Status, res.Body)
 	}
-	if !member(t, c.app, testutil.AliceId).ValidatePassword("a-new-password") {
+	if !member(t, c.App, testutil.AliceId).ValidatePassword("a-new-password") {
 		t.Fatal("the password was not changed")
 	}
 }

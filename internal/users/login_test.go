@@ -30,7 +30,7 @@ func loggedInAs(id, email string) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
 		obj := testutil.DecodeObject(t, body)
-		assertKeys(t, obj, "message", "profile", "refresh", "access", "session_id")
+		testutil.AssertKeys(t, "obj", obj, testutil.Exactly, "message", "profile", "refresh", "access", "session_id")
 		if obj["message"] != welcome {
 			t.Errorf("message = %v", obj["message"])
 		}
@@ -62,7 +62,7 @@ func TestLogin(t *testing.T) {
 
 	aliceLogin := `{"email":"alice@example.com","password":"` + testutil.Password + `"}`
 	scenarios := []tests.ApiScenario{}
-	for _, url := range variants("/login") {
+	for _, url := range testutil.Spellings("/user/login") {
 		scenarios = append(scenarios, tests.ApiScenario{
 			Name:            "alice at " + url,
 			Method:          http.MethodPost,
@@ -103,7 +103,7 @@ func TestLogin(t *testing.T) {
 			ExpectedStatus:  200,
 			ExpectedContent: []string{`"email":"Mixed.Case@Example.com"`},
 			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   testutil.After(hasKeys("message", "profile", "refresh", "access", "session_id"), noSecrets),
+			AfterTestFunc:   testutil.After(testutil.Keys("message", "profile", "refresh", "access", "session_id"), noSecrets),
 		},
 		tests.ApiScenario{
 			Name:            "dave (hidden e-mail) sees his own e-mail",
@@ -168,20 +168,18 @@ func TestLogin(t *testing.T) {
 		ExpectedContent:    []string{`"detail":"JSON parse error`},
 		NotExpectedContent: []string{`"access"`},
 		TestAppFactory:     testutil.Factory,
-		AfterTestFunc:      testutil.After(hasKeys("detail"), noSessions()),
+		AfterTestFunc:      testutil.After(testutil.Keys("detail"), noSessions()),
 	})
 
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }
 
 // A wrong password and an unknown e-mail must not be told apart.
 func TestLoginFailuresLookIdentical(t *testing.T) {
 	t.Parallel()
-	c := newClient(t)
-	wrongPassword := c.do(http.MethodPost, "/user/login/", `{"email":"alice@example.com","password":"wrong-password"}`, "")
-	unknownEmail := c.do(http.MethodPost, "/user/login/", `{"email":"nobody@example.com","password":"wrong-password"}`, "")
+	c := testutil.NewClient(t)
+	wrongPassword := c.Send(http.MethodPost, "/user/login/", `{"email":"alice@example.com","password":"wrong-password"}`, "")
+	unknownEmail := c.Send(http.MethodPost, "/user/login/", `{"email":"nobody@example.com","password":"wrong-password"}`, "")
 
 	if wrongPassword.Status != http.StatusBadRequest || unknownEmail.Status != wrongPassword.Status {
 		t.Fatalf("statuses %d (wrong password) and %d (unknown e-mail), want both 400", wrongPassword.Status, unknownEmail.Status)
@@ -194,7 +192,7 @@ func TestLoginFailuresLookIdentical(t *testing.T) {
 			t.Errorf("header %s differs: %q vs %q", h, wrongPassword.Header.Get(h), unknownEmail.Header.Get(h))
 		}
 	}
-	testutil.BodyIs(badCredentials)(t, c.app, wrongPassword.Body)
+	testutil.BodyIs(badCredentials)(t, c.App, wrongPassword.Body)
 }
 
 // Repeated failures for one e-mail from one client are throttled.
@@ -204,7 +202,7 @@ func TestLoginThrottle(t *testing.T) {
 	loginBody := func(email, password string) string {
 		return testutil.JSONOf(map[string]string{"email": email, "password": password})
 	}
-	expectThrottled := func(t *testing.T, res response) {
+	expectThrottled := func(t *testing.T, res testutil.Response) {
 		t.Helper()
 		if res.Status != http.StatusTooManyRequests {
 			t.Fatalf("status %d, want 429: %s", res.Status, res.Body)
@@ -214,15 +212,15 @@ func TestLoginThrottle(t *testing.T) {
 			t.Errorf("Retry-After = %q, want seconds within the 15 minute window", res.Header.Get("Retry-After"))
 		}
 		body := res.JSON(t)
-		assertKeys(t, body, "detail")
+		testutil.AssertKeys(t, "body", body, testutil.Exactly, "detail")
 		if d, _ := body["detail"].(string); !strings.HasPrefix(d, "Request was throttled.") {
 			t.Errorf("detail = %q", d)
 		}
 	}
-	failFiveTimes := func(t *testing.T, c *client, email string) {
+	failFiveTimes := func(t *testing.T, c *testutil.Client, email string) {
 		t.Helper()
 		for i := range 5 {
-			res := c.do(http.MethodPost, "/user/login/", loginBody(email, "wrong-password"), "")
+			res := c.Send(http.MethodPost, "/user/login/", loginBody(email, "wrong-password"), "")
 			if res.Status != http.StatusBadRequest {
 				t.Fatalf("failure %d: status %d, want 400: %s", i+1, res.Status, res.Body)
 			}
@@ -230,60 +228,60 @@ func TestLoginThrottle(t *testing.T) {
 	}
 
 	t.Run("sixth attempt for a known e-mail", func(t *testing.T) {
-		c := newClient(t)
+		c := testutil.NewClient(t)
 		// the e-mail's letter case does not give fresh attempts
 		failFiveTimes(t, c, "Alice@Example.com")
-		expectThrottled(t, c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""))
+		expectThrottled(t, c.Send(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""))
 		// even the right password waits now
-		expectThrottled(t, c.do(http.MethodPost, "/api/user/login", loginBody(testutil.AliceEmail, testutil.Password), ""))
-		if n := testutil.Count(t, c.app, "login_sessions", nil); n != 0 {
+		expectThrottled(t, c.Send(http.MethodPost, "/api/user/login", loginBody(testutil.AliceEmail, testutil.Password), ""))
+		if n := testutil.Count(t, c.App, "login_sessions", nil); n != 0 {
 			t.Errorf("%d sessions opened while throttled", n)
 		}
 
 		// another e-mail from the same client, and the same e-mail from another client, still work
-		if res := c.do(http.MethodPost, "/user/login/", loginBody(testutil.BobEmail, testutil.Password), ""); res.Status != http.StatusOK {
+		if res := c.Send(http.MethodPost, "/user/login/", loginBody(testutil.BobEmail, testutil.Password), ""); res.Status != http.StatusOK {
 			t.Errorf("bob from the same client: %d %s", res.Status, res.Body)
 		}
-		c.remoteAddr = "198.51.100.7:4321"
-		if res := c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, testutil.Password), ""); res.Status != http.StatusOK {
+		c.RemoteAddr = "198.51.100.7:4321"
+		if res := c.Send(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, testutil.Password), ""); res.Status != http.StatusOK {
 			t.Errorf("alice from another client: %d %s", res.Status, res.Body)
 		}
 	})
 
 	t.Run("sixth attempt for an unknown e-mail looks the same", func(t *testing.T) {
-		c := newClient(t)
+		c := testutil.NewClient(t)
 		failFiveTimes(t, c, "nobody@example.com")
-		expectThrottled(t, c.do(http.MethodPost, "/user/login/", loginBody("nobody@example.com", "wrong-password"), ""))
+		expectThrottled(t, c.Send(http.MethodPost, "/user/login/", loginBody("nobody@example.com", "wrong-password"), ""))
 	})
 
 	t.Run("a successful login forgets earlier failures", func(t *testing.T) {
-		c := newClient(t)
+		c := testutil.NewClient(t)
 		for range 4 {
-			c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), "")
+			c.Send(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), "")
 		}
-		c.login(testutil.AliceEmail)
+		c.Login(testutil.AliceEmail)
 		for i := range 4 {
-			if res := c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""); res.Status != http.StatusBadRequest {
+			if res := c.Send(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""); res.Status != http.StatusBadRequest {
 				t.Fatalf("failure %d after a success: status %d, want 400", i+1, res.Status)
 			}
 		}
 	})
 
 	t.Run("many e-mails from one client", func(t *testing.T) {
-		c := newClient(t)
+		c := testutil.NewClient(t)
 		for i := range 30 {
-			res := c.do(http.MethodPost, "/user/login/", loginBody("guess"+strconv.Itoa(i)+"@example.com", "wrong-password"), "")
+			res := c.Send(http.MethodPost, "/user/login/", loginBody("guess"+strconv.Itoa(i)+"@example.com", "wrong-password"), "")
 			if res.Status != http.StatusBadRequest {
 				t.Fatalf("guess %d: status %d, want 400", i, res.Status)
 			}
 		}
-		expectThrottled(t, c.do(http.MethodPost, "/user/login/", loginBody(testutil.BobEmail, testutil.Password), ""))
+		expectThrottled(t, c.Send(http.MethodPost, "/user/login/", loginBody(testutil.BobEmail, testutil.Password), ""))
 	})
 
 	t.Run("the SDK's authWithPassword shares the limit", func(t *testing.T) {
-		c := newClient(t)
-		sdkLogin := func(password string) response {
-			return c.do(http.MethodPost, "/api/collections/users/auth-with-password",
+		c := testutil.NewClient(t)
+		sdkLogin := func(password string) testutil.Response {
+			return c.Send(http.MethodPost, "/api/collections/users/auth-with-password",
 				testutil.JSONOf(map[string]string{"identity": testutil.AliceEmail, "password": password}), "")
 		}
 		for i := range 3 {
@@ -292,7 +290,7 @@ func TestLoginThrottle(t *testing.T) {
 			}
 		}
 		for i := range 2 {
-			if res := c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""); res.Status != http.StatusBadRequest {
+			if res := c.Send(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, "wrong-password"), ""); res.Status != http.StatusBadRequest {
 				t.Fatalf("REST failure %d: status %d, want 400", i+1, res.Status)
 			}
 		}
@@ -300,20 +298,20 @@ func TestLoginThrottle(t *testing.T) {
 		if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
 			t.Fatalf("SDK login after 5 failures: status %d (Retry-After %q), want 429", res.Status, res.Header.Get("Retry-After"))
 		}
-		expectThrottled(t, c.do(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, testutil.Password), ""))
+		expectThrottled(t, c.Send(http.MethodPost, "/user/login/", loginBody(testutil.AliceEmail, testutil.Password), ""))
 
-		c.remoteAddr = "198.51.100.8:4321" // another client is not affected
+		c.RemoteAddr = "198.51.100.8:4321" // another client is not affected
 		if res := sdkLogin(testutil.Password); res.Status != http.StatusOK {
 			t.Errorf("SDK login from another client: %d %s", res.Status, res.Body)
 		}
 	})
 
 	t.Run("invalid bodies are not counted", func(t *testing.T) {
-		c := newClient(t)
+		c := testutil.NewClient(t)
 		for range 10 {
-			c.do(http.MethodPost, "/user/login/", `{"email":"alice@example.com"}`, "")
+			c.Send(http.MethodPost, "/user/login/", `{"email":"alice@example.com"}`, "")
 		}
-		c.login(testutil.AliceEmail)
+		c.Login(testutil.AliceEmail)
 	})
 }
 
@@ -323,8 +321,8 @@ func TestLoginThrottle(t *testing.T) {
 // refreshScenario logs alice in before the request (then runs prepare, when
 // given, with her session); body builds the request body from the session,
 // and then checks the answer and stored state.
-func refreshScenario(name, url string, prepare func(t testing.TB, c *client, s session), body func(s session) string, status int, then func(s *session) testutil.Check) tests.ApiScenario {
-	var s session
+func refreshScenario(name, url string, prepare func(t testing.TB, c *testutil.Client, s testutil.Session), body func(s testutil.Session) string, status int, then func(s *testutil.Session) testutil.Check) tests.ApiScenario {
+	var s testutil.Session
 	buf := new(bytes.Buffer)
 	return tests.ApiScenario{
 		Name:            name,
@@ -335,8 +333,8 @@ func refreshScenario(name, url string, prepare func(t testing.TB, c *client, s s
 		ExpectedContent: []string{`"`},
 		TestAppFactory:  testutil.Factory,
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-			c := clientFor(t, app, e)
-			s = c.login(testutil.AliceEmail)
+			c := testutil.ClientFor(t, app, e)
+			s = c.Login(testutil.AliceEmail)
 			if prepare != nil {
 				prepare(t, c, s)
 			}
@@ -349,11 +347,11 @@ func refreshScenario(name, url string, prepare func(t testing.TB, c *client, s s
 }
 
 // refreshed checks a successful refresh: a new pair for alice's same session.
-func refreshed(s *session) testutil.Check {
+func refreshed(s *testutil.Session) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
 		obj := testutil.DecodeObject(t, body)
-		assertKeys(t, obj, "access", "refresh")
+		testutil.AssertKeys(t, "obj", obj, testutil.Exactly, "access", "refresh")
 		access, _ := obj["access"].(string)
 		refresh, _ := obj["refresh"].(string)
 		if refresh == s.Refresh {
@@ -370,8 +368,8 @@ func refreshed(s *session) testutil.Check {
 }
 
 // refreshRejected checks the 401 token_not_valid answer.
-func refreshRejected(keepSession bool) func(s *session) testutil.Check {
-	return func(s *session) testutil.Check {
+func refreshRejected(keepSession bool) func(s *testutil.Session) testutil.Check {
+	return func(s *testutil.Session) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
 			testutil.BodyIs(refreshInvalid)(t, app, body)
@@ -384,14 +382,14 @@ func refreshRejected(keepSession bool) func(s *session) testutil.Check {
 
 // sessionKept checks a rejected answer (want, or any {"detail"} body when
 // want is empty) and that the request left the session alone.
-func sessionKept(want string) func(s *session) testutil.Check {
-	return func(s *session) testutil.Check {
+func sessionKept(want string) func(s *testutil.Session) testutil.Check {
+	return func(s *testutil.Session) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
 			if want != "" {
 				testutil.BodyIs(want)(t, app, body)
 			} else {
-				hasKeys("detail")(t, app, body)
+				testutil.Keys("detail")(t, app, body)
 			}
 			if !sessionExists(t, app, s.Id) {
 				t.Error("a rejected request ended the session")
@@ -403,13 +401,13 @@ func sessionKept(want string) func(s *session) testutil.Check {
 func TestTokenRefresh(t *testing.T) {
 	t.Parallel()
 
-	refreshBody := func(s session) string { return testutil.JSONOf(map[string]string{"refresh": s.Refresh}) }
+	refreshBody := func(s testutil.Session) string { return testutil.JSONOf(map[string]string{"refresh": s.Refresh}) }
 	scenarios := []tests.ApiScenario{}
-	for _, url := range variants("/token/refresh") {
+	for _, url := range testutil.Spellings("/user/token/refresh") {
 		scenarios = append(scenarios, refreshScenario("refresh at "+url, url, nil, refreshBody, 200, refreshed))
 	}
 
-	tampered := func(s session) string {
+	tampered := func(s testutil.Session) string {
 		// flip a character of the signature
 		last := s.Refresh[len(s.Refresh)-2]
 		swap := byte('A')
@@ -420,63 +418,61 @@ func TestTokenRefresh(t *testing.T) {
 	}
 	scenarios = append(scenarios,
 		refreshScenario("the access token is not a refresh token", "/user/token/refresh/", nil,
-			func(s session) string { return testutil.JSONOf(map[string]string{"refresh": s.Access}) }, 401, refreshRejected(true)),
+			func(s testutil.Session) string { return testutil.JSONOf(map[string]string{"refresh": s.Access}) }, 401, refreshRejected(true)),
 		refreshScenario("a plain PocketBase token is not a refresh token", "/user/token/refresh/", nil,
-			func(s session) string {
+			func(s testutil.Session) string {
 				return testutil.JSONOf(map[string]string{"refresh": strings.TrimPrefix(testutil.AuthHeader(t, testutil.AliceEmail)["Authorization"], "Bearer ")})
 			}, 401, refreshRejected(true)),
 		refreshScenario("garbage", "/user/token/refresh/", nil,
-			func(session) string { return `{"refresh":"garbage"}` }, 401, refreshRejected(true)),
+			func(testutil.Session) string { return `{"refresh":"garbage"}` }, 401, refreshRejected(true)),
 		refreshScenario("tampered signature", "/user/token/refresh/", nil, tampered, 401, refreshRejected(true)),
 		refreshScenario("missing refresh", "/user/token/refresh/", nil,
-			func(session) string { return `{}` }, 400, sessionKept(`{"refresh":["This field is required."]}`)),
+			func(testutil.Session) string { return `{}` }, 400, sessionKept(`{"refresh":["This field is required."]}`)),
 		refreshScenario("refresh is a number", "/user/token/refresh/", nil,
-			func(session) string { return `{"refresh":1}` }, 400, sessionKept(`{"refresh":["Not a valid string."]}`)),
+			func(testutil.Session) string { return `{"refresh":1}` }, 400, sessionKept(`{"refresh":["Not a valid string."]}`)),
 		refreshScenario("JSON list body", "/user/token/refresh/", nil,
-			func(s session) string { return `["` + s.Refresh + `"]` }, 400, sessionKept(testutil.ListBodyError)),
+			func(s testutil.Session) string { return `["` + s.Refresh + `"]` }, 400, sessionKept(testutil.ListBodyError)),
 		refreshScenario("malformed JSON", "/user/token/refresh/", nil,
-			func(s session) string { return `{"refresh":"` + s.Refresh }, 400, sessionKept("")),
+			func(s testutil.Session) string { return `{"refresh":"` + s.Refresh }, 400, sessionKept("")),
 		refreshScenario("oversized body", "/user/token/refresh/", nil,
-			func(session) string { return oversizedJSON("refresh") }, 413, sessionKept(testutil.TooLargeBody)),
+			func(testutil.Session) string { return oversizedJSON("refresh") }, 413, sessionKept(testutil.TooLargeBody)),
 
 		// a refresh token that was already used ends its session
 		refreshScenario("reused refresh token", "/user/token/refresh/",
-			func(t testing.TB, c *client, s session) {
-				if res := c.do(http.MethodPost, "/user/token/refresh/", refreshBody(s), ""); res.Status != http.StatusOK {
+			func(t testing.TB, c *testutil.Client, s testutil.Session) {
+				if res := c.Send(http.MethodPost, "/user/token/refresh/", refreshBody(s), ""); res.Status != http.StatusOK {
 					t.Fatalf("first refresh: %d %s", res.Status, res.Body)
 				}
 			}, refreshBody, 401, refreshRejected(false)),
 
 		// a session ended by logout cannot be refreshed
 		refreshScenario("refresh after logout", "/user/token/refresh/",
-			func(t testing.TB, c *client, s session) {
-				if res := c.do(http.MethodPost, "/user/logout/", "", s.Access); res.Status != http.StatusOK {
+			func(t testing.TB, c *testutil.Client, s testutil.Session) {
+				if res := c.Send(http.MethodPost, "/user/logout/", "", s.Access); res.Status != http.StatusOK {
 					t.Fatalf("logout: %d %s", res.Status, res.Body)
 				}
 			}, refreshBody, 401, refreshRejected(false)),
 
 		// the member changed their password: every token of theirs is void
 		refreshScenario("refresh after a password change", "/user/token/refresh/",
-			func(t testing.TB, c *client, s session) {
-				alice := member(t, c.app, testutil.AliceId)
+			func(t testing.TB, c *testutil.Client, s testutil.Session) {
+				alice := member(t, c.App, testutil.AliceId)
 				alice.SetPassword("another-password")
-				if err := c.app.Save(alice); err != nil {
+				if err := c.App.Save(alice); err != nil {
 					t.Fatal(err)
 				}
 			}, refreshBody, 401, refreshRejected(true)),
 
 		// the member was deleted (their sessions go with them)
 		refreshScenario("refresh of a deleted member", "/user/token/refresh/",
-			func(t testing.TB, c *client, s session) {
-				if err := c.app.Delete(member(t, c.app, testutil.AliceId)); err != nil {
+			func(t testing.TB, c *testutil.Client, s testutil.Session) {
+				if err := c.App.Delete(member(t, c.App, testutil.AliceId)); err != nil {
 					t.Fatal(err)
 				}
 			}, refreshBody, 401, refreshRejected(false)),
 	)
 
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }
 
 // ---------------------------------------------------------------------------
@@ -485,8 +481,8 @@ func TestTokenRefresh(t *testing.T) {
 // logoutScenario logs alice in before the request and sends her access
 // token (as the Authorization header) and body(s); then checks the answer
 // and the stored state.
-func logoutScenario(name, url string, body func(t testing.TB, c *client, s session) string, status int, then func(s *session) testutil.Check) tests.ApiScenario {
-	var s session
+func logoutScenario(name, url string, body func(t testing.TB, c *testutil.Client, s testutil.Session) string, status int, then func(s *testutil.Session) testutil.Check) tests.ApiScenario {
+	var s testutil.Session
 	buf := new(bytes.Buffer)
 	headers := map[string]string{}
 	return tests.ApiScenario{
@@ -499,8 +495,8 @@ func logoutScenario(name, url string, body func(t testing.TB, c *client, s sessi
 		ExpectedContent: []string{`"`},
 		TestAppFactory:  testutil.Factory,
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-			c := clientFor(t, app, e)
-			s = c.login(testutil.AliceEmail)
+			c := testutil.ClientFor(t, app, e)
+			s = c.Login(testutil.AliceEmail)
 			headers["Authorization"] = "Bearer " + s.Access
 			buf.WriteString(body(t, c, s))
 		},
@@ -512,7 +508,7 @@ func logoutScenario(name, url string, body func(t testing.TB, c *client, s sessi
 
 // loggedOutOf checks the 200 answer and that alice's session (and with it
 // both of its tokens) is gone.
-func loggedOutOf(s *session) testutil.Check {
+func loggedOutOf(s *testutil.Session) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
 		testutil.BodyIs(loggedOut)(t, app, body)
@@ -528,9 +524,9 @@ func loggedOutOf(s *session) testutil.Check {
 func TestLogout(t *testing.T) {
 	t.Parallel()
 
-	noBody := func(testing.TB, *client, session) string { return "" }
+	noBody := func(testing.TB, *testutil.Client, testutil.Session) string { return "" }
 	scenarios := []tests.ApiScenario{}
-	for _, url := range variants("/logout") {
+	for _, url := range testutil.Spellings("/user/logout") {
 		sc := logoutScenario("logout at "+url, url, noBody, 200, loggedOutOf)
 		sc.ExpectedContent = []string{loggedOut}
 		then := sc.AfterTestFunc
@@ -545,23 +541,23 @@ func TestLogout(t *testing.T) {
 
 	scenarios = append(scenarios,
 		logoutScenario("with the session's refresh token in the body", "/user/logout/",
-			func(_ testing.TB, _ *client, s session) string {
+			func(_ testing.TB, _ *testutil.Client, s testutil.Session) string {
 				return testutil.JSONOf(map[string]string{"refresh": s.Refresh})
 			},
 			200, loggedOutOf),
 		logoutScenario("empty JSON object", "/user/logout/",
-			func(testing.TB, *client, session) string { return `{}` }, 200, loggedOutOf),
+			func(testing.TB, *testutil.Client, testutil.Session) string { return `{}` }, 200, loggedOutOf),
 		logoutScenario("garbage refresh token in the body is ignored", "/user/logout/",
-			func(testing.TB, *client, session) string { return `{"refresh":"garbage"}` }, 200, loggedOutOf),
+			func(testing.TB, *testutil.Client, testutil.Session) string { return `{"refresh":"garbage"}` }, 200, loggedOutOf),
 	)
 
 	// the refresh token of another session of alice's, sent along, ends that one too
-	var other session
+	var other testutil.Session
 	scenarios = append(scenarios, logoutScenario("with the refresh token of another own session", "/user/logout/",
-		func(_ testing.TB, c *client, _ session) string {
-			other = c.login(testutil.AliceEmail)
+		func(_ testing.TB, c *testutil.Client, _ testutil.Session) string {
+			other = c.Login(testutil.AliceEmail)
 			return testutil.JSONOf(map[string]string{"refresh": other.Refresh})
-		}, 200, func(s *session) testutil.Check {
+		}, 200, func(s *testutil.Session) testutil.Check {
 			return func(t testing.TB, app *tests.TestApp, body []byte) {
 				loggedOutOf(s)(t, app, body)
 				if sessionExists(t, app, other.Id) {
@@ -571,12 +567,12 @@ func TestLogout(t *testing.T) {
 		}))
 
 	// someone else's refresh token in the body leaves their session alone
-	var bobs session
+	var bobs testutil.Session
 	scenarios = append(scenarios, logoutScenario("with another member's refresh token", "/user/logout/",
-		func(_ testing.TB, c *client, _ session) string {
-			bobs = c.login(testutil.BobEmail)
+		func(_ testing.TB, c *testutil.Client, _ testutil.Session) string {
+			bobs = c.Login(testutil.BobEmail)
 			return testutil.JSONOf(map[string]string{"refresh": bobs.Refresh})
-		}, 200, func(s *session) testutil.Check {
+		}, 200, func(s *testutil.Session) testutil.Check {
 			return func(t testing.TB, app *tests.TestApp, body []byte) {
 				loggedOutOf(s)(t, app, body)
 				if !sessionExists(t, app, bobs.Id) {
@@ -586,12 +582,12 @@ func TestLogout(t *testing.T) {
 		}))
 
 	// an unrelated session of alice's stays open
-	var second session
+	var second testutil.Session
 	scenarios = append(scenarios, logoutScenario("other sessions stay open", "/user/logout/",
-		func(_ testing.TB, c *client, _ session) string {
-			second = c.login(testutil.AliceEmail)
+		func(_ testing.TB, c *testutil.Client, _ testutil.Session) string {
+			second = c.Login(testutil.AliceEmail)
 			return ""
-		}, 200, func(s *session) testutil.Check {
+		}, 200, func(s *testutil.Session) testutil.Check {
 			return func(t testing.TB, app *tests.TestApp, body []byte) {
 				loggedOutOf(s)(t, app, body)
 				if !sessionExists(t, app, second.Id) || !auth.AccessTokenValid(app, member(t, app, testutil.AliceId), second.Access) {
@@ -603,23 +599,23 @@ func TestLogout(t *testing.T) {
 	// rejected logouts keep the session
 	scenarios = append(scenarios,
 		logoutScenario("refresh is a number", "/user/logout/",
-			func(testing.TB, *client, session) string { return `{"refresh":1}` }, 400, sessionKept(`{"refresh":["Not a valid string."]}`)),
+			func(testing.TB, *testutil.Client, testutil.Session) string { return `{"refresh":1}` }, 400, sessionKept(`{"refresh":["Not a valid string."]}`)),
 		logoutScenario("JSON list body", "/user/logout/",
-			func(testing.TB, *client, session) string { return `[]` }, 400, sessionKept(testutil.ListBodyError)),
+			func(testing.TB, *testutil.Client, testutil.Session) string { return `[]` }, 400, sessionKept(testutil.ListBodyError)),
 		logoutScenario("malformed JSON", "/user/logout/",
-			func(testing.TB, *client, session) string { return `{"refresh":` }, 400, sessionKept("")),
+			func(testing.TB, *testutil.Client, testutil.Session) string { return `{"refresh":` }, 400, sessionKept("")),
 		logoutScenario("oversized body", "/user/logout/",
-			func(testing.TB, *client, session) string { return oversizedJSON("refresh") }, 413, sessionKept(testutil.TooLargeBody)),
+			func(testing.TB, *testutil.Client, testutil.Session) string { return oversizedJSON("refresh") }, 413, sessionKept(testutil.TooLargeBody)),
 	)
 
 	// the same token cannot log out twice
 	twice := logoutScenario("second logout with the same token", "/user/logout/",
-		func(t testing.TB, c *client, s session) string {
-			if res := c.do(http.MethodPost, "/user/logout/", "", s.Access); res.Status != http.StatusOK {
+		func(t testing.TB, c *testutil.Client, s testutil.Session) string {
+			if res := c.Send(http.MethodPost, "/user/logout/", "", s.Access); res.Status != http.StatusOK {
 				t.Fatalf("first logout: %d %s", res.Status, res.Body)
 			}
 			return ""
-		}, 401, func(*session) testutil.Check { return testutil.BodyIs(testutil.BadTokenBody) })
+		}, 401, func(*testutil.Session) testutil.Check { return testutil.BodyIs(testutil.BadTokenBody) })
 	scenarios = append(scenarios, twice)
 
 	// the refresh token is not an access token
@@ -651,45 +647,17 @@ func TestLogout(t *testing.T) {
 			TestAppFactory:  testutil.Factory,
 			AfterTestFunc:   testutil.After(testutil.BodyIs(loggedOut), countIs("revoked_tokens", nil, 1)),
 		},
-		tests.ApiScenario{
-			Name:            "no auth",
-			Method:          http.MethodPost,
-			URL:             "/user/logout/",
-			ExpectedStatus:  401,
-			ExpectedContent: []string{`"detail"`},
-			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.NoAuthBody), countIs("revoked_tokens", nil, 0)),
-		},
-		tests.ApiScenario{
-			Name:            "garbage token",
-			Method:          http.MethodPost,
-			URL:             "/user/logout/",
-			Headers:         testutil.GarbageAuth,
-			ExpectedStatus:  401,
-			ExpectedContent: []string{`"token_not_valid"`},
-			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.BadTokenBody), countIs("revoked_tokens", nil, 0)),
-		},
-		tests.ApiScenario{
-			Name:            "superuser token",
-			Method:          http.MethodPost,
-			URL:             "/user/logout/",
-			Headers:         testutil.AuthHeader(t, testutil.SuperuserEmail),
-			ExpectedStatus:  403,
-			ExpectedContent: []string{`"detail"`},
-			TestAppFactory:  testutil.Factory,
-			AfterTestFunc:   testutil.After(testutil.BodyIs(testutil.ForbiddenBody), countIs("revoked_tokens", nil, 0)),
-		},
 	)
 
-	for _, s := range scenarios {
-		s.Test(t)
+	for _, url := range testutil.Spellings("/user/logout") {
+		scenarios = append(scenarios, testutil.AuthRejections(t, http.MethodPost, url, "", countIs("revoked_tokens", nil, 0))...)
 	}
+	testutil.Run(t, scenarios)
 }
 
 // refreshAsBearer sends alice's refresh token as if it were an access token.
 func refreshAsBearer() tests.ApiScenario {
-	var s session
+	var s testutil.Session
 	headers := map[string]string{}
 	return tests.ApiScenario{
 		Name:            "the refresh token as bearer",
@@ -699,7 +667,7 @@ func refreshAsBearer() tests.ApiScenario {
 		ExpectedStatus:  401,
 		ExpectedContent: []string{`"token_not_valid"`},
 		TestAppFactory:  testutil.Factory,
-		BeforeTestFunc: loginFirst(testutil.AliceEmail, func(got session) {
+		BeforeTestFunc: testutil.LoginFirst(testutil.AliceEmail, func(got testutil.Session) {
 			s = got
 			headers["Authorization"] = "Bearer " + s.Refresh
 		}),
@@ -714,10 +682,10 @@ func refreshAsBearer() tests.ApiScenario {
 
 func TestSessionFlow(t *testing.T) {
 	t.Parallel()
-	c := newClient(t)
+	c := testutil.NewClient(t)
 	recordURL := "/api/collections/users/records/" + testutil.AliceId
 
-	expect := func(name string, res response, status int) {
+	expect := func(name string, res testutil.Response, status int) {
 		t.Helper()
 		if res.Status != status {
 			t.Fatalf("%s: status %d, want %d: %s", name, res.Status, status, res.Body)
@@ -725,21 +693,21 @@ func TestSessionFlow(t *testing.T) {
 	}
 	expectRejected := func(name, access string) {
 		t.Helper()
-		res := c.do(http.MethodGet, "/user/profile/", "", access)
+		res := c.Send(http.MethodGet, "/user/profile/", "", access)
 		expect(name+": /user/profile/", res, http.StatusUnauthorized)
-		testutil.BodyIs(testutil.BadTokenBody)(t, c.app, res.Body)
-		if res := c.do(http.MethodGet, recordURL, "", access); res.Status == http.StatusOK {
+		testutil.BodyIs(testutil.BadTokenBody)(t, c.App, res.Body)
+		if res := c.Send(http.MethodGet, recordURL, "", access); res.Status == http.StatusOK {
 			t.Fatalf("%s: PocketBase's record API still accepts the token: %s", name, res.Body)
 		}
 	}
-	refresh := func(token string) response {
-		return c.do(http.MethodPost, "/user/token/refresh/", testutil.JSONOf(map[string]string{"refresh": token}), "")
+	refresh := func(token string) testutil.Response {
+		return c.Send(http.MethodPost, "/user/token/refresh/", testutil.JSONOf(map[string]string{"refresh": token}), "")
 	}
 
 	// login: the access token works on our routes and on PocketBase's
-	first := c.login(testutil.AliceEmail)
-	expect("profile with the access token", c.do(http.MethodGet, "/user/profile/", "", first.Access), http.StatusOK)
-	res := c.do(http.MethodGet, recordURL, "", first.Access)
+	first := c.Login(testutil.AliceEmail)
+	expect("profile with the access token", c.Send(http.MethodGet, "/user/profile/", "", first.Access), http.StatusOK)
+	res := c.Send(http.MethodGet, recordURL, "", first.Access)
 	expect("record API with the access token", res, http.StatusOK)
 	if got := res.JSON(t)["id"]; got != testutil.AliceId {
 		t.Fatalf("record API answered %v", got)
@@ -748,21 +716,21 @@ func TestSessionFlow(t *testing.T) {
 	// the access token is no refresh token
 	res = refresh(first.Access)
 	expect("refresh with the access token", res, http.StatusUnauthorized)
-	testutil.BodyIs(refreshInvalid)(t, c.app, res.Body)
+	testutil.BodyIs(refreshInvalid)(t, c.App, res.Body)
 
 	// refresh: a new pair
 	res = refresh(first.Refresh)
 	expect("refresh", res, http.StatusOK)
 	pair := res.JSON(t)
-	second := session{Access: pair["access"].(string), Refresh: pair["refresh"].(string), Id: first.Id}
+	second := testutil.Session{Access: pair["access"].(string), Refresh: pair["refresh"].(string), Id: first.Id}
 	if second.Refresh == first.Refresh {
 		t.Fatal("refresh token not rotated")
 	}
-	expect("profile with the refreshed access token", c.do(http.MethodGet, "/user/profile/", "", second.Access), http.StatusOK)
+	expect("profile with the refreshed access token", c.Send(http.MethodGet, "/user/profile/", "", second.Access), http.StatusOK)
 
 	// the old refresh token again: rejected, and the session is ended
 	expect("reuse of the old refresh token", refresh(first.Refresh), http.StatusUnauthorized)
-	if sessionExists(t, c.app, first.Id) {
+	if sessionExists(t, c.App, first.Id) {
 		t.Fatal("session survived the reuse of a refresh token")
 	}
 	expectRejected("refreshed access token after reuse", second.Access)
@@ -770,26 +738,26 @@ func TestSessionFlow(t *testing.T) {
 	expect("newest refresh token after reuse", refresh(second.Refresh), http.StatusUnauthorized)
 
 	// a new login; logout ends both of its tokens, and only its own session
-	third := c.login(testutil.AliceEmail)
-	fourth := c.login(testutil.AliceEmail)
+	third := c.Login(testutil.AliceEmail)
+	fourth := c.Login(testutil.AliceEmail)
 	// the JS SDK's authRefresh renews the access token within its session
-	res = c.do(http.MethodPost, "/api/collections/users/auth-refresh", "", third.Access)
+	res = c.Send(http.MethodPost, "/api/collections/users/auth-refresh", "", third.Access)
 	expect("PocketBase auth-refresh", res, http.StatusOK)
 	renewed, _ := res.JSON(t)["token"].(string)
-	expect("profile with the renewed token", c.do(http.MethodGet, "/user/profile/", "", renewed), http.StatusOK)
-	res = c.do(http.MethodPost, "/api/user/logout", "", third.Access)
+	expect("profile with the renewed token", c.Send(http.MethodGet, "/user/profile/", "", renewed), http.StatusOK)
+	res = c.Send(http.MethodPost, "/api/user/logout", "", third.Access)
 	expect("logout", res, http.StatusOK)
-	testutil.BodyIs(loggedOut)(t, c.app, res.Body)
+	testutil.BodyIs(loggedOut)(t, c.App, res.Body)
 	expectRejected("access token after logout", third.Access)
 	expectRejected("token renewed by PocketBase's auth-refresh after logout", renewed)
 	expect("refresh token after logout", refresh(third.Refresh), http.StatusUnauthorized)
-	expect("another session after logout", c.do(http.MethodGet, "/user/profile/", "", fourth.Access), http.StatusOK)
+	expect("another session after logout", c.Send(http.MethodGet, "/user/profile/", "", fourth.Access), http.StatusOK)
 
 	// a plain PocketBase token (JS SDK authWithPassword) is revoked by logout too
 	plain := strings.TrimPrefix(testutil.AuthHeader(t, testutil.AliceEmail)["Authorization"], "Bearer ")
-	expect("profile with a plain token", c.do(http.MethodGet, "/user/profile/", "", plain), http.StatusOK)
-	expect("record API with a plain token", c.do(http.MethodGet, recordURL, "", plain), http.StatusOK)
-	expect("logout with a plain token", c.do(http.MethodPost, "/user/logout/", "", plain), http.StatusOK)
+	expect("profile with a plain token", c.Send(http.MethodGet, "/user/profile/", "", plain), http.StatusOK)
+	expect("record API with a plain token", c.Send(http.MethodGet, recordURL, "", plain), http.StatusOK)
+	expect("logout with a plain token", c.Send(http.MethodPost, "/user/logout/", "", plain), http.StatusOK)
 	expectRejected("plain token after logout", plain)
-	expect("session after a plain token's logout", c.do(http.MethodGet, "/user/profile/", "", fourth.Access), http.StatusOK)
+	expect("session after a plain token's logout", c.Send(http.MethodGet, "/user/profile/", "", fourth.Access), http.StatusOK)
 }

@@ -20,7 +20,7 @@ func registeredAs(email string, wantProfile map[string]any) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
 		obj := testutil.DecodeObject(t, body)
-		assertKeys(t, obj, "email", "message", "profile")
+		testutil.AssertKeys(t, "obj", obj, testutil.Exactly, "email", "message", "profile")
 		assertFields(t, obj, map[string]any{"email": email, "message": registered})
 		profile, _ := obj["profile"].(map[string]any)
 		assertProfileShape(t, profile)
@@ -60,7 +60,7 @@ func TestRegistration(t *testing.T) {
 	t.Parallel()
 
 	scenarios := []tests.ApiScenario{}
-	for _, url := range variants("/registration") {
+	for _, url := range testutil.Spellings("/user/registration") {
 		scenarios = append(scenarios, tests.ApiScenario{
 			Name:            "email+password at " + url,
 			Method:          http.MethodPost,
@@ -218,7 +218,7 @@ func TestRegistration(t *testing.T) {
 		if r.want != "" {
 			checks = append(checks, testutil.BodyIs(r.want))
 		} else {
-			checks = append(checks, hasKeys(r.keys...))
+			checks = append(checks, testutil.Keys(r.keys...))
 			expected = []string{`"` + r.keys[0] + `":`}
 		}
 		scenarios = append(scenarios, tests.ApiScenario{
@@ -249,7 +249,5 @@ func TestRegistration(t *testing.T) {
 			countIs("users", nil, fixtureUsers+1)),
 	})
 
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	testutil.Run(t, scenarios)
 }

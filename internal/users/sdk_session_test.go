@@ -21,21 +21,21 @@ import (
 
 // sdkLogin signs email in with PocketBase's auth-with-password and returns
 // the token; it fails the test otherwise.
-func (c *client) sdkLogin(email string) string {
-	c.t.Helper()
-	res := c.sdkLoginResponse(email)
+func sdkLogin(c *testutil.Client, email string) string {
+	c.T.Helper()
+	res := sdkLoginResponse(c, email)
 	if res.Status != http.StatusOK {
-		c.t.Fatalf("SDK login %s: %d %s", email, res.Status, res.Body)
+		c.T.Fatalf("SDK login %s: %d %s", email, res.Status, res.Body)
 	}
-	token, _ := res.JSON(c.t)["token"].(string)
+	token, _ := res.JSON(c.T)["token"].(string)
 	if token == "" {
-		c.t.Fatalf("SDK login %s: no token in %s", email, res.Body)
+		c.T.Fatalf("SDK login %s: no token in %s", email, res.Body)
 	}
 	return token
 }
 
-func (c *client) sdkLoginResponse(email string) response {
-	return c.do(http.MethodPost, "/api/collections/users/auth-with-password",
+func sdkLoginResponse(c *testutil.Client, email string) testutil.Response {
+	return c.Send(http.MethodPost, "/api/collections/users/auth-with-password",
 		testutil.JSONOf(map[string]string{"identity": email, "password": testutil.Password}), "")
 }
 
@@ -55,13 +55,13 @@ func shortenTokens(t testing.TB, app core.App) {
 }
 
 // authRefresh renews token with PocketBase's auth-refresh.
-func (c *client) authRefresh(token string) string {
-	c.t.Helper()
-	res := c.do(http.MethodPost, "/api/collections/users/auth-refresh", "", token)
+func authRefresh(c *testutil.Client, token string) string {
+	c.T.Helper()
+	res := c.Send(http.MethodPost, "/api/collections/users/auth-refresh", "", token)
 	if res.Status != http.StatusOK {
-		c.t.Fatalf("auth-refresh: %d %s", res.Status, res.Body)
+		c.T.Fatalf("auth-refresh: %d %s", res.Status, res.Body)
 	}
-	renewed, _ := res.JSON(c.t)["token"].(string)
+	renewed, _ := res.JSON(c.T)["token"].(string)
 	return renewed
 }
 
@@ -77,16 +77,16 @@ func sid(t testing.TB, token string) string {
 
 // expectEnded checks that token is refused everywhere: our routes,
 // PocketBase's record API and PocketBase's auth-refresh.
-func (c *client) expectEnded(name, token string) {
-	c.t.Helper()
-	if res := c.do(http.MethodGet, "/user/profile/", "", token); res.Status != http.StatusUnauthorized {
-		c.t.Errorf("%s: /user/profile/ %d %s, want 401", name, res.Status, res.Body)
+func expectEnded(c *testutil.Client, name, token string) {
+	c.T.Helper()
+	if res := c.Send(http.MethodGet, "/user/profile/", "", token); res.Status != http.StatusUnauthorized {
+		c.T.Errorf("%s: /user/profile/ %d %s, want 401", name, res.Status, res.Body)
 	}
-	if res := c.do(http.MethodGet, "/api/collections/users/records/"+testutil.AliceId, "", token); res.Status == http.StatusOK {
-		c.t.Errorf("%s: the record API still accepts it: %s", name, res.Body)
+	if res := c.Send(http.MethodGet, "/api/collections/users/records/"+testutil.AliceId, "", token); res.Status == http.StatusOK {
+		c.T.Errorf("%s: the record API still accepts it: %s", name, res.Body)
 	}
-	if res := c.do(http.MethodPost, "/api/collections/users/auth-refresh", "", token); res.Status != http.StatusUnauthorized {
-		c.t.Errorf("%s: auth-refresh %d %s, want 401", name, res.Status, res.Body)
+	if res := c.Send(http.MethodPost, "/api/collections/users/auth-refresh", "", token); res.Status != http.StatusUnauthorized {
+		c.T.Errorf("%s: auth-refresh %d %s, want 401", name, res.Status, res.Body)
 	}
 }
 
@@ -95,60 +95,60 @@ func TestSDKLoginIsASession(t *testing.T) {
 
 	t.Run("logout with a refreshed token ends the original one", func(t *testing.T) {
 		t.Parallel()
-		c := newClient(t)
-		original := c.sdkLogin(testutil.AliceEmail)
+		c := testutil.NewClient(t)
+		original := sdkLogin(c, testutil.AliceEmail)
 		s := sid(t, original)
-		if s == "" || testutil.Count(t, c.app, "login_sessions", dbx.HashExp{"id": s, "user": testutil.AliceId}) != 1 {
+		if s == "" || testutil.Count(t, c.App, "login_sessions", dbx.HashExp{"id": s, "user": testutil.AliceId}) != 1 {
 			t.Fatalf("the SDK login opened no session (sid %q)", s)
 		}
-		shortenTokens(t, c.app)
-		refreshed := c.authRefresh(original)
+		shortenTokens(t, c.App)
+		refreshed := authRefresh(c, original)
 		if refreshed == original {
 			t.Fatal("the renewed token is the original one")
 		}
 		if sid(t, refreshed) != s {
 			t.Fatalf("auth-refresh left the session: sid %q, want %q", sid(t, refreshed), s)
 		}
-		other := c.sdkLogin(testutil.AliceEmail) // another login of alice's
+		other := sdkLogin(c, testutil.AliceEmail) // another login of alice's
 		if sid(t, other) == s {
 			t.Fatal("two logins share a session")
 		}
 
-		if res := c.do(http.MethodPost, "/user/logout/", "", refreshed); res.Status != http.StatusOK {
+		if res := c.Send(http.MethodPost, "/user/logout/", "", refreshed); res.Status != http.StatusOK {
 			t.Fatalf("logout: %d %s", res.Status, res.Body)
 		}
-		c.expectEnded("the original token", original)
-		c.expectEnded("the refreshed token", refreshed)
-		if sessionExists(t, c.app, s) {
+		expectEnded(c, "the original token", original)
+		expectEnded(c, "the refreshed token", refreshed)
+		if sessionExists(t, c.App, s) {
 			t.Error("the session still exists")
 		}
-		if res := c.do(http.MethodGet, "/user/profile/", "", other); res.Status != http.StatusOK {
+		if res := c.Send(http.MethodGet, "/user/profile/", "", other); res.Status != http.StatusOK {
 			t.Errorf("the other login was ended too: %d %s", res.Status, res.Body)
 		}
-		countIs("revoked_tokens", nil, 0)(t, c.app, nil)
+		countIs("revoked_tokens", nil, 0)(t, c.App, nil)
 	})
 
 	t.Run("logout with the original token ends the refreshed one", func(t *testing.T) {
 		t.Parallel()
-		c := newClient(t)
-		original := c.sdkLogin(testutil.AliceEmail)
-		shortenTokens(t, c.app)
-		refreshed := c.authRefresh(c.authRefresh(original))
+		c := testutil.NewClient(t)
+		original := sdkLogin(c, testutil.AliceEmail)
+		shortenTokens(t, c.App)
+		refreshed := authRefresh(c, authRefresh(c, original))
 		if refreshed == original {
 			t.Fatal("the renewed token is the original one")
 		}
-		if res := c.do(http.MethodPost, "/api/user/logout", "", original); res.Status != http.StatusOK {
+		if res := c.Send(http.MethodPost, "/api/user/logout", "", original); res.Status != http.StatusOK {
 			t.Fatalf("logout: %d %s", res.Status, res.Body)
 		}
-		c.expectEnded("the refreshed token", refreshed)
-		c.expectEnded("the original token", original)
+		expectEnded(c, "the refreshed token", refreshed)
+		expectEnded(c, "the original token", original)
 	})
 
 	t.Run("a superuser's impersonation token is still revoked on its own", func(t *testing.T) {
 		t.Parallel()
-		c := newClient(t)
+		c := testutil.NewClient(t)
 		admin := strings.TrimPrefix(testutil.AuthHeader(t, testutil.SuperuserEmail)["Authorization"], "Bearer ")
-		res := c.do(http.MethodPost, "/api/collections/users/impersonate/"+testutil.AliceId, "", admin)
+		res := c.Send(http.MethodPost, "/api/collections/users/impersonate/"+testutil.AliceId, "", admin)
 		if res.Status != http.StatusOK {
 			t.Fatalf("impersonate: %d %s", res.Status, res.Body)
 		}
@@ -156,12 +156,12 @@ func TestSDKLoginIsASession(t *testing.T) {
 		if sid(t, token) != "" {
 			t.Fatal("an impersonation token got a session")
 		}
-		if res := c.do(http.MethodPost, "/user/logout/", "", token); res.Status != http.StatusOK {
+		if res := c.Send(http.MethodPost, "/user/logout/", "", token); res.Status != http.StatusOK {
 			t.Fatalf("logout: %d %s", res.Status, res.Body)
 		}
-		countIs("revoked_tokens", nil, 1)(t, c.app, nil)
-		countIs("login_sessions", nil, 0)(t, c.app, nil)
-		if res := c.do(http.MethodGet, "/user/profile/", "", token); res.Status != http.StatusUnauthorized {
+		countIs("revoked_tokens", nil, 1)(t, c.App, nil)
+		countIs("login_sessions", nil, 0)(t, c.App, nil)
+		if res := c.Send(http.MethodGet, "/user/profile/", "", token); res.Status != http.StatusUnauthorized {
 			t.Errorf("impersonation token after logout: %d", res.Status)
 		}
 	})
@@ -177,14 +177,14 @@ func TestAuthRefreshOfEndedSDKLogin(t *testing.T) {
 		URL:     "/api/collections/users/auth-refresh",
 		Headers: headers,
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-			c := clientFor(t, app, e)
-			original := c.sdkLogin(testutil.AliceEmail)
+			c := testutil.ClientFor(t, app, e)
+			original := sdkLogin(c, testutil.AliceEmail)
 			shortenTokens(t, app)
-			refreshed := c.authRefresh(original)
+			refreshed := authRefresh(c, original)
 			if refreshed == original {
 				t.Fatal("the renewed token is the original one")
 			}
-			if res := c.do(http.MethodPost, "/user/logout/", "", refreshed); res.Status != http.StatusOK {
+			if res := c.Send(http.MethodPost, "/user/logout/", "", refreshed); res.Status != http.StatusOK {
 				t.Fatalf("logout: %d %s", res.Status, res.Body)
 			}
 			headers["Authorization"] = "Bearer " + original
@@ -203,14 +203,14 @@ func TestAuthRefreshOfEndedSDKLogin(t *testing.T) {
 // Successful logins per member
 
 // withLoginRate is a test app whose members may log in burst times.
-func withLoginRate(t *testing.T, burst int) *client {
+func withLoginRate(t *testing.T, burst int) *testutil.Client {
 	t.Helper()
-	c := newClient(t)
-	limits.Of(c.app).LoginCreate = limits.Rate{Burst: burst, PerMinute: 1}
+	c := testutil.NewClient(t)
+	limits.Of(c.App).LoginCreate = limits.Rate{Burst: burst, PerMinute: 1}
 	return c
 }
 
-func expectLoginThrottled(t *testing.T, name string, res response) {
+func expectLoginThrottled(t *testing.T, name string, res testutil.Response) {
 	t.Helper()
 	if res.Status != http.StatusTooManyRequests {
 		t.Fatalf("%s: %d %s, want 429", name, res.Status, res.Body)
@@ -227,20 +227,20 @@ func TestSuccessfulLoginsLimited(t *testing.T) {
 		t.Parallel()
 		c := withLoginRate(t, 3)
 		for range 3 {
-			c.login(testutil.AliceEmail)
+			c.Login(testutil.AliceEmail)
 		}
-		res := c.do(http.MethodPost, "/user/login/", testutil.JSONOf(map[string]string{"email": testutil.AliceEmail, "password": testutil.Password}), "")
+		res := c.Send(http.MethodPost, "/user/login/", testutil.JSONOf(map[string]string{"email": testutil.AliceEmail, "password": testutil.Password}), "")
 		expectLoginThrottled(t, "fourth login", res)
 		body := res.JSON(t)
-		assertKeys(t, body, "detail")
+		testutil.AssertKeys(t, "body", body, testutil.Exactly, "detail")
 		if d, _ := body["detail"].(string); !strings.HasPrefix(d, "Request was throttled. Expected available in ") {
 			t.Errorf("detail = %q", d)
 		}
-		countIs("login_sessions", dbx.HashExp{"user": testutil.AliceId}, 3)(t, c.app, nil)
+		countIs("login_sessions", dbx.HashExp{"user": testutil.AliceId}, 3)(t, c.App, nil)
 		// not a failure: no failed-login count was left behind...
-		c.login(testutil.BobEmail) // ...and other members are not affected
+		c.Login(testutil.BobEmail) // ...and other members are not affected
 		// a wrong password is still a plain failure
-		if res := c.do(http.MethodPost, "/user/login/", `{"email":"alice@example.com","password":"wrong-password"}`, ""); res.Status != http.StatusBadRequest {
+		if res := c.Send(http.MethodPost, "/user/login/", `{"email":"alice@example.com","password":"wrong-password"}`, ""); res.Status != http.StatusBadRequest {
 			t.Errorf("wrong password while throttled: %d, want 400", res.Status)
 		}
 	})
@@ -248,21 +248,21 @@ func TestSuccessfulLoginsLimited(t *testing.T) {
 	t.Run("the SDK's auth-with-password shares the count", func(t *testing.T) {
 		t.Parallel()
 		c := withLoginRate(t, 2)
-		c.login(testutil.AliceEmail)
-		c.sdkLogin(testutil.AliceEmail)
-		res := c.sdkLoginResponse(testutil.AliceEmail)
+		c.Login(testutil.AliceEmail)
+		sdkLogin(c, testutil.AliceEmail)
+		res := sdkLoginResponse(c, testutil.AliceEmail)
 		expectLoginThrottled(t, "third login through the SDK", res)
 		if strings.Contains(string(res.Body), `"token"`) {
 			t.Errorf("a throttled login handed out a token: %s", res.Body)
 		}
-		expectLoginThrottled(t, "then through REST", c.do(http.MethodPost, "/user/login/",
+		expectLoginThrottled(t, "then through REST", c.Send(http.MethodPost, "/user/login/",
 			testutil.JSONOf(map[string]string{"email": testutil.AliceEmail, "password": testutil.Password}), ""))
-		countIs("login_sessions", dbx.HashExp{"user": testutil.AliceId}, 2)(t, c.app, nil)
-		c.sdkLogin(testutil.BobEmail)
+		countIs("login_sessions", dbx.HashExp{"user": testutil.AliceId}, 2)(t, c.App, nil)
+		sdkLogin(c, testutil.BobEmail)
 		// auth-refresh is no new login
-		token := c.sdkLogin(testutil.BobEmail)
+		token := sdkLogin(c, testutil.BobEmail)
 		for range 3 {
-			token = c.authRefresh(token)
+			token = authRefresh(c, token)
 		}
 	})
 }
