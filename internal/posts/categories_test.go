@@ -13,14 +13,13 @@ import (
 )
 
 func TestCategories(t *testing.T) {
-	initAuth(t)
 	listed := func(names ...string) testutil.Check {
 		return func(t testing.TB, app *tests.TestApp, body []byte) {
 			t.Helper()
 			list := testutil.DecodeList(t, body)
 			var got []string
 			for _, c := range list {
-				assertHasKeys(t, "category", c, "id", "name")
+				testutil.AssertKeys(t, "category", c, testutil.AtLeast, "id", "name")
 				name, _ := c["name"].(string)
 				got = append(got, name)
 				if id, _ := c["id"].(string); id != categoryId(t, app, name) {
@@ -45,8 +44,8 @@ func TestCategories(t *testing.T) {
 		}
 	}
 	var scenarios []tests.ApiScenario
-	for _, u := range slashes("/api/post/categories") {
-		for _, h := range []map[string]string{nil, alice(), admin()} {
+	for _, u := range testutil.Spellings("/api/post/categories") {
+		for _, h := range []map[string]string{nil, alice(t), admin(t)} {
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "GET " + u, Method: http.MethodGet, URL: u, Headers: h,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"Programming"},
@@ -55,16 +54,16 @@ func TestCategories(t *testing.T) {
 		}
 		for _, name := range []string{"Rust", "데이터베이스", "Ελληνικά"} {
 			scenarios = append(scenarios, tests.ApiScenario{
-				Name: "POST superuser " + name + " " + u, Method: http.MethodPost, URL: u, Headers: admin(),
+				Name: "POST superuser " + name + " " + u, Method: http.MethodPost, URL: u, Headers: admin(t),
 				Body:           strings.NewReader(testutil.JSONOf(map[string]any{"name": " " + name + " "})),
 				ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"id"`},
 				AfterTestFunc: testutil.After(created(name)),
 			})
 		}
-		formBody, formType := multipartBody(formField{"name", "Form"})
+		formBody, formType := testutil.Multipart(testutil.Field("name", "Form"))
 		scenarios = append(scenarios, tests.ApiScenario{
 			Name: "POST superuser multipart " + u, Method: http.MethodPost, URL: u, Body: formBody,
-			Headers:        withHeaders(admin(), map[string]string{"Content-Type": formType}),
+			Headers:        withHeaders(admin(t), map[string]string{"Content-Type": formType}),
 			ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"id"`},
 			AfterTestFunc: testutil.After(created("Form")),
 		})
@@ -85,20 +84,20 @@ func TestCategories(t *testing.T) {
 			checks  []testutil.Check
 		}
 		for _, r := range []refused{
-			{"member", alice(), `{"name":"Rust"}`, 403, []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
+			{"member", alice(t), `{"name":"Rust"}`, 403, []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
 			{"anonymous", nil, `{"name":"Rust"}`, 401, []testutil.Check{testutil.BodyIs(testutil.NoAuthBody)}},
 			{"bad token", testutil.GarbageAuth, `{"name":"Rust"}`, 401, []testutil.Check{testutil.BodyIs(testutil.BadTokenBody)}},
-			{"duplicate", admin(), `{"name":"Programming"}`, 400, []testutil.Check{errorOn("name")}},
-			{"duplicate in another case", admin(), `{"name":"pROGRAMMING"}`, 400, []testutil.Check{errorOn("name")}},
-			{"duplicate with spaces", admin(), `{"name":"  ormi "}`, 400, []testutil.Check{errorOn("name")}},
-			{"duplicate Greek in another case", admin(), `{"name":"ΑΘΉΝΑ"}`, 400, []testutil.Check{errorOn("name")}},
-			{"missing name", admin(), `{}`, 400, []testutil.Check{errorOn("name")}},
-			{"blank name", admin(), `{"name":"   "}`, 400, []testutil.Check{errorOn("name")}},
-			{"number name", admin(), `{"name":5}`, 400, []testutil.Check{errorOn("name")}},
-			{"name too long", admin(), `{"name":"` + strings.Repeat("가", 46) + `"}`, 400, []testutil.Check{errorOn("name")}},
-			{"malformed JSON", admin(), `{"name":`, 400, []testutil.Check{hasDetail}},
-			{"JSON list", admin(), `[{"name":"Rust"}]`, 400, []testutil.Check{testutil.BodyIs(testutil.ListBodyError)}},
-			{"too large", admin(), `{"name":"` + strings.Repeat("a", 1<<20) + `"}`, 413, []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
+			{"duplicate", admin(t), `{"name":"Programming"}`, 400, []testutil.Check{errorOn("name")}},
+			{"duplicate in another case", admin(t), `{"name":"pROGRAMMING"}`, 400, []testutil.Check{errorOn("name")}},
+			{"duplicate with spaces", admin(t), `{"name":"  ormi "}`, 400, []testutil.Check{errorOn("name")}},
+			{"duplicate Greek in another case", admin(t), `{"name":"ΑΘΉΝΑ"}`, 400, []testutil.Check{errorOn("name")}},
+			{"missing name", admin(t), `{}`, 400, []testutil.Check{errorOn("name")}},
+			{"blank name", admin(t), `{"name":"   "}`, 400, []testutil.Check{errorOn("name")}},
+			{"number name", admin(t), `{"name":5}`, 400, []testutil.Check{errorOn("name")}},
+			{"name too long", admin(t), `{"name":"` + strings.Repeat("가", 46) + `"}`, 400, []testutil.Check{errorOn("name")}},
+			{"malformed JSON", admin(t), `{"name":`, 400, []testutil.Check{hasDetail}},
+			{"JSON list", admin(t), `[{"name":"Rust"}]`, 400, []testutil.Check{testutil.BodyIs(testutil.ListBodyError)}},
+			{"too large", admin(t), `{"name":"` + strings.Repeat("a", 1<<20) + `"}`, 413, []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		} {
 			before, same := unchanged(func(t testing.TB, app *tests.TestApp) {
 				testutil.MustSave(t, app, "categories", map[string]any{"name": "αθήνα"})
@@ -115,5 +114,5 @@ func TestCategories(t *testing.T) {
 			})
 		}
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }

@@ -26,7 +26,7 @@ func detailOf(viewerEmail string, wantHit int) testutil.Check {
 	return func(t testing.TB, app *tests.TestApp, body []byte) {
 		t.Helper()
 		d := testutil.DecodeObject(t, body)
-		assertHasKeys(t, "detail", d, detailKeys...)
+		testutil.AssertKeys(t, "detail", d, testutil.AtLeast, detailKeys...)
 		post := findPost(t, app, testutil.PostId)
 		if d["post_id"] != testutil.PostId || d["title"] != "실시간 채팅 서버 만들기" || d["content"] != "Go로 **채팅** 서버를 만듭니다." {
 			t.Errorf("post fields = %v %v %v", d["post_id"], d["title"], d["content"])
@@ -53,7 +53,7 @@ func detailOf(viewerEmail string, wantHit int) testutil.Check {
 		if rd == nil {
 			t.Fatalf("room_data = %#v", d["room_data"])
 		}
-		assertHasKeys(t, "room_data", rd, roomKeys...)
+		testutil.AssertKeys(t, "room_data", rd, testutil.AtLeast, roomKeys...)
 		if rd["id"] != room.Id || rd["name"] != room.GetString("name") || rd["owner"] != testutil.AliceId {
 			t.Errorf("room_data id/name/owner = %v %v %v, want %s %s %s", rd["id"], rd["name"], rd["owner"], room.Id, room.GetString("name"), testutil.AliceId)
 		}
@@ -71,7 +71,7 @@ func detailOf(viewerEmail string, wantHit int) testutil.Check {
 		if m == nil {
 			t.Fatalf("chat message = %#v", msgs[0])
 		}
-		assertHasKeys(t, "message", m, messageKeys...)
+		testutil.AssertKeys(t, "message", m, testutil.AtLeast, messageKeys...)
 		stored, err := app.FindRecordById("messages", testutil.MessageId)
 		if err != nil {
 			t.Fatal(err)
@@ -102,43 +102,33 @@ func detailOf(viewerEmail string, wantHit int) testutil.Check {
 }
 
 func TestPostDetail(t *testing.T) {
-	initAuth(t)
 	var scenarios []tests.ApiScenario
-	for _, u := range slashes("/api/post/detail/" + testutil.PostId) {
+	for _, u := range testutil.Spellings("/api/post/detail/" + testutil.PostId) {
+		scenarios = append(scenarios, testutil.CredentialRejections(http.MethodGet, u, "", hitIs(0))...)
 		scenarios = append(scenarios,
 			tests.ApiScenario{
-				Name: "anonymous GET " + u, Method: http.MethodGet, URL: u,
-				ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody), hitIs(0)),
-			},
-			tests.ApiScenario{
-				Name: "bad token GET " + u, Method: http.MethodGet, URL: u, Headers: testutil.GarbageAuth,
-				ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.BadTokenBody), hitIs(0)),
-			},
-			tests.ApiScenario{
-				Name: "alice GET " + u, Method: http.MethodGet, URL: u, Headers: alice(),
+				Name: "alice GET " + u, Method: http.MethodGet, URL: u, Headers: alice(t),
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
 				AfterTestFunc: testutil.After(detailOf(testutil.AliceEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
-				Name: "bob GET " + u, Method: http.MethodGet, URL: u, Headers: bob(),
+				Name: "bob GET " + u, Method: http.MethodGet, URL: u, Headers: bob(t),
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
 				AfterTestFunc: testutil.After(detailOf(testutil.BobEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
 				Name: "raw token GET " + u, Method: http.MethodGet, URL: u,
-				Headers:        map[string]string{"Authorization": bob()["Authorization"][len("Bearer "):]},
+				Headers:        map[string]string{"Authorization": bob(t)["Authorization"][len("Bearer "):]},
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
 				AfterTestFunc: testutil.After(detailOf(testutil.BobEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
-				Name: "superuser GET " + u, Method: http.MethodGet, URL: u, Headers: admin(),
+				Name: "superuser GET " + u, Method: http.MethodGet, URL: u, Headers: admin(t),
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"room_data"},
 				AfterTestFunc: testutil.After(detailOf(testutil.SuperuserEmail, 1), hitIs(1)),
 			},
 			tests.ApiScenario{
-				Name: "41st view " + u, Method: http.MethodGet, URL: u, Headers: alice(),
+				Name: "41st view " + u, Method: http.MethodGet, URL: u, Headers: alice(t),
 				BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 					if _, err := app.DB().NewQuery("UPDATE posts SET hit = 40").Execute(); err != nil {
 						t.Fatal(err)
@@ -153,7 +143,7 @@ func TestPostDetail(t *testing.T) {
 	// does not rewrite the search index
 	var updated string
 	scenarios = append(scenarios, tests.ApiScenario{
-		Name: "view keeps updated", Method: http.MethodGet, URL: "/api/post/detail/" + testutil.PostId + "/", Headers: alice(),
+		Name: "view keeps updated", Method: http.MethodGet, URL: "/api/post/detail/" + testutil.PostId + "/", Headers: alice(t),
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 			updated = findPost(t, app, testutil.PostId).GetString("updated")
 		},
@@ -169,9 +159,9 @@ func TestPostDetail(t *testing.T) {
 		})),
 	})
 	for _, id := range []string{"nosuchpost00001", "x", "%27%20OR%201%3D1", "postalice000001x"} {
-		for _, u := range slashes("/api/post/detail/" + id) {
+		for _, u := range testutil.Spellings("/api/post/detail/" + id) {
 			scenarios = append(scenarios, tests.ApiScenario{
-				Name: "unknown GET " + u, Method: http.MethodGet, URL: u, Headers: alice(),
+				Name: "unknown GET " + u, Method: http.MethodGet, URL: u, Headers: alice(t),
 				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
 				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody), hitIs(0)),
 			})
@@ -183,5 +173,5 @@ func TestPostDetail(t *testing.T) {
 		ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
 		AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
 	})
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }

@@ -72,7 +72,6 @@ func answerIs(title, category string, tags ...string) testutil.Check {
 var unchangedPost = postIs(testutil.PostTitle, "Programming", "go", "채팅")
 
 func TestEditPost(t *testing.T) {
-	initAuth(t)
 	editPath := "/api/post/detail/" + testutil.PostId + "/edit"
 	type edit struct {
 		name     string
@@ -94,11 +93,21 @@ func TestEditPost(t *testing.T) {
 		{"empty body changes nothing", `{}`, testutil.PostTitle, "Programming", []string{"go", "채팅"}, 0},
 	}
 	var scenarios []tests.ApiScenario
-	for _, u := range slashes(editPath) {
+	noEvilTag := testutil.State(func(t testing.TB, app *tests.TestApp) {
+		if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "evil"}); n != 0 {
+			t.Errorf("tag evil stored by a refused edit")
+		}
+	})
+	for _, u := range testutil.Spellings(editPath) {
+		// GET without credentials or with a bad token
+		for _, s := range testutil.CredentialRejections(http.MethodGet, u, "") {
+			s.BeforeTestFunc = seedEdit
+			scenarios = append(scenarios, s)
+		}
 		for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch} {
 			for _, e := range edits {
 				scenarios = append(scenarios, tests.ApiScenario{
-					Name: method + " " + e.name + " " + u, Method: method, URL: u, Body: strings.NewReader(e.body), Headers: alice(),
+					Name: method + " " + e.name + " " + u, Method: method, URL: u, Body: strings.NewReader(e.body), Headers: alice(t),
 					BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
 					AfterTestFunc: testutil.After(answerIs(e.title, e.category, e.tags...), postIs(e.title, e.category, e.tags...),
@@ -110,16 +119,16 @@ func TestEditPost(t *testing.T) {
 				})
 			}
 			// multipart edit with repeated tags
-			body, ctype := multipartBody(formField{"tags", "a"}, formField{"tags", "B"}, formField{"title", "폼"})
+			body, ctype := testutil.Multipart(testutil.Field("tags", "a"), testutil.Field("tags", "B"), testutil.Field("title", "폼"))
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: method + " multipart " + u, Method: method, URL: u, Body: body,
-				Headers: withHeaders(alice(), map[string]string{"Content-Type": ctype}), BeforeTestFunc: seedEdit,
+				Headers: withHeaders(alice(t), map[string]string{"Content-Type": ctype}), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
 				AfterTestFunc: testutil.After(answerIs("폼", "Programming", "a", "B"), postIs("폼", "Programming", "a", "B")),
 			})
 			// a superuser may edit; the writer stays alice
 			scenarios = append(scenarios, tests.ApiScenario{
-				Name: method + " superuser " + u, Method: method, URL: u, Body: strings.NewReader(`{"title":"관리자 수정"}`), Headers: admin(),
+				Name: method + " superuser " + u, Method: method, URL: u, Body: strings.NewReader(`{"title":"관리자 수정"}`), Headers: admin(t),
 				BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
 				AfterTestFunc: testutil.After(answerIs("관리자 수정", "Programming", "go", "채팅"), postIs("관리자 수정", "Programming", "go", "채팅")),
@@ -133,36 +142,35 @@ func TestEditPost(t *testing.T) {
 				checks  []testutil.Check
 			}
 			for _, r := range []refused{
-				{"other member", bob(), `{"title":"hijack","tags":["evil"]}`, 403, []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
-				{"anonymous", nil, `{"title":"hijack","tags":["evil"]}`, 401, []testutil.Check{testutil.BodyIs(testutil.NoAuthBody)}},
-				{"bad token", testutil.GarbageAuth, `{"title":"hijack","tags":["evil"]}`, 401, []testutil.Check{testutil.BodyIs(testutil.BadTokenBody)}},
-				{"blank title", alice(), `{"title":"","tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
-				{"null title", alice(), `{"title":null,"tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
-				{"unknown category", alice(), `{"category":"nope","tags":["evil"]}`, 400, []testutil.Check{errorOn("category")}},
-				{"null category", alice(), `{"category":null,"tags":["evil"]}`, 400, []testutil.Check{errorOn("category")}},
-				{"tags a number", alice(), `{"title":"x","tags":5}`, 400, []testutil.Check{errorOn("tags")}},
-				{"tags numbers", alice(), `{"title":"x","tags":[1,2]}`, 400, []testutil.Check{errorOn("tags")}},
-				{"title too long with new tags", alice(), `{"title":"` + strings.Repeat("a", 201) + `","tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
-				{"malformed JSON", alice(), `{"title":`, 400, []testutil.Check{hasDetail}},
-				{"JSON list", alice(), `["x"]`, 400, []testutil.Check{testutil.BodyIs(testutil.ListBodyError)}},
-				{"too large", alice(), `{"title":"` + strings.Repeat("a", 10<<20) + `"}`, 413, []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
+				{"other member", bob(t), `{"title":"hijack","tags":["evil"]}`, 403, []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
+				{"blank title", alice(t), `{"title":"","tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
+				{"null title", alice(t), `{"title":null,"tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
+				{"unknown category", alice(t), `{"category":"nope","tags":["evil"]}`, 400, []testutil.Check{errorOn("category")}},
+				{"null category", alice(t), `{"category":null,"tags":["evil"]}`, 400, []testutil.Check{errorOn("category")}},
+				{"tags a number", alice(t), `{"title":"x","tags":5}`, 400, []testutil.Check{errorOn("tags")}},
+				{"tags numbers", alice(t), `{"title":"x","tags":[1,2]}`, 400, []testutil.Check{errorOn("tags")}},
+				{"title too long with new tags", alice(t), `{"title":"` + strings.Repeat("a", 201) + `","tags":["evil"]}`, 400, []testutil.Check{errorOn("title")}},
+				{"malformed JSON", alice(t), `{"title":`, 400, []testutil.Check{hasDetail}},
+				{"JSON list", alice(t), `["x"]`, 400, []testutil.Check{testutil.BodyIs(testutil.ListBodyError)}},
+				{"too large", alice(t), `{"title":"` + strings.Repeat("a", 10<<20) + `"}`, 413, []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 			} {
 				before, same := unchanged(seedEditTB)
 				scenarios = append(scenarios, tests.ApiScenario{
 					Name: method + " " + r.name + " " + u, Method: method, URL: u, Body: strings.NewReader(r.body), Headers: r.headers,
 					BeforeTestFunc: before,
 					ExpectedStatus: r.status, ExpectedContent: []string{"{"},
-					AfterTestFunc: testutil.After(append(r.checks, same, unchangedPost,
-						testutil.State(func(t testing.TB, app *tests.TestApp) {
-							if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "evil"}); n != 0 {
-								t.Errorf("tag evil stored by a refused edit")
-							}
-						}))...),
+					AfterTestFunc: testutil.After(append(r.checks, same, unchangedPost, noEvilTag)...),
 				})
+			}
+			// no credentials or a bad token (superusers may edit)
+			before, same := unchanged(seedEditTB)
+			for _, s := range testutil.CredentialRejections(method, u, `{"title":"hijack","tags":["evil"]}`, same, unchangedPost, noEvilTag) {
+				s.BeforeTestFunc = before
+				scenarios = append(scenarios, s)
 			}
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: method + " unknown id " + u, Method: method, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1),
-				Body: strings.NewReader(`{"title":"x"}`), Headers: alice(),
+				Body: strings.NewReader(`{"title":"x"}`), Headers: alice(t),
 				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
 				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody)),
 			})
@@ -170,33 +178,28 @@ func TestEditPost(t *testing.T) {
 		// GET: the writer and superusers read the post to edit; others not
 		scenarios = append(scenarios,
 			tests.ApiScenario{
-				Name: "GET writer " + u, Method: http.MethodGet, URL: u, Headers: alice(), BeforeTestFunc: seedEdit,
+				Name: "GET writer " + u, Method: http.MethodGet, URL: u, Headers: alice(t), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
 				AfterTestFunc: testutil.After(answerIs(testutil.PostTitle, "Programming", "go", "채팅"), unchangedPost),
 			},
 			tests.ApiScenario{
-				Name: "GET superuser " + u, Method: http.MethodGet, URL: u, Headers: admin(), BeforeTestFunc: seedEdit,
+				Name: "GET superuser " + u, Method: http.MethodGet, URL: u, Headers: admin(t), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
 				AfterTestFunc: testutil.After(answerIs(testutil.PostTitle, "Programming", "go", "채팅")),
 			},
 			tests.ApiScenario{
-				Name: "GET other member " + u, Method: http.MethodGet, URL: u, Headers: bob(), BeforeTestFunc: seedEdit,
+				Name: "GET other member " + u, Method: http.MethodGet, URL: u, Headers: bob(t), BeforeTestFunc: seedEdit,
 				ExpectedStatus: http.StatusForbidden, ExpectedContent: []string{"detail"},
 				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.ForbiddenBody)),
 			},
 			tests.ApiScenario{
-				Name: "GET anonymous " + u, Method: http.MethodGet, URL: u, BeforeTestFunc: seedEdit,
-				ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody)),
-			},
-			tests.ApiScenario{
-				Name: "GET unknown " + u, Method: http.MethodGet, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(),
+				Name: "GET unknown " + u, Method: http.MethodGet, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(t),
 				ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
 				AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody)),
 			},
 		)
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 func seedEditTB(t testing.TB, app *tests.TestApp) { seedEdit(t, app, nil) }
@@ -239,43 +242,39 @@ func present(t testing.TB, app *tests.TestApp, _ []byte) {
 }
 
 func TestDeletePost(t *testing.T) {
-	initAuth(t)
 	var scenarios []tests.ApiScenario
-	for _, u := range slashes("/api/post/detail/" + testutil.PostId + "/delete") {
+	for _, u := range testutil.Spellings("/api/post/detail/" + testutil.PostId + "/delete") {
+		for _, method := range []string{http.MethodPost, http.MethodDelete} {
+			// no credentials or a bad token (superusers may delete): the post stays
+			for _, s := range testutil.CredentialRejections(method, u, "", present) {
+				s.BeforeTestFunc = seedEdit
+				scenarios = append(scenarios, s)
+			}
+		}
 		for _, method := range []string{http.MethodPost, http.MethodDelete} {
 			scenarios = append(scenarios,
 				tests.ApiScenario{
-					Name: method + " writer " + u, Method: method, URL: u, Headers: alice(), BeforeTestFunc: seedEdit,
+					Name: method + " writer " + u, Method: method, URL: u, Headers: alice(t), BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusNoContent,
 					AfterTestFunc:  testutil.After(gone),
 				},
 				tests.ApiScenario{
-					Name: method + " superuser " + u, Method: method, URL: u, Headers: admin(), BeforeTestFunc: seedEdit,
+					Name: method + " superuser " + u, Method: method, URL: u, Headers: admin(t), BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusNoContent,
 					AfterTestFunc:  testutil.After(gone),
 				},
 				tests.ApiScenario{
-					Name: method + " other member " + u, Method: method, URL: u, Headers: bob(), BeforeTestFunc: seedEdit,
+					Name: method + " other member " + u, Method: method, URL: u, Headers: bob(t), BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusForbidden, ExpectedContent: []string{"detail"},
 					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.ForbiddenBody), present),
 				},
 				tests.ApiScenario{
-					Name: method + " anonymous " + u, Method: method, URL: u, BeforeTestFunc: seedEdit,
-					ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NoAuthBody), present),
-				},
-				tests.ApiScenario{
-					Name: method + " bad token " + u, Method: method, URL: u, Headers: testutil.GarbageAuth, BeforeTestFunc: seedEdit,
-					ExpectedStatus: http.StatusUnauthorized, ExpectedContent: []string{"detail"},
-					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.BadTokenBody), present),
-				},
-				tests.ApiScenario{
-					Name: method + " unknown " + u, Method: method, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(),
+					Name: method + " unknown " + u, Method: method, URL: strings.Replace(u, testutil.PostId, "nosuchpost00001", 1), Headers: alice(t),
 					ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
 					AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody), present),
 				},
 			)
 		}
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }

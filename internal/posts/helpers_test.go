@@ -1,16 +1,12 @@
 package posts_test
 
-// Shared bits of the /api/post/* tests: the spellings of every route, body
-// checks, fixture builders for BeforeTestFunc, a snapshot of stored counts
-// ("nothing stored") and a small client that sends more requests through a
-// scenario's own router. What other test packages share too (error bodies,
-// After, BodyIs, Count...) is in internal/testutil.
+// Shared bits of the /api/post/* tests: body checks, fixture builders for
+// BeforeTestFunc and a snapshot of stored counts ("nothing stored"). What
+// other test packages share too (error bodies, After, BodyIs, Count, the
+// route spellings, the in-process client, multipart bodies...) is in
+// internal/testutil.
 
 import (
-	"bytes"
-	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"sort"
@@ -38,30 +34,9 @@ var roomKeys = []string{"id", "name", "chat_url", "chat_messages", "owner", "onl
 // messageKeys are the documented keys of a stored message.
 var messageKeys = []string{"id", "room", "sender", "sender_email", "nickname", "profile_picture_url", "message", "parent_chat", "message_type", "created_at"}
 
-func alice() map[string]string { return authOf(testutil.AliceEmail) }
-func bob() map[string]string   { return authOf(testutil.BobEmail) }
-func admin() map[string]string { return authOf(testutil.SuperuserEmail) }
-
-// authOf is filled lazily (AuthHeader needs a testing.TB); tokens are the
-// same for every copy of the fixture dir.
-var authCache = map[string]map[string]string{}
-
-func authOf(email string) map[string]string {
-	if h, ok := authCache[email]; ok {
-		return h
-	}
-	panic("authOf(" + email + ") before initAuth")
-}
-
-// initAuth makes the fixture tokens once per test binary.
-func initAuth(t testing.TB) {
-	t.Helper()
-	for _, email := range []string{testutil.AliceEmail, testutil.BobEmail, testutil.CarolEmail, testutil.DaveEmail, testutil.SuperuserEmail} {
-		if _, ok := authCache[email]; !ok {
-			authCache[email] = testutil.AuthHeader(t, email)
-		}
-	}
-}
+func alice(t testing.TB) map[string]string { return testutil.AuthHeader(t, testutil.AliceEmail) }
+func bob(t testing.TB) map[string]string   { return testutil.AuthHeader(t, testutil.BobEmail) }
+func admin(t testing.TB) map[string]string { return testutil.AuthHeader(t, testutil.SuperuserEmail) }
 
 // withHeaders merges header maps (later wins).
 func withHeaders(hs ...map[string]string) map[string]string {
@@ -72,29 +47,6 @@ func withHeaders(hs ...map[string]string) map[string]string {
 		}
 	}
 	return out
-}
-
-// slashes are the two spellings of a route: with and without the trailing
-// slash. path is written without it ("/api/post/detail/x").
-func slashes(path string) []string {
-	path = strings.TrimSuffix(path, "/")
-	return []string{path + "/", path}
-}
-
-// withQuery adds a query string to both spellings.
-func withQuery(paths []string, query string) []string {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = p + "?" + query
-	}
-	return out
-}
-
-// run runs scenarios (after setting their factory).
-func run(t *testing.T, scenarios []tests.ApiScenario) {
-	t.Helper()
-	initAuth(t)
-	testutil.Run(t, scenarios)
 }
 
 // ---------------------------------------------------------------------------
@@ -132,16 +84,6 @@ func isJSONObject(t testing.TB, _ *tests.TestApp, body []byte) {
 	testutil.DecodeObject(t, body)
 }
 
-// assertHasKeys checks that obj has at least keys.
-func assertHasKeys(t testing.TB, what string, obj map[string]any, keys ...string) {
-	t.Helper()
-	for _, k := range keys {
-		if _, ok := obj[k]; !ok {
-			t.Errorf("%s lacks key %q: %v", what, k, obj)
-		}
-	}
-}
-
 // assertTime checks an RFC 3339 time string.
 func assertTime(t testing.TB, what string, v any) time.Time {
 	t.Helper()
@@ -160,7 +102,7 @@ func assertTime(t testing.TB, what string, v any) time.Time {
 // assertPostShape checks the documented shape of a post in the list.
 func assertPostShape(t testing.TB, p map[string]any) {
 	t.Helper()
-	assertHasKeys(t, "post", p, listKeys...)
+	testutil.AssertKeys(t, "post", p, testutil.AtLeast, listKeys...)
 	for _, k := range []string{"id", "title", "content", "writer", "writer_nickname"} {
 		if _, ok := p[k].(string); !ok {
 			t.Errorf("post %s = %#v, want a string", k, p[k])
@@ -353,77 +295,4 @@ func setPostTags(t testing.TB, app core.App, names ...string) {
 	if err := app.Save(post); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// ---------------------------------------------------------------------------
-// requests
-
-// client sends requests through a scenario's router.
-type client struct {
-	t   testing.TB
-	mux http.Handler
-}
-
-func clientFor(t testing.TB, e *core.ServeEvent) *client {
-	t.Helper()
-	mux, err := e.Router.BuildMux()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &client{t: t, mux: mux}
-}
-
-// newClient is a fresh test app with its routes served.
-func newClient(t *testing.T) (*client, *tests.TestApp) {
-	t.Helper()
-	initAuth(t)
-	app := testutil.NewApp(t)
-	return &client{t: t, mux: testutil.Routes(t, app)}, app
-}
-
-type response struct {
-	Status int
-	Body   []byte
-}
-
-func (c *client) do(method, path, contentType string, body []byte, headers map[string]string) response {
-	c.t.Helper()
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	c.mux.ServeHTTP(rec, req)
-	return response{Status: rec.Code, Body: rec.Body.Bytes()}
-}
-
-func (c *client) get(path string, headers map[string]string) response {
-	c.t.Helper()
-	return c.do(http.MethodGet, path, "", nil, headers)
-}
-
-func (c *client) postJSON(path string, v any, headers map[string]string) response {
-	c.t.Helper()
-	return c.do(http.MethodPost, path, "application/json", []byte(testutil.JSONOf(v)), headers)
-}
-
-// formField is one field of a multipart body (fields may repeat).
-type formField struct{ name, value string }
-
-// multipartBody encodes fields; the content type carries the boundary.
-func multipartBody(fields ...formField) (body *bytes.Buffer, contentType string) {
-	body = &bytes.Buffer{}
-	w := multipart.NewWriter(body)
-	for _, f := range fields {
-		if err := w.WriteField(f.name, f.value); err != nil {
-			panic(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		panic(err)
-	}
-	return body, w.FormDataContentType()
 }

@@ -24,13 +24,13 @@ func exhaustPosts(who map[string]string) func(t testing.TB, app *tests.TestApp, 
 	return func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 		t.Helper()
 		limits.Of(app).PostCreate = postLimit
-		c := clientFor(t, e)
+		c := testutil.ClientFor(t, app, e)
 		for i := 0; i < 2; i++ {
-			if res := c.postJSON("/api/post/write/", map[string]any{"title": "burst", "category": "Programming"}, who); res.Status != http.StatusCreated {
+			if res := c.Do(http.MethodPost, "/api/post/write/", map[string]any{"title": "burst", "category": "Programming"}, who); res.Status != http.StatusCreated {
 				t.Fatalf("write %d: %d %s", i, res.Status, res.Body)
 			}
 		}
-		res := c.postJSON("/api/collections/posts/records", map[string]any{"title": "burst", "category": categoryId(t, app, "Programming")}, who)
+		res := c.Do(http.MethodPost, "/api/collections/posts/records", map[string]any{"title": "burst", "category": categoryId(t, app, "Programming")}, who)
 		if res.Status != http.StatusOK {
 			t.Fatalf("record create: %d %s", res.Status, res.Body)
 		}
@@ -58,7 +58,6 @@ func postsStored(want map[string]int) testutil.Check {
 }
 
 func TestPostCreationLimit(t *testing.T) {
-	initAuth(t)
 	var programming string
 	recordBody := func() *lazyBody {
 		return &lazyBody{make: func() string { return `{"title":"one more","category":"` + programming + `"}` }}
@@ -76,40 +75,40 @@ func TestPostCreationLimit(t *testing.T) {
 			testutil.After(append(checks, postsStored(map[string]int{"burst": 3, "one more": 0}))...)(t, app, res)
 		}
 	}
-	run(t, []tests.ApiScenario{
+	testutil.Run(t, []tests.ApiScenario{
 		{
-			Name: "route, bucket emptied by both APIs", Method: http.MethodPost, URL: "/api/post/write/", Headers: alice(),
+			Name: "route, bucket emptied by both APIs", Method: http.MethodPost, URL: "/api/post/write/", Headers: alice(t),
 			Body:           strings.NewReader(`{"title":"one more","category":"Programming"}`),
-			BeforeTestFunc: exhaustPosts(alice()),
+			BeforeTestFunc: exhaustPosts(alice(t)),
 			ExpectedStatus: http.StatusTooManyRequests, ExpectedContent: []string{"Request was throttled. Expected available in"},
 			ExpectedEvents: map[string]int{"OnModelCreate": 0, "OnModelUpdate": 0},
 			AfterTestFunc:  refused(hasDetail),
 		},
 		{
-			Name: "record API, bucket emptied by both APIs", Method: http.MethodPost, URL: "/api/collections/posts/records", Headers: alice(),
+			Name: "record API, bucket emptied by both APIs", Method: http.MethodPost, URL: "/api/collections/posts/records", Headers: alice(t),
 			Body:           recordBody(),
-			BeforeTestFunc: withCategory(exhaustPosts(alice())),
+			BeforeTestFunc: withCategory(exhaustPosts(alice(t))),
 			ExpectedStatus: http.StatusTooManyRequests, ExpectedContent: []string{`"status":429`},
 			ExpectedEvents: map[string]int{"OnRecordCreateRequest": 1, "OnModelCreate": 0},
 			AfterTestFunc:  refused(),
 		},
 		{
-			Name: "another member has a bucket of their own", Method: http.MethodPost, URL: "/api/post/write/", Headers: bob(),
+			Name: "another member has a bucket of their own", Method: http.MethodPost, URL: "/api/post/write/", Headers: bob(t),
 			Body:           strings.NewReader(`{"title":"one more","category":"Programming"}`),
-			BeforeTestFunc: exhaustPosts(alice()),
+			BeforeTestFunc: exhaustPosts(alice(t)),
 			ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"title":"one more"`},
 			AfterTestFunc: testutil.After(postsStored(map[string]int{"burst": 3, "one more": 1})),
 		},
 		{
-			Name: "superusers are exempt", Method: http.MethodPost, URL: "/api/collections/posts/records", Headers: admin(),
+			Name: "superusers are exempt", Method: http.MethodPost, URL: "/api/collections/posts/records", Headers: admin(t),
 			Body: &lazyBody{make: func() string {
 				return `{"title":"one more","category":"` + programming + `","writer":"` + testutil.BobId + `"}`
 			}},
 			BeforeTestFunc: withCategory(func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 				limits.Of(app).PostCreate = postLimit
-				c := clientFor(t, e)
+				c := testutil.ClientFor(t, app, e)
 				for i := 0; i < 3; i++ {
-					res := c.postJSON("/api/collections/posts/records", map[string]any{"title": "burst", "category": categoryId(t, app, "Programming"), "writer": testutil.BobId}, admin())
+					res := c.Do(http.MethodPost, "/api/collections/posts/records", map[string]any{"title": "burst", "category": categoryId(t, app, "Programming"), "writer": testutil.BobId}, admin(t))
 					if res.Status != http.StatusOK {
 						t.Fatalf("superuser create %d: %d %s", i, res.Status, res.Body)
 					}

@@ -66,7 +66,6 @@ func seedList(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 }
 
 func TestListPosts(t *testing.T) {
-	initAuth(t)
 	type listCase struct {
 		query string
 		want  []string
@@ -148,7 +147,7 @@ func TestListPosts(t *testing.T) {
 	var scenarios []tests.ApiScenario
 	for _, c := range cases {
 		for _, base := range []string{"/api/post", "/api/post/posts"} {
-			for _, u := range slashes(base) {
+			for _, u := range testutil.Spellings(base) {
 				if c.query != "" {
 					u += "?" + c.query
 				}
@@ -165,20 +164,19 @@ func TestListPosts(t *testing.T) {
 		}
 	}
 	// the same answer for every auth
-	for _, h := range []map[string]string{alice(), admin()} {
+	for _, h := range []map[string]string{alice(t), admin(t)} {
 		scenarios = append(scenarios, tests.ApiScenario{
 			Name: "GET /api/post/ signed in", Method: http.MethodGet, URL: "/api/post/", Headers: h,
 			BeforeTestFunc: seedList, ExpectedStatus: http.StatusOK, ExpectedContent: []string{"["},
 			AfterTestFunc: testutil.After(listIs(p4, p3, p2, p1, p0)),
 		})
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 // TestListPostFields checks every field of a listed post.
 func TestListPostFields(t *testing.T) {
-	initAuth(t)
-	run(t, []tests.ApiScenario{{
+	testutil.Run(t, []tests.ApiScenario{{
 		Name: "fields of P1", Method: http.MethodGet, URL: "/api/post/?tag=concurrency",
 		BeforeTestFunc: seedList, ExpectedStatus: http.StatusOK, ExpectedContent: []string{"["},
 		AfterTestFunc: testutil.After(func(t testing.TB, app *tests.TestApp, body []byte) {
@@ -209,7 +207,6 @@ func TestListPostFields(t *testing.T) {
 
 // TestListPageSizeBounds: page_size is capped, the default is 20.
 func TestListPageSizeBounds(t *testing.T) {
-	initAuth(t)
 	many := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 		category := categoryId(t, app, "Programming")
 		err := app.RunInTransaction(func(tx core.App) error {
@@ -227,7 +224,7 @@ func TestListPageSizeBounds(t *testing.T) {
 		}
 	}
 	var scenarios []tests.ApiScenario
-	for _, u := range slashes("/api/post") {
+	for _, u := range testutil.Spellings("/api/post") {
 		for query, n := range map[string]int{"": 20, "page_size=1000": 100, "page_size=100": 100, "page_size=7": 7, "page=2&page_size=100": 21, "page=7": 1, "page=8": 0} {
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "GET " + u + "?" + query, Method: http.MethodGet, URL: u + "?" + query,
@@ -236,12 +233,11 @@ func TestListPageSizeBounds(t *testing.T) {
 			})
 		}
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 // TestListBadParams: invalid page, page_size and search get 400 JSON.
 func TestListBadParams(t *testing.T) {
-	initAuth(t)
 	bad := map[string]string{
 		"page=0":                             "page",
 		"page=-1":                            "page",
@@ -260,7 +256,7 @@ func TestListBadParams(t *testing.T) {
 	var scenarios []tests.ApiScenario
 	for query, field := range bad {
 		for _, base := range []string{"/api/post", "/api/post/posts"} {
-			for _, u := range withQuery(slashes(base), query) {
+			for _, u := range testutil.WithQuery(testutil.Spellings(base), query) {
 				s := tests.ApiScenario{Name: "GET " + u, Method: http.MethodGet, URL: u}
 				if field == "" {
 					s.ExpectedStatus = http.StatusOK
@@ -274,13 +270,12 @@ func TestListBadParams(t *testing.T) {
 			}
 		}
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 // TestSearchAlias: /api/post/posts/?search= answers exactly what
 // /api/post/?search= does.
 func TestSearchAlias(t *testing.T) {
-	initAuth(t)
 	queries := []string{"go", "GO", "채팅", "привет", "backend", "o", "", "nothing", "%", "search=go&page_size=1"}
 	var scenarios []tests.ApiScenario
 	for _, q := range queries {
@@ -288,18 +283,18 @@ func TestSearchAlias(t *testing.T) {
 		if strings.Contains(q, "=") {
 			query = q
 		}
-		for _, u := range withQuery(slashes("/api/post/posts"), query) {
-			var c *client
+		for _, u := range testutil.WithQuery(testutil.Spellings("/api/post/posts"), query) {
+			var c *testutil.Client
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: "GET " + u, Method: http.MethodGet, URL: u,
 				BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 					seedList(t, app, e)
-					c = clientFor(t, e)
+					c = testutil.ClientFor(t, app, e)
 				},
 				ExpectedStatus: http.StatusOK, ExpectedContent: []string{"["},
 				AfterTestFunc: testutil.After(func(t testing.TB, _ *tests.TestApp, body []byte) {
-					for _, other := range withQuery(slashes("/api/post"), query) {
-						res := c.get(other, nil)
+					for _, other := range testutil.WithQuery(testutil.Spellings("/api/post"), query) {
+						res := c.Do(http.MethodGet, other, nil, nil)
 						if res.Status != http.StatusOK || !reflect.DeepEqual(testutil.Decode(t, res.Body), testutil.Decode(t, body)) {
 							t.Errorf("%s answered %d %s\nbut %s answered %s", other, res.Status, res.Body, u, body)
 						}
@@ -308,5 +303,5 @@ func TestSearchAlias(t *testing.T) {
 			})
 		}
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }

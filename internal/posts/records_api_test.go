@@ -16,7 +16,6 @@ import (
 // (the collection API rules), and keep rooms and the search index in sync
 // through the same hooks.
 func TestPostsThroughRecordsAPI(t *testing.T) {
-	initAuth(t)
 	records := "/api/collections/posts/records"
 	one := records + "/" + testutil.PostId
 	var programming string
@@ -44,19 +43,19 @@ func TestPostsThroughRecordsAPI(t *testing.T) {
 	scenarios := []tests.ApiScenario{
 		withCategory(refused("anonymous create", http.MethodPost, records, nil, "", http.StatusBadRequest),
 			`{"title":"anon","category":"$CAT","writer":"`+testutil.AliceId+`"}`),
-		withCategory(refused("member creates for another writer", http.MethodPost, records, bob(), "", http.StatusBadRequest),
+		withCategory(refused("member creates for another writer", http.MethodPost, records, bob(t), "", http.StatusBadRequest),
 			`{"title":"forged","category":"$CAT","writer":"`+testutil.AliceId+`"}`),
-		withCategory(refused("member sets hit on create", http.MethodPost, records, bob(), "", http.StatusBadRequest),
+		withCategory(refused("member sets hit on create", http.MethodPost, records, bob(t), "", http.StatusBadRequest),
 			`{"title":"forged","category":"$CAT","hit":1000}`),
-		refused("other member update", http.MethodPatch, one, bob(), `{"title":"hijack"}`, http.StatusNotFound),
+		refused("other member update", http.MethodPatch, one, bob(t), `{"title":"hijack"}`, http.StatusNotFound),
 		refused("anonymous update", http.MethodPatch, one, nil, `{"title":"hijack"}`, http.StatusNotFound),
-		refused("writer sets hit", http.MethodPatch, one, alice(), `{"hit":1000}`, http.StatusNotFound),
-		refused("writer gives the post away", http.MethodPatch, one, alice(), `{"writer":"`+testutil.BobId+`"}`, http.StatusNotFound),
-		refused("other member delete", http.MethodDelete, one, bob(), "", http.StatusNotFound),
+		refused("writer sets hit", http.MethodPatch, one, alice(t), `{"hit":1000}`, http.StatusNotFound),
+		refused("writer gives the post away", http.MethodPatch, one, alice(t), `{"writer":"`+testutil.BobId+`"}`, http.StatusNotFound),
+		refused("other member delete", http.MethodDelete, one, bob(t), "", http.StatusNotFound),
 		refused("anonymous delete", http.MethodDelete, one, nil, "", http.StatusNotFound),
 		withCategory(tests.ApiScenario{
 			Name: "member create: writer from the auth, room and search document made", Method: http.MethodPost, URL: records,
-			Headers: bob(), ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"writer":"` + testutil.BobId + `"`},
+			Headers: bob(t), ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"writer":"` + testutil.BobId + `"`},
 			AfterTestFunc: testutil.After(func(t testing.TB, app *tests.TestApp, body []byte) {
 				id, _ := testutil.DecodeObject(t, body)["id"].(string)
 				room, err := app.FindFirstRecordByData("rooms", "post", id)
@@ -69,7 +68,7 @@ func TestPostsThroughRecordsAPI(t *testing.T) {
 			}),
 		}, `{"title":"SDK로 쓴 글","category":"$CAT"}`),
 		{
-			Name: "writer update: index and room follow", Method: http.MethodPatch, URL: one, Headers: alice(),
+			Name: "writer update: index and room follow", Method: http.MethodPatch, URL: one, Headers: alice(t),
 			Body: strings.NewReader(`{"title":"레코드 API 수정"}`), BeforeTestFunc: seedEdit,
 			ExpectedStatus: http.StatusOK, ExpectedContent: []string{"레코드 API 수정"},
 			AfterTestFunc: testutil.After(postIs("레코드 API 수정", "Programming", "go", "채팅"), testutil.State(func(t testing.TB, app *tests.TestApp) {
@@ -79,18 +78,18 @@ func TestPostsThroughRecordsAPI(t *testing.T) {
 			})),
 		},
 		{
-			Name: "writer delete: room, messages and document go", Method: http.MethodDelete, URL: one, Headers: alice(),
+			Name: "writer delete: room, messages and document go", Method: http.MethodDelete, URL: one, Headers: alice(t),
 			BeforeTestFunc: seedEdit, ExpectedStatus: http.StatusNoContent,
 			AfterTestFunc: testutil.After(gone),
 		},
 		{
-			Name: "superuser update through the dashboard API", Method: http.MethodPatch, URL: one, Headers: admin(),
+			Name: "superuser update through the dashboard API", Method: http.MethodPatch, URL: one, Headers: admin(t),
 			Body: strings.NewReader(`{"title":"관리자"}`), BeforeTestFunc: seedEdit,
 			ExpectedStatus: http.StatusOK, ExpectedContent: []string{"관리자"},
 			AfterTestFunc: testutil.After(postIs("관리자", "Programming", "go", "채팅")),
 		},
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 // lazyBody builds its content on first read (after BeforeTestFunc ran).

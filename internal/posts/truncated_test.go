@@ -15,7 +15,6 @@ import (
 // 400 in the DRF shape, nothing stored. (Go's multipart reader takes EOF
 // there for the end of the form and hands back the parts before it.)
 func TestTruncatedMultipartBody(t *testing.T) {
-	initAuth(t)
 	const boundary = "cobraBoundary"
 	part := func(name, value string) string {
 		return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n"
@@ -37,7 +36,7 @@ func TestTruncatedMultipartBody(t *testing.T) {
 			before, same := unchanged(seedEditTB)
 			scenarios = append(scenarios, tests.ApiScenario{
 				Name: r.method + " " + r.url + " " + c.name, Method: r.method, URL: r.url,
-				Headers: withHeaders(alice(), ctype), Body: strings.NewReader(c.body),
+				Headers: withHeaders(alice(t), ctype), Body: strings.NewReader(c.body),
 				BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) { before(t, app, e) },
 				ExpectedStatus: http.StatusBadRequest, ExpectedContent: []string{`"detail"`},
 				AfterTestFunc: testutil.After(hasDetail, same, unchangedPost),
@@ -47,8 +46,8 @@ func TestTruncatedMultipartBody(t *testing.T) {
 	// the complete body is accepted (the same parts, as a control)
 	scenarios = append(scenarios, tests.ApiScenario{
 		Name: "complete body", Method: http.MethodPost, URL: "/api/post/write/",
-		Headers: withHeaders(alice(), ctype), Body: strings.NewReader(complete),
+		Headers: withHeaders(alice(t), ctype), Body: strings.NewReader(complete),
 		ExpectedStatus: http.StatusCreated, ExpectedContent: []string{`"title":"잘린 글"`, `"content":"본문"`, `"name":"잘림"`},
 	})
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }

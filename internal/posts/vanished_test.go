@@ -28,7 +28,7 @@ import (
 // and has not saved yet.
 type deletedFirst struct {
 	t       testing.TB
-	c       *client
+	c       *testutil.Client
 	method  string
 	path    string
 	headers map[string]string
@@ -39,8 +39,8 @@ type deletedFirst struct {
 func (b *deletedFirst) Read(p []byte) (int, error) {
 	if !b.done {
 		b.done = true
-		deleted := make(chan response)
-		go func() { deleted <- b.c.do(b.method, b.path, "", nil, b.headers) }()
+		deleted := make(chan testutil.Response)
+		go func() { deleted <- b.c.Do(b.method, b.path, nil, b.headers) }()
 		if res := <-deleted; res.Status != http.StatusNoContent {
 			b.t.Errorf("concurrent delete: %d %s", res.Status, res.Body)
 		}
@@ -62,17 +62,16 @@ func vanished(t testing.TB, app *tests.TestApp, _ []byte) {
 }
 
 func TestEditRacingDeleteThroughRoute(t *testing.T) {
-	initAuth(t)
 	edit := "/api/post/detail/" + testutil.PostId + "/edit/"
 	var scenarios []tests.ApiScenario
 	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch} {
-		body := &deletedFirst{method: http.MethodDelete, path: "/api/post/detail/" + testutil.PostId + "/delete/", headers: alice(),
+		body := &deletedFirst{method: http.MethodDelete, path: "/api/post/detail/" + testutil.PostId + "/delete/", headers: alice(t),
 			body: strings.NewReader(`{"content":"유령 내용","tags":["유령"]}`)}
 		scenarios = append(scenarios, tests.ApiScenario{
-			Name: method + " edit while the writer deletes", Method: method, URL: edit, Headers: alice(), Body: body,
+			Name: method + " edit while the writer deletes", Method: method, URL: edit, Headers: alice(t), Body: body,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 				seedEdit(t, app, e)
-				body.t, body.c = t, clientFor(t, e)
+				body.t, body.c = t, testutil.ClientFor(t, app, e)
 			},
 			ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
 			ExpectedEvents: map[string]int{
@@ -86,23 +85,22 @@ func TestEditRacingDeleteThroughRoute(t *testing.T) {
 				})),
 		})
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 func TestEditRacingDeleteThroughRecordsAPI(t *testing.T) {
-	initAuth(t)
 	one := "/api/collections/posts/records/" + testutil.PostId
-	run(t, []tests.ApiScenario{{
-		Name: "SDK update while the writer deletes through the SDK", Method: http.MethodPatch, URL: one, Headers: alice(),
+	testutil.Run(t, []tests.ApiScenario{{
+		Name: "SDK update while the writer deletes through the SDK", Method: http.MethodPatch, URL: one, Headers: alice(t),
 		Body: strings.NewReader(`{"content":"유령 내용"}`),
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 			seedEdit(t, app, e)
-			c := clientFor(t, e)
+			c := testutil.ClientFor(t, app, e)
 			// the record API reads the body before it loads the record, so
 			// the delete goes in between its access check and its save
 			app.OnRecordUpdateRequest("posts").BindFunc(func(re *core.RecordRequestEvent) error {
-				deleted := make(chan response)
-				go func() { deleted <- c.do(http.MethodDelete, one, "", nil, alice()) }()
+				deleted := make(chan testutil.Response)
+				go func() { deleted <- c.Do(http.MethodDelete, one, nil, alice(t)) }()
 				if res := <-deleted; res.Status != http.StatusNoContent {
 					t.Errorf("concurrent delete: %d %s", res.Status, res.Body)
 				}
@@ -148,7 +146,6 @@ func ghostIds(from, to int) []string {
 }
 
 func TestListSkipsDanglingIndexEntries(t *testing.T) {
-	initAuth(t)
 	// 25 live ghost posts under 20 dangling documents (the newest)
 	seed := ghostPosts(45, 20)
 	var scenarios []tests.ApiScenario
@@ -170,5 +167,5 @@ func TestListSkipsDanglingIndexEntries(t *testing.T) {
 			},
 		)
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }

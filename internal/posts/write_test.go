@@ -80,7 +80,6 @@ func sorted(s []string) []string {
 }
 
 func TestWritePost(t *testing.T) {
-	initAuth(t)
 	type good struct {
 		name        string
 		contentType string // "" = JSON
@@ -135,18 +134,18 @@ func TestWritePost(t *testing.T) {
 			"title": "Ελληνικά 채팅 🚀", "content": "Привет\n**마크다운**", "category": "ESTsoft",
 		}), title: "Ελληνικά 채팅 🚀", category: "ESTsoft", tags: []string{}},
 		{name: "raw token", body: jsonBody(map[string]any{"title": "raw", "category": "Ormi"}),
-			headers: map[string]string{"Authorization": strings.TrimPrefix(alice()["Authorization"], "Bearer ")},
+			headers: map[string]string{"Authorization": strings.TrimPrefix(alice(t)["Authorization"], "Bearer ")},
 			title:   "raw", category: "Ormi", tags: []string{}},
 	}
 	// multipart, repeated tags fields
 	goods = append(goods,
 		good{name: "multipart repeated tags", body: func() io.Reader {
-			b, _ := multipartBody(formField{"title", "폼 글"}, formField{"content", "본문"}, formField{"category", newCategoryId},
-				formField{"tags", "GO"}, formField{"tags", "채팅"}, formField{"writer", testutil.BobId})
+			b, _ := testutil.Multipart(testutil.Field("title", "폼 글"), testutil.Field("content", "본문"), testutil.Field("category", newCategoryId),
+				testutil.Field("tags", "GO"), testutil.Field("tags", "채팅"), testutil.Field("writer", testutil.BobId))
 			return b
 		}, contentType: "multipart", title: "폼 글", category: "데이터베이스", tags: []string{"go", "채팅"}, newTags: 1},
 		good{name: "multipart comma tags", body: func() io.Reader {
-			b, _ := multipartBody(formField{"title", "폼 글 2"}, formField{"category", "ormi"}, formField{"tags", "x, y"})
+			b, _ := testutil.Multipart(testutil.Field("title", "폼 글 2"), testutil.Field("category", "ormi"), testutil.Field("tags", "x, y"))
 			return b
 		}, contentType: "multipart", title: "폼 글 2", category: "Ormi", tags: []string{"x", "y"}, newTags: 2},
 		good{name: "urlencoded repeated tags", body: func() io.Reader {
@@ -159,10 +158,10 @@ func TestWritePost(t *testing.T) {
 
 	var scenarios []tests.ApiScenario
 	for _, g := range goods {
-		for _, u := range slashes("/api/post/write") {
+		for _, u := range testutil.Spellings("/api/post/write") {
 			headers := g.headers
 			if headers == nil {
-				headers = alice()
+				headers = alice(t)
 			}
 			body := g.body()
 			switch g.contentType {
@@ -180,7 +179,7 @@ func TestWritePost(t *testing.T) {
 			})
 		}
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 // multipartContentType finds the boundary of a body built by multipartBody.
@@ -191,7 +190,6 @@ func multipartContentType(body io.Reader) string {
 }
 
 func TestWritePostRejected(t *testing.T) {
-	initAuth(t)
 	type bad struct {
 		name    string
 		body    func() io.Reader
@@ -216,9 +214,6 @@ func TestWritePostRejected(t *testing.T) {
 		return m
 	}
 	bads := []bad{
-		{name: "anonymous", body: v(ok), headers: map[string]string{}, status: 401, checks: []testutil.Check{testutil.BodyIs(testutil.NoAuthBody)}},
-		{name: "bad token", body: v(ok), headers: testutil.GarbageAuth, status: 401, checks: []testutil.Check{testutil.BodyIs(testutil.BadTokenBody)}},
-		{name: "superuser (not a member)", body: v(ok), headers: admin(), status: 403, checks: []testutil.Check{testutil.BodyIs(testutil.ForbiddenBody)}},
 		{name: "missing title", body: v(with("title", nil)), status: 400, checks: []testutil.Check{errorOn("title")}},
 		{name: "blank title", body: v(with("title", "   ")), status: 400, checks: []testutil.Check{errorOn("title")}},
 		{name: "null title", body: j(`{"title":null,"category":"Programming","tags":["brandnew"]}`), status: 400, checks: []testutil.Check{errorOn("title")}},
@@ -252,25 +247,38 @@ func TestWritePostRejected(t *testing.T) {
 			return strings.NewReader(`{"title":"big","category":"Programming","content":"` + strings.Repeat("a", 10<<20) + `"}`)
 		}, status: 413, checks: []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		{name: "10 MB multipart", body: func() io.Reader {
-			b, _ := multipartBody(formField{"title", "big"}, formField{"category", "Programming"}, formField{"content", strings.Repeat("a", 10<<20)})
+			b, _ := testutil.Multipart(testutil.Field("title", "big"), testutil.Field("category", "Programming"), testutil.Field("content", strings.Repeat("a", 10<<20)))
 			return b
 		}, ctype: "multipart", status: 413, checks: []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		{name: "10 MB urlencoded", body: func() io.Reader {
 			return strings.NewReader("title=big&category=Programming&content=" + strings.Repeat("a", 10<<20))
 		}, ctype: "application/x-www-form-urlencoded", status: 413, checks: []testutil.Check{testutil.BodyIs(testutil.TooLargeBody)}},
 		{name: "multipart tags too long", body: func() io.Reader {
-			b, _ := multipartBody(formField{"title", "x"}, formField{"category", "Programming"}, formField{"tags", "new1"}, formField{"tags", strings.Repeat("t", 31)})
+			b, _ := testutil.Multipart(testutil.Field("title", "x"), testutil.Field("category", "Programming"), testutil.Field("tags", "new1"), testutil.Field("tags", strings.Repeat("t", 31)))
 			return b
 		}, ctype: "multipart", status: 400, checks: []testutil.Check{errorOn("tags")}},
 		{name: "multipart broken", body: j("--nope\r\nbroken"), ctype: "multipart/form-data; boundary=xyz", status: 400, checks: []testutil.Check{hasDetail}},
 		{name: "unsupported media type", body: v(ok), ctype: "text/plain", status: 415, checks: []testutil.Check{hasDetail}},
 	}
+	noNewTag := testutil.State(func(t testing.TB, app *tests.TestApp) {
+		if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "brandnew"}); n != 0 {
+			t.Errorf("tag brandnew stored by a rejected write")
+		}
+	})
 	var scenarios []tests.ApiScenario
+	// no credentials, a bad token, a superuser (not a member): nothing stored
+	for _, u := range testutil.Spellings("/api/post/write") {
+		before, same := unchanged(nil)
+		for _, s := range testutil.AuthRejections(t, http.MethodPost, u, testutil.JSONOf(ok), same, noNewTag) {
+			s.BeforeTestFunc = before
+			scenarios = append(scenarios, s)
+		}
+	}
 	for _, b := range bads {
-		for _, u := range slashes("/api/post/write") {
+		for _, u := range testutil.Spellings("/api/post/write") {
 			headers := b.headers
 			if headers == nil {
-				headers = alice()
+				headers = alice(t)
 			}
 			body := b.body()
 			switch b.ctype {
@@ -285,24 +293,20 @@ func TestWritePostRejected(t *testing.T) {
 				Name: b.name + " " + u, Method: http.MethodPost, URL: u, Body: body, Headers: headers,
 				BeforeTestFunc: before,
 				ExpectedStatus: b.status, ExpectedContent: []string{"{"},
-				AfterTestFunc: testutil.After(append(b.checks, same, testutil.State(func(t testing.TB, app *tests.TestApp) {
-					if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "brandnew"}); n != 0 {
-						t.Errorf("tag brandnew stored by a rejected write")
-					}
-				}))...),
+				AfterTestFunc: testutil.After(append(b.checks, same, noNewTag)...),
 			})
 		}
 	}
 	// GET is not a write
-	for _, u := range slashes("/api/post/write") {
+	for _, u := range testutil.Spellings("/api/post/write") {
 		before, same := unchanged(nil)
 		scenarios = append(scenarios, tests.ApiScenario{
-			Name: "GET " + u, Method: http.MethodGet, URL: u, Headers: alice(), BeforeTestFunc: before,
+			Name: "GET " + u, Method: http.MethodGet, URL: u, Headers: alice(t), BeforeTestFunc: before,
 			ExpectedStatus: http.StatusNotFound, NotExpectedContent: []string{"brandnew"},
 			AfterTestFunc: testutil.After(same),
 		})
 	}
-	run(t, scenarios)
+	testutil.Run(t, scenarios)
 }
 
 func manyTags(n int) []string {

@@ -137,47 +137,48 @@ func keysOf(m map[string]any) []string {
 // alice: a token nobody signed.
 var ForgedAuth = map[string]string{"Authorization": "Bearer eyJhbGciOiJub25lIn0.eyJpZCI6InVzcmFsaWNlMDAwMDAwMSJ9."}
 
-// AuthRejections are the scenarios every member route must pass: without
-// credentials 401 "Authentication credentials were not provided.", with a
-// malformed or a forged token 401 token_not_valid, with a superuser's token
-// 403 (a superuser is not a member). body ("" for none) is sent with each,
-// as JSON; checks run after the documented body is compared (e.g. that
-// nothing was stored). Callers may set more fields (BeforeTestFunc) on the
-// scenarios returned.
+// AuthRejections are the scenarios every member route must pass: the
+// CredentialRejections and, with a superuser's token, 403 "You do not have
+// permission" (a superuser is not a member).
 func AuthRejections(t testing.TB, method, url, body string, checks ...Check) []tests.ApiScenario {
 	t.Helper()
-	rows := []struct {
-		name    string
-		headers map[string]string
-		status  int
-		want    string
-		content string
-	}{
-		{"no auth", nil, http.StatusUnauthorized, NoAuthBody, `"detail"`},
-		{"malformed token", GarbageAuth, http.StatusUnauthorized, BadTokenBody, `"token_not_valid"`},
-		{"forged token", ForgedAuth, http.StatusUnauthorized, BadTokenBody, `"token_not_valid"`},
-		{"superuser token", AuthHeader(t, SuperuserEmail), http.StatusForbidden, ForbiddenBody, `"detail"`},
+	superuser := rejection(method, url, body, "superuser token", AuthHeader(t, SuperuserEmail),
+		http.StatusForbidden, ForbiddenBody, `"detail"`, checks)
+	return append(CredentialRejections(method, url, body, checks...), superuser)
+}
+
+// CredentialRejections are the scenarios every route that needs a login
+// must pass (also those a superuser may use): without credentials 401
+// "Authentication credentials were not provided.", with a malformed or a
+// forged token 401 token_not_valid. body ("" for none) is sent with each,
+// as JSON; checks run after the documented body is compared (e.g. that
+// nothing was stored). Callers may set more fields (BeforeTestFunc) on the
+// scenarios returned; they run on Factory apps.
+func CredentialRejections(method, url, body string, checks ...Check) []tests.ApiScenario {
+	return []tests.ApiScenario{
+		rejection(method, url, body, "no auth", nil, http.StatusUnauthorized, NoAuthBody, `"detail"`, checks),
+		rejection(method, url, body, "malformed token", GarbageAuth, http.StatusUnauthorized, BadTokenBody, `"token_not_valid"`, checks),
+		rejection(method, url, body, "forged token", ForgedAuth, http.StatusUnauthorized, BadTokenBody, `"token_not_valid"`, checks),
 	}
-	out := make([]tests.ApiScenario, 0, len(rows))
-	for _, r := range rows {
-		s := tests.ApiScenario{
-			Name:            method + " " + url + ": " + r.name,
-			Method:          method,
-			URL:             url,
-			Headers:         map[string]string{},
-			ExpectedStatus:  r.status,
-			ExpectedContent: []string{r.content},
-			AfterTestFunc:   After(append([]Check{BodyIs(r.want)}, checks...)...),
-			TestAppFactory:  Factory,
-		}
-		for k, v := range r.headers {
-			s.Headers[k] = v
-		}
-		if body != "" {
-			s.Body = strings.NewReader(body)
-			s.Headers["Content-Type"] = "application/json"
-		}
-		out = append(out, s)
+}
+
+func rejection(method, url, body, name string, headers map[string]string, status int, want, content string, checks []Check) tests.ApiScenario {
+	s := tests.ApiScenario{
+		Name:            method + " " + url + ": " + name,
+		Method:          method,
+		URL:             url,
+		Headers:         map[string]string{},
+		ExpectedStatus:  status,
+		ExpectedContent: []string{content},
+		AfterTestFunc:   After(append([]Check{BodyIs(want)}, checks...)...),
+		TestAppFactory:  Factory,
 	}
-	return out
+	for k, v := range headers {
+		s.Headers[k] = v
+	}
+	if body != "" {
+		s.Body = strings.NewReader(body)
+		s.Headers["Content-Type"] = "application/json"
+	}
+	return s
 }

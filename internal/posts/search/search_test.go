@@ -8,7 +8,6 @@ package search_test
 // the index stale (renames, edits, deletes, new posts through each API).
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -16,7 +15,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sort"
@@ -28,7 +26,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/cobraspace/cobraspace/internal/limits"
 	"github.com/cobraspace/cobraspace/internal/posts/search"
@@ -393,7 +390,7 @@ func (m *mismatches) done() {
 
 // compareAll checks every query against the reference, with filters, with
 // pages, and against SQL LIKE on the ASCII/Korean posts.
-func compareAll(t *testing.T, app core.App, c *client, rng *rand.Rand, step string) {
+func compareAll(t *testing.T, app core.App, c *testutil.Client, rng *rand.Rand, step string) {
 	t.Helper()
 	ref := loadReference(t, app)
 	qs := queries(t, app, rng)
@@ -475,7 +472,7 @@ func compareAll(t *testing.T, app core.App, c *client, rng *rand.Rand, step stri
 					}
 					want := ref.want(f)
 					want = want[:min(len(want), 100)]
-					got := c.listIds(t, "/api/post/?"+params.Encode())
+					got := listIds(t, c, "/api/post/?"+params.Encode())
 					if !slices.Equal(got, want) {
 						m.report("GET /api/post/?%s: %v, want %v", params.Encode(), got, want)
 					}
@@ -635,37 +632,11 @@ func symmetricDiff(a, b []string) []string {
 // ---------------------------------------------------------------------------
 // a client of the app's routes
 
-type client struct {
-	mux http.Handler
-}
-
-func newClient(t testing.TB, app *tests.TestApp) *client {
+// listIds is the ids of the posts a GET of path lists.
+func listIds(t testing.TB, c *testutil.Client, path string) []string {
 	t.Helper()
-	return &client{mux: testutil.Routes(t, app)}
-}
-
-func (c *client) do(t testing.TB, method, path, token string, body any) (int, []byte) {
-	t.Helper()
-	var raw []byte
-	if body != nil {
-		var err error
-		if raw, err = json.Marshal(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	c.mux.ServeHTTP(rec, req)
-	return rec.Code, rec.Body.Bytes()
-}
-
-func (c *client) listIds(t testing.TB, path string) []string {
-	t.Helper()
-	status, body := c.do(t, http.MethodGet, path, "", nil)
+	res := c.Send(http.MethodGet, path, nil, "")
+	status, body := res.Status, res.Body
 	if status != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", path, status, body)
 	}
@@ -687,7 +658,7 @@ func (c *client) listIds(t testing.TB, path string) []string {
 
 func TestSearchMatchesReference(t *testing.T) {
 	app := testutil.NewApp(t)
-	c := newClient(t, app)
+	c := testutil.ClientOf(t, app)
 	rng := rand.New(rand.NewPCG(2026, 11))
 	g := newGen(t, app, 42)
 	g.posts(300)
@@ -794,14 +765,14 @@ func TestSearchMatchesReference(t *testing.T) {
 				tagNames = append(tagNames, names[id])
 			}
 			body := map[string]any{"title": f["title"], "content": f["content"], "category": names[f["category"].(string)], "tags": tagNames}
-			if status, res := c.do(t, http.MethodPost, "/api/post/write/", token, body); status != http.StatusCreated {
-				t.Fatalf("write: %d %s", status, res)
+			if res := c.Send(http.MethodPost, "/api/post/write/", body, token); res.Status != http.StatusCreated {
+				t.Fatalf("write: %d %s", res.Status, res.Body)
 			}
 		}
 		for range 10 { // the standard record API
 			f := g.fields()
-			if status, res := c.do(t, http.MethodPost, "/api/collections/posts/records", token, f); status != http.StatusOK {
-				t.Fatalf("records create: %d %s", status, res)
+			if res := c.Send(http.MethodPost, "/api/collections/posts/records", f, token); res.Status != http.StatusOK {
+				t.Fatalf("records create: %d %s", res.Status, res.Body)
 			}
 		}
 		g.posts(10) // app.Save
@@ -827,8 +798,8 @@ func TestSearchMatchesReference(t *testing.T) {
 				delete(body, "tags")
 				body["content"] = f["content"]
 			}
-			if status, res := c.do(t, http.MethodPatch, path, token, body); status != http.StatusOK {
-				t.Fatalf("PATCH %s: %d %s", path, status, res)
+			if res := c.Send(http.MethodPatch, path, body, token); res.Status != http.StatusOK {
+				t.Fatalf("PATCH %s: %d %s", path, res.Status, res.Body)
 			}
 		}
 		compareAll(t, app, c, rng, "posts edited through the routes")
@@ -1034,11 +1005,11 @@ func TestIndexUnchangedWhenSaveFails(t *testing.T) {
 			return app.Delete(tag)
 		}},
 		{"post edit through a failing route save", "posts", func() error {
-			c := newClient(t, app)
-			status, body := c.do(t, http.MethodPatch, "/api/post/detail/"+post.Id+"/edit/", testutil.Token(t, app, testutil.SuperuserEmail),
-				map[string]any{"title": "failmark", "tags": []string{"실패태그"}})
-			if status < 400 {
-				return fmt.Errorf("edit answered %d %s", status, body)
+			c := testutil.ClientOf(t, app)
+			res := c.Send(http.MethodPatch, "/api/post/detail/"+post.Id+"/edit/",
+				map[string]any{"title": "failmark", "tags": []string{"실패태그"}}, testutil.Token(t, app, testutil.SuperuserEmail))
+			if res.Status < 400 {
+				return fmt.Errorf("edit answered %d %s", res.Status, res.Body)
 			}
 			if n := testutil.Count(t, app, "tags", dbx.HashExp{"name": "실패태그"}); n != 0 {
 				return fmt.Errorf("tag of a failed edit stored")
