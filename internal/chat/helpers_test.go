@@ -193,30 +193,6 @@ func sameJSON(t testing.TB, a, b []byte) bool {
 	return bytes.Equal(xa, ya)
 }
 
-func keysOf(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// requireKeys checks that m has exactly keys (exact) or at least them.
-func requireKeys(t testing.TB, what string, m map[string]any, keys []string, exact bool) {
-	t.Helper()
-	for _, k := range keys {
-		if _, ok := m[k]; !ok {
-			t.Errorf("%s lacks %q: keys %v", what, k, keysOf(m))
-		}
-	}
-	if exact && len(m) != len(keys) {
-		want := slices.Clone(keys)
-		sort.Strings(want)
-		t.Errorf("%s keys = %v, want exactly %v", what, keysOf(m), want)
-	}
-}
-
 // ---------------------------------------------------------------------------
 // the live server
 
