@@ -225,6 +225,17 @@ func TestRoomCreate(t *testing.T) {
 			Name: "create", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
 			Body:           strings.NewReader(`{"name":"study group"}`),
 			ExpectedStatus: 201, ExpectedContent: []string{`"name":"study group"`},
+			ExpectedEvents: map[string]int{
+				"*":                          0,
+				"OnModelAfterCreateSuccess":  1,
+				"OnModelCreate":              1,
+				"OnModelCreateExecute":       1,
+				"OnModelValidate":            1,
+				"OnRecordAfterCreateSuccess": 1,
+				"OnRecordCreate":             1,
+				"OnRecordCreateExecute":      1,
+				"OnRecordValidate":           1,
+			},
 			AfterTestFunc: testutil.After(created, roomsStored(1)),
 		},
 		{
@@ -446,6 +457,19 @@ func TestMessageSend(t *testing.T) {
 		return fmt.Sprintf(`{"room":%q,"message":%q}`, postRoom, text)
 	}
 	long := strings.Repeat("말", 2000)
+	// the main path pins the hook events a sent message fires
+	sendEvents := send("send", msg("hello, room"), sent("hello, room", ""))
+	sendEvents.ExpectedEvents = map[string]int{
+		"*":                          0,
+		"OnModelAfterCreateSuccess":  1,
+		"OnModelCreate":              1,
+		"OnModelCreateExecute":       1,
+		"OnModelValidate":            1,
+		"OnRecordAfterCreateSuccess": 1,
+		"OnRecordCreate":             1,
+		"OnRecordCreateExecute":      1,
+		"OnRecordValidate":           1,
+	}
 
 	limited := refuse("over the rate limit", 429, msg("one too many"))
 	limited.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
@@ -469,7 +493,7 @@ func TestMessageSend(t *testing.T) {
 		}
 	}
 	testutil.Run(t, append(rejections, []tests.ApiScenario{
-		send("send", msg("hello, room"), sent("hello, room", "")),
+		sendEvents,
 		send("without the trailing slash", msg("hello again"), sent("hello again", "")),
 		send("the sender comes from the auth, not the body",
 			fmt.Sprintf(`{"room":%q,"message":"forged?","sender":%q,"message_type":"system"}`, postRoom, testutil.BobId), sent("forged?", "")),

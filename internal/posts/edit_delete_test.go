@@ -71,6 +71,38 @@ func answerIs(title, category string, tags ...string) testutil.Check {
 
 var unchangedPost = postIs(testutil.PostTitle, "Programming", "go", "채팅")
 
+// editEvents are the hook events of the first edit (a new tag): the tag is
+// created, the post updated (its room keeps its id; the search doc is SQL).
+var editEvents = map[string]int{
+	"*":                          0,
+	"OnModelAfterCreateSuccess":  1,
+	"OnModelAfterUpdateSuccess":  1,
+	"OnModelCreate":              1,
+	"OnModelCreateExecute":       1,
+	"OnModelUpdate":              1,
+	"OnModelUpdateExecute":       1,
+	"OnModelValidate":            2,
+	"OnRecordAfterCreateSuccess": 1,
+	"OnRecordAfterUpdateSuccess": 1,
+	"OnRecordCreate":             1,
+	"OnRecordCreateExecute":      1,
+	"OnRecordUpdate":             1,
+	"OnRecordUpdateExecute":      1,
+	"OnRecordValidate":           2,
+}
+
+// deleteEvents are the hook events of a deleted post: the post, its room
+// and the room's message are deleted.
+var deleteEvents = map[string]int{
+	"*":                          0,
+	"OnModelAfterDeleteSuccess":  3,
+	"OnModelDelete":              3,
+	"OnModelDeleteExecute":       3,
+	"OnRecordAfterDeleteSuccess": 3,
+	"OnRecordDelete":             3,
+	"OnRecordDeleteExecute":      3,
+}
+
 func TestEditPost(t *testing.T) {
 	editPath := "/api/post/detail/" + testutil.PostId + "/edit"
 	type edit struct {
@@ -106,8 +138,13 @@ func TestEditPost(t *testing.T) {
 		}
 		for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch} {
 			for _, e := range edits {
+				var events map[string]int
+				if e.name == edits[0].name {
+					events = editEvents
+				}
 				scenarios = append(scenarios, tests.ApiScenario{
 					Name: method + " " + e.name + " " + u, Method: method, URL: u, Body: strings.NewReader(e.body), Headers: alice(t),
+					ExpectedEvents: events,
 					BeforeTestFunc: seedEdit,
 					ExpectedStatus: http.StatusOK, ExpectedContent: []string{`"id"`},
 					AfterTestFunc: testutil.After(answerIs(e.title, e.category, e.tags...), postIs(e.title, e.category, e.tags...),
@@ -255,8 +292,8 @@ func TestDeletePost(t *testing.T) {
 			scenarios = append(scenarios,
 				tests.ApiScenario{
 					Name: method + " writer " + u, Method: method, URL: u, Headers: alice(t), BeforeTestFunc: seedEdit,
-					ExpectedStatus: http.StatusNoContent,
-					AfterTestFunc:  testutil.After(gone),
+					ExpectedStatus: http.StatusNoContent, ExpectedEvents: deleteEvents,
+					AfterTestFunc: testutil.After(gone),
 				},
 				tests.ApiScenario{
 					Name: method + " superuser " + u, Method: method, URL: u, Headers: admin(t), BeforeTestFunc: seedEdit,

@@ -83,12 +83,24 @@ func TestAddFriend(t *testing.T) {
 	added := func(email string) string { return `{"message":"` + email + `님을 친구로 추가했습니다."}` }
 	scenarios := []tests.ApiScenario{}
 	for _, url := range testutil.Spellings("/user/add-friend") {
-		scenarios = append(scenarios, as(t, friendsScenario("alice adds carol at "+url, url, `{"email":"carol@example.com"}`, 200,
+		s := as(t, friendsScenario("alice adds carol at "+url, url, `{"email":"carol@example.com"}`, 200,
 			testutil.BodyIs(added(testutil.CarolEmail)),
 			// one direction only: carol's own list is unchanged
 			friendsRowsAre(fixtureFriends+1, append([][2]string{{testutil.AliceId, testutil.CarolId}}, fixtureRows...), nil),
 			countIs("friends", dbx.HashExp{"user": testutil.CarolId}, 1),
-		), testutil.AliceEmail))
+		), testutil.AliceEmail)
+		s.ExpectedEvents = map[string]int{
+			"*":                          0,
+			"OnModelAfterCreateSuccess":  1,
+			"OnModelCreate":              1,
+			"OnModelCreateExecute":       1,
+			"OnModelValidate":            1,
+			"OnRecordAfterCreateSuccess": 1,
+			"OnRecordCreate":             1,
+			"OnRecordCreateExecute":      1,
+			"OnRecordValidate":           1,
+		} // one friends row created
+		scenarios = append(scenarios, s)
 	}
 
 	scenarios = append(scenarios,
@@ -159,9 +171,19 @@ func TestDeleteFriend(t *testing.T) {
 
 	scenarios := []tests.ApiScenario{}
 	for _, url := range testutil.Spellings("/user/delete-friend") {
-		scenarios = append(scenarios, as(t, friendsScenario("alice deletes bob at "+url, url, `{"email":"bob@example.com"}`, 200,
+		s := as(t, friendsScenario("alice deletes bob at "+url, url, `{"email":"bob@example.com"}`, 200,
 			testutil.BodyIs(deleted(testutil.BobEmail)), friendsRowsAre(fixtureFriends-1, carolAlice, aliceBob),
-		), testutil.AliceEmail))
+		), testutil.AliceEmail)
+		s.ExpectedEvents = map[string]int{
+			"*":                          0,
+			"OnModelAfterDeleteSuccess":  1,
+			"OnModelDelete":              1,
+			"OnModelDeleteExecute":       1,
+			"OnRecordAfterDeleteSuccess": 1,
+			"OnRecordDelete":             1,
+			"OnRecordDeleteExecute":      1,
+		} // one friends row deleted
+		scenarios = append(scenarios, s)
 	}
 
 	hiddenFriend := as(t, friendsScenario("a friend who hides the e-mail", "/user/delete-friend/", `{"email":"dave@example.com"}`, 200,
