@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { signUp } from './helpers.mjs';
 import { api, startServer } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,15 +69,8 @@ after(async () => {
   if (died) throw new Error(`the server exited during the tests: ${report}`);
 });
 
-async function newMember() {
-  const email = `docs${++counter}@example.com`;
-  const password = 's3cret-pass';
-  const reg = await api(server.url, 'POST', '/user/registration/', { body: { email, password } });
-  assert.equal(reg.status, 201, reg.text);
-  const login = await api(server.url, 'POST', '/user/login/', { body: { email, password } });
-  assert.equal(login.status, 200, login.text);
-  return { email, password, id: reg.json.profile.id, token: login.json.access };
-}
+/** A new member, registered and logged in: {email, password, id, access, ...}. */
+const newMember = () => signUp(server.url, `docs${++counter}@example.com`, 's3cret-pass');
 
 /** Sends request() until it answers 429 (at most max times); returns that answer. */
 async function until429(request, max) {
@@ -129,7 +123,7 @@ test('failed logins: 429 with Retry-After, REST and SDK, as documented', async (
 test('wrong oldPassword: 429 with Retry-After, as documented', async () => {
   const me = await newMember();
   const res = await until429(() => api(server.url, 'PATCH', `/api/collections/users/records/${me.id}`, {
-    token: me.token,
+    token: me.access,
     body: { oldPassword: 'not-my-password', password: 'new-s3cret-pass', passwordConfirm: 'new-s3cret-pass' },
   }), 10);
   assertRetryAfter(res, 'password change');
@@ -156,29 +150,29 @@ test('posts, rooms and messages too fast: 429 with Retry-After on every API, as 
   const category = categories.json.items[0].id;
   const post = (i) => ({ title: `docs ${i}`, content: 'x', category });
 
-  const write = await until429((i) => api(server.url, 'POST', '/api/post/write/', { token: me.token, body: post(i) }), 20);
+  const write = await until429((i) => api(server.url, 'POST', '/api/post/write/', { token: me.access, body: post(i) }), 20);
   assertRetryAfter(write, 'POST /api/post/write/');
   assertDocumented(write.json.detail, 'POST /api/post/write/');
-  const record = await api(server.url, 'POST', '/api/collections/posts/records', { token: me.token, body: post('sdk') });
+  const record = await api(server.url, 'POST', '/api/collections/posts/records', { token: me.access, body: post('sdk') });
   assertRetryAfter(record, 'posts record create');
   assertDocumented(record.json.message, 'posts record create');
 
-  const room = await until429(() => api(server.url, 'POST', '/api/chat/room/', { token: me.token, body: { name: 'docs' } }), 20);
+  const room = await until429(() => api(server.url, 'POST', '/api/chat/room/', { token: me.access, body: { name: 'docs' } }), 20);
   assertRetryAfter(room, 'POST /api/chat/room/');
   assertDocumented(room.json.detail, 'POST /api/chat/room/');
-  const roomRecord = await api(server.url, 'POST', '/api/collections/rooms/records', { token: me.token, body: { name: 'docs' } });
+  const roomRecord = await api(server.url, 'POST', '/api/collections/rooms/records', { token: me.access, body: { name: 'docs' } });
   assertRetryAfter(roomRecord, 'rooms record create');
   assertDocumented(roomRecord.json.message, 'rooms record create');
 
-  const mine = await api(server.url, 'GET', `/api/collections/rooms/records?filter=${encodeURIComponent(`owner="${me.id}" && post!=""`)}`, { token: me.token });
+  const mine = await api(server.url, 'GET', `/api/collections/rooms/records?filter=${encodeURIComponent(`owner="${me.id}" && post!=""`)}`, { token: me.access });
   const roomId = mine.json.items[0].id;
   const send = await until429((i) => api(server.url, 'POST', '/api/chat/message/', {
-    token: me.token, body: { room: roomId, message: `docs ${i}` },
+    token: me.access, body: { room: roomId, message: `docs ${i}` },
   }), 40);
   assertRetryAfter(send, 'POST /api/chat/message/');
   assertDocumented(send.json.detail, 'POST /api/chat/message/');
   const sdkSend = await until429((i) => api(server.url, 'POST', '/api/collections/messages/records', {
-    token: me.token, body: { room: roomId, message: `docs sdk ${i}` },
+    token: me.access, body: { room: roomId, message: `docs sdk ${i}` },
   }), 40);
   assertRetryAfter(sdkSend, 'messages record create');
   assertDocumented(sdkSend.json.message, 'messages record create');

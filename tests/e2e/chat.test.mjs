@@ -23,6 +23,7 @@ import PocketBase, { ClientResponseError } from 'pocketbase';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 
+import { checkedApi, rejectsWith, signUp } from './helpers.mjs';
 import { api, assertNoSecrets, startServer } from './server.mjs';
 
 // Node 20 has no EventSource: the SDK's realtime client uses the global one.
@@ -155,20 +156,10 @@ async function pollUntil(probe, what, ms = WAIT_MS) {
 }
 
 /** api() on the test server; every JSON answer is checked for secrets. */
-async function call(method, path, opts) {
-  const res = await api(server.url, method, path, opts);
-  assertNoSecrets(res.json, `${method} ${path}`);
-  return res;
-}
+const call = checkedApi(() => server);
 
 /** Registers and logs in a member through the documented REST routes. */
-async function member(email, nickname) {
-  let res = await call('POST', '/user/registration/', { body: { email, password: PASSWORD, nickname } });
-  assert.equal(res.status, 201, res.text);
-  res = await call('POST', '/user/login/', { body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, res.text);
-  return { email, nickname, id: res.json.profile.id, access: res.json.access };
-}
+const member = (email, nickname) => signUp(server.url, email, PASSWORD, { nickname });
 
 /** An SDK client signed in with a member's documented "access" token. */
 function sdkFor(who) {
@@ -269,14 +260,6 @@ async function restSend(who, roomId, message) {
   const res = await call('POST', '/api/chat/message/', { token: who.access, body: { room: roomId, message } });
   assert.equal(res.status, 201, res.text);
   return res.json;
-}
-
-async function rejectsWith(promise, status, what) {
-  await assert.rejects(promise, (err) => {
-    assert.ok(err instanceof ClientResponseError, `${what}: ${err}`);
-    assert.equal(err.status, status, `${what}: status ${err.status}`);
-    return true;
-  });
 }
 
 // ------------------------------------------------------------------ tests

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import PocketBase, { ClientResponseError } from 'pocketbase';
 
+import { register as registerMember, rejectsWith } from './helpers.mjs';
 import { api, assertNoSecrets, startServer } from './server.mjs';
 
 const PASSWORD = 'sdk-password-12345';
@@ -29,20 +30,8 @@ function client() {
   return pb;
 }
 
-/** Asserts that promise fails with a ClientResponseError of one of statuses. */
-async function rejectsWith(promise, statuses, what) {
-  await assert.rejects(promise, (err) => {
-    assert.ok(err instanceof ClientResponseError, `${what}: ${err}`);
-    assert.ok(statuses.includes(err.status), `${what}: status ${err.status}, expected one of ${statuses}`);
-    return true;
-  });
-}
-
-async function register(email, extra = {}) {
-  const res = await api(server.url, 'POST', '/user/registration/', { body: { email, password: PASSWORD, ...extra } });
-  assert.equal(res.status, 201, res.text);
-  return res.json.profile;
-}
+/** Registers a member through POST /user/registration/; returns the profile. */
+const register = (email, extra) => registerMember(server.url, email, PASSWORD, extra);
 
 describe('PocketBase JS SDK', () => {
   test('authWithPassword works for a member registered through POST /user/registration/', async () => {

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { checkedApi } from './helpers.mjs';
 import { api, assertNoSecrets, startServer, TINY_PNG } from './server.mjs';
 
 const PASSWORD = 'correct-horse-battery-1';
@@ -15,12 +16,7 @@ let server;
 const calls = []; // every decoded answer, checked for secrets at the end
 
 /** api() on the test server; every JSON answer is checked for secrets. */
-async function call(method, path, opts) {
-  const res = await api(server.url, method, path, opts);
-  calls.push({ where: `${method} ${path}`, json: res.json });
-  assertNoSecrets(res.json, `${method} ${path}`);
-  return res;
-}
+const call = checkedApi(() => server, (where, json) => calls.push({ where, json }));
 
 function assertProfile(profile, expected = {}) {
   assert.equal(typeof profile, 'object');
