@@ -45,7 +45,11 @@ func TestChatCommand(t *testing.T) {
 	if err := app.Bootstrap(); err != nil {
 		t.Fatal(err)
 	}
-	defer app.ResetBootstrapState()
+	defer func() {
+		if err := app.ClearBootstrap(); err != nil {
+			t.Error(err)
+		}
+	}()
 	cobraspace.Bind(app)
 
 	var progress bytes.Buffer

@@ -381,19 +381,6 @@ func (f frame) text() string {
 	return ""
 }
 
-// messageId is the stored message id a frame carries.
-func (f frame) messageId() string {
-	if f["type"] == chat.TypeMessage {
-		s, _ := f["id"].(string)
-		return s
-	}
-	if rec, ok := f["record"].(map[string]any); ok {
-		s, _ := rec["id"].(string)
-		return s
-	}
-	return ""
-}
-
 func (f frame) is(kind, username string) bool {
 	return f["type"] == kind && f["username"] == username
 }

@@ -212,7 +212,9 @@ func slowLoad(t *testing.T, s *liveServer, room string, fast *wsClient, leftRoom
 				continue
 			}
 			var n int
-			fmt.Sscanf(f["message"].(string), "frame %d", &n)
+			if _, err := fmt.Sscanf(f["message"].(string), "frame %d", &n); err != nil {
+				t.Fatalf("%s got message %q: %v", fast, f["message"], err)
+			}
 			if n != next {
 				t.Fatalf("%s got frame %d, want %d: a frame was lost", fast, n, next)
 			}
@@ -266,7 +268,9 @@ func TestSlowTopicClientIsDropped(t *testing.T) {
 	}
 	t.Cleanup(func() { conn.Close() })
 	fmt.Fprintf(conn, "GET /api/realtime HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", strings.TrimPrefix(s.URL, "http://"))
-	conn.SetReadDeadline(time.Now().Add(wait))
+	if err := conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
 	br := bufio.NewReader(conn)
 	clientId := ""
 	for clientId == "" {
@@ -283,7 +287,9 @@ func TestSlowTopicClientIsDropped(t *testing.T) {
 			}
 		}
 	}
-	conn.SetReadDeadline(time.Time{})
+	if err := conn.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	status, body := s.do(t, http.MethodPost, "/api/realtime", auth(t, testutil.BobEmail), map[string]any{"clientId": clientId, "subscriptions": []string{roomTopic(room)}})
 	if status != http.StatusNoContent {
 		t.Fatalf("subscribe: %d %s", status, body)

@@ -101,7 +101,11 @@ func pictureStored(t testing.TB, app *tests.TestApp, body []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fs.Close()
+	defer func() {
+		if err := fs.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if exists, err := fs.Exists(alice.BaseFilesPath() + "/" + name); err != nil || !exists {
 		t.Errorf("picture file %s not in storage (%v)", name, err)
 	}
