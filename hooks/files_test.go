@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,19 +33,7 @@ func pngFile(t testing.TB) []byte {
 // pictureUpload is a multipart body uploading profile_picture.
 func pictureUpload(t testing.TB, name string) (*bytes.Buffer, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	part, err := w.CreateFormFile("profile_picture", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := part.Write(pngFile(t)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return &buf, w.FormDataContentType()
+	return testutil.Multipart(testutil.File("profile_picture", name, pngFile(t)))
 }
 
 // storedFiles lists the files (not thumbnail dirs, not the metadata
