@@ -7,7 +7,7 @@ BIN      := bin/cobraspace
 HTTP     ?= 127.0.0.1:8090
 E2E_DIR  := tests/e2e
 
-.PHONY: run build test vet gotest race node web-deps chromium e2e-deps e2e screenshots seed clean
+.PHONY: run build test vet lint gotest race node web-deps chromium e2e-deps e2e screenshots seed clean
 
 ## run: build and serve on http://$(HTTP) with the embedded SQLite in pb_data/
 ## (the web client in pb_public/ at /, the dashboard at /_/);
@@ -22,12 +22,18 @@ build:
 seed: build
 	./$(BIN) seed $(SEED_FLAGS)
 
-## test: go vet, every Go test (the realtime packages also under the race detector),
+## test: go vet, golangci-lint, every Go test (the realtime packages also under the race detector),
 ## then the end-to-end tests (real server, JS SDK, curl flow, Chromium)
-test: vet gotest race e2e
+test: vet lint gotest race e2e
 
 vet:
 	go vet ./...
+
+## lint: golangci-lint (.golangci.yml: the standard linters, misspell, goimports),
+## fetched through the Go module proxy at a pinned version (nothing to install)
+GOLANGCI_LINT := go run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+lint:
+	$(GOLANGCI_LINT) run ./...
 
 gotest:
 	go test -count=1 ./...
