@@ -15,14 +15,11 @@ import (
 // map, both the way PocketBase answers (encoding/json/v2, as e.JSON) and
 // the way the live frames are encoded (encoding/json).
 func TestNullStringEncodesLikeAMapValue(t *testing.T) {
+	// one key each: json/v2 writes a map's keys in no fixed order
 	type shape struct {
 		A NullString `json:"a"`
-		B NullString `json:"b"`
 	}
 	const tricky = "a&b<c>\u2028é\"\\/"
-	typed := shape{A: "", B: tricky}
-	mapped := map[string]any{"a": nil, "b": tricky}
-
 	v2 := func(v any) string {
 		var out bytes.Buffer
 		if err := jsonv2.MarshalWrite(&out, v, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)); err != nil {
@@ -37,11 +34,18 @@ func TestNullStringEncodesLikeAMapValue(t *testing.T) {
 		}
 		return string(b)
 	}
-	if got, want := v2(typed), v2(mapped); got != want {
-		t.Errorf("json/v2: %s, a map gives %s", got, want)
-	}
-	if got, want := v1(typed), v1(mapped); got != want {
-		t.Errorf("json: %s, a map gives %s", got, want)
+	for _, value := range []string{"", tricky} {
+		typed := shape{A: NullString(value)}
+		mapped := map[string]any{"a": nil}
+		if value != "" {
+			mapped["a"] = value
+		}
+		if got, want := v2(typed), v2(mapped); got != want {
+			t.Errorf("json/v2: %s, a map gives %s", got, want)
+		}
+		if got, want := v1(typed), v1(mapped); got != want {
+			t.Errorf("json: %s, a map gives %s", got, want)
+		}
 	}
 }
 
