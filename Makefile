@@ -44,7 +44,7 @@ race:
 node:
 	@command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
 
-## web-deps: the web client's libraries (PocketBase SDK, marked, DOMPurify) from the npm registry
+## web-deps: the web client's libraries (PocketBase SDK, marked, DOMPurify, highlight.js) from the npm registry
 web-deps: node
 	cd pb_public && npm ci --no-audit --no-fund
 
