@@ -19,7 +19,7 @@ func bindFileUpdatesInTransaction(app core.App) {
 		if !hasFileField(e.Record.Collection()) {
 			return e.Next()
 		}
-		return inTransaction(e, func(e *core.RecordEvent) error { return e.Next() })
+		return InTransaction(e, func(e *core.RecordEvent) error { return e.Next() })
 	})
 }
 

@@ -15,7 +15,7 @@ import (
 func bindPostHooks(app core.App) {
 	bindUpdateMustFindRow(app, "posts")
 	app.OnRecordCreate("posts").BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
+		return InTransaction(e, func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
@@ -23,7 +23,7 @@ func bindPostHooks(app core.App) {
 		})
 	})
 	app.OnRecordUpdate("posts").BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
+		return InTransaction(e, func(e *core.RecordEvent) error {
 			titleChanged := e.Record.Original().GetString("title") != e.Record.GetString("title")
 			if err := e.Next(); err != nil {
 				return err
@@ -36,9 +36,10 @@ func bindPostHooks(app core.App) {
 	})
 }
 
-// inTransaction runs fn with e.App inside a transaction, reusing the
-// caller's transaction when there is one.
-func inTransaction(e *core.RecordEvent, fn func(e *core.RecordEvent) error) error {
+// InTransaction runs fn with e.App inside a transaction, reusing the
+// caller's transaction when there is one (for record hooks of every area:
+// the search index uses it too).
+func InTransaction(e *core.RecordEvent, fn func(e *core.RecordEvent) error) error {
 	if e.App.IsTransactional() {
 		return fn(e)
 	}

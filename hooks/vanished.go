@@ -25,7 +25,7 @@ var ErrGone = errors.New("the record no longer exists")
 // record, the error is a 404 (PocketBase's record API answers it as such).
 func bindUpdateMustFindRow(app core.App, collection string) {
 	app.OnRecordUpdateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
+		return InTransaction(e, func(e *core.RecordEvent) error {
 			found, err := rowExists(e.App, e.Record.Collection().Name, e.Record.LastSavedPK())
 			if err != nil {
 				return err
@@ -56,7 +56,7 @@ func rowExists(app core.App, table string, id any) (bool, error) {
 // again in the insert's transaction, right before the INSERT.
 func bindInsertNeedsRows(app core.App, collection string, relations [][2]string) {
 	app.OnRecordCreateExecute(collection).BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
+		return InTransaction(e, func(e *core.RecordEvent) error {
 			for _, rel := range relations {
 				field, table := rel[0], rel[1]
 				id := e.Record.GetString(field)

@@ -2,6 +2,8 @@ package search
 
 import (
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/hooks"
 )
 
 // Register binds the hooks that keep the index up to date to app, whichever
@@ -12,7 +14,7 @@ import (
 // reindex them.)
 func Register(app core.App) {
 	app.OnRecordCreate("posts").BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
+		return hooks.InTransaction(e, func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
@@ -23,7 +25,7 @@ func Register(app core.App) {
 	// (hooks' vanished-row check); should one slip through, index refuses
 	// it (ErrPostGone) instead of writing a document for no post.
 	app.OnRecordUpdate("posts").BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
+		return hooks.InTransaction(e, func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
@@ -31,7 +33,7 @@ func Register(app core.App) {
 		})
 	})
 	app.OnRecordDelete("posts").BindFunc(func(e *core.RecordEvent) error {
-		return inTransaction(e, func(e *core.RecordEvent) error {
+		return hooks.InTransaction(e, func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
@@ -45,7 +47,7 @@ func Register(app core.App) {
 			if !renamed {
 				return e.Next()
 			}
-			return inTransaction(e, func(e *core.RecordEvent) error {
+			return hooks.InTransaction(e, func(e *core.RecordEvent) error {
 				if err := e.Next(); err != nil {
 					return err
 				}
@@ -55,18 +57,4 @@ func Register(app core.App) {
 	}
 	reindexOnRename("categories", reindexCategory)
 	reindexOnRename("tags", reindexTag)
-}
-
-// inTransaction runs fn with e.App inside a transaction, reusing the
-// caller's transaction when there is one.
-func inTransaction(e *core.RecordEvent, fn func(e *core.RecordEvent) error) error {
-	if e.App.IsTransactional() {
-		return fn(e)
-	}
-	return e.App.RunInTransaction(func(tx core.App) error {
-		original := e.App
-		e.App = tx
-		defer func() { e.App = original }()
-		return fn(e)
-	})
 }
