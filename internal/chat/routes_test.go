@@ -225,18 +225,8 @@ func TestRoomCreate(t *testing.T) {
 			Name: "create", Method: http.MethodPost, URL: "/api/chat/room/", Headers: alice,
 			Body:           strings.NewReader(`{"name":"study group"}`),
 			ExpectedStatus: 201, ExpectedContent: []string{`"name":"study group"`},
-			ExpectedEvents: map[string]int{
-				"*":                          0,
-				"OnModelAfterCreateSuccess":  1,
-				"OnModelCreate":              1,
-				"OnModelCreateExecute":       1,
-				"OnModelValidate":            1,
-				"OnRecordAfterCreateSuccess": 1,
-				"OnRecordCreate":             1,
-				"OnRecordCreateExecute":      1,
-				"OnRecordValidate":           1,
-			},
-			AfterTestFunc: testutil.After(created, roomsStored(1)),
+			ExpectedEvents: testutil.WriteEvents(1, 0, 0),
+			AfterTestFunc:  testutil.After(created, roomsStored(1)),
 		},
 		{
 			Name: "owner and post in the body are ignored", Method: http.MethodPost, URL: "/api/chat/room", Headers: alice,
@@ -459,17 +449,7 @@ func TestMessageSend(t *testing.T) {
 	long := strings.Repeat("말", 2000)
 	// the main path pins the hook events a sent message fires
 	sendEvents := send("send", msg("hello, room"), sent("hello, room", ""))
-	sendEvents.ExpectedEvents = map[string]int{
-		"*":                          0,
-		"OnModelAfterCreateSuccess":  1,
-		"OnModelCreate":              1,
-		"OnModelCreateExecute":       1,
-		"OnModelValidate":            1,
-		"OnRecordAfterCreateSuccess": 1,
-		"OnRecordCreate":             1,
-		"OnRecordCreateExecute":      1,
-		"OnRecordValidate":           1,
-	}
+	sendEvents.ExpectedEvents = testutil.WriteEvents(1, 0, 0)
 
 	limited := refuse("over the rate limit", 429, msg("one too many"))
 	limited.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {

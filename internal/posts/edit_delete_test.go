@@ -73,35 +73,11 @@ var unchangedPost = postIs(testutil.PostTitle, "Programming", "go", "채팅")
 
 // editEvents are the hook events of the first edit (a new tag): the tag is
 // created, the post updated (its room keeps its id; the search doc is SQL).
-var editEvents = map[string]int{
-	"*":                          0,
-	"OnModelAfterCreateSuccess":  1,
-	"OnModelAfterUpdateSuccess":  1,
-	"OnModelCreate":              1,
-	"OnModelCreateExecute":       1,
-	"OnModelUpdate":              1,
-	"OnModelUpdateExecute":       1,
-	"OnModelValidate":            2,
-	"OnRecordAfterCreateSuccess": 1,
-	"OnRecordAfterUpdateSuccess": 1,
-	"OnRecordCreate":             1,
-	"OnRecordCreateExecute":      1,
-	"OnRecordUpdate":             1,
-	"OnRecordUpdateExecute":      1,
-	"OnRecordValidate":           2,
-}
+var editEvents = testutil.WriteEvents(1, 1, 0)
 
 // deleteEvents are the hook events of a deleted post: the post, its room
 // and the room's message are deleted.
-var deleteEvents = map[string]int{
-	"*":                          0,
-	"OnModelAfterDeleteSuccess":  3,
-	"OnModelDelete":              3,
-	"OnModelDeleteExecute":       3,
-	"OnRecordAfterDeleteSuccess": 3,
-	"OnRecordDelete":             3,
-	"OnRecordDeleteExecute":      3,
-}
+var deleteEvents = testutil.WriteEvents(0, 0, 3)
 
 func TestEditPost(t *testing.T) {
 	editPath := "/api/post/detail/" + testutil.PostId + "/edit"

@@ -82,17 +82,7 @@ func sorted(s []string) []string {
 // writeEvents are the hook events of a post written with two new tags:
 // the post, its room and the tags are created (the search doc is written
 // by the post's hooks in SQL, no record of its own).
-var writeEvents = map[string]int{
-	"*":                          0,
-	"OnModelAfterCreateSuccess":  4,
-	"OnModelCreate":              4,
-	"OnModelCreateExecute":       4,
-	"OnModelValidate":            4,
-	"OnRecordAfterCreateSuccess": 4,
-	"OnRecordCreate":             4,
-	"OnRecordCreateExecute":      4,
-	"OnRecordValidate":           4,
-}
+var writeEvents = testutil.WriteEvents(4, 0, 0)
 
 func TestWritePost(t *testing.T) {
 	type good struct {
