@@ -21,17 +21,10 @@ const (
 // as is to every listener on every transport, so e-mails follow their
 // owners' visibility alone: "sender" is null when the sender hid theirs.
 type messageFrame struct {
-	Type              string         `json:"type"` // TypeMessage
-	Id                string         `json:"id"`
-	Room              string         `json:"room"`
-	SenderId          string         `json:"sender_id"`
-	Sender            api.NullString `json:"sender"` // the e-mail, when its owner shows it
-	Nickname          string         `json:"nickname"`
-	ProfilePictureURL api.NullString `json:"profile_picture_url"`
-	Message           string         `json:"message"`
-	ParentChat        api.NullString `json:"parent_chat"`
-	MessageType       string         `json:"message_type"`
-	CreatedAt         api.NullString `json:"created_at"`
+	Type string `json:"type"` // TypeMessage
+	messageFields
+	SenderId string         `json:"sender_id"`
+	Sender   api.NullString `json:"sender"` // the e-mail, when its owner shows it
 }
 
 // encodeMessageFrame encodes a stored message (sender nil when the member
@@ -39,17 +32,10 @@ type messageFrame struct {
 func encodeMessageFrame(m, sender *core.Record) []byte {
 	msg := messageJSON(m, sender, nil) // no viewer: visible e-mails only
 	return mustJSON(messageFrame{
-		Type:              TypeMessage,
-		Id:                msg.Id,
-		Room:              msg.Room,
-		SenderId:          msg.Sender,
-		Sender:            msg.SenderEmail,
-		Nickname:          msg.Nickname,
-		ProfilePictureURL: msg.ProfilePictureURL,
-		Message:           msg.Message,
-		ParentChat:        msg.ParentChat,
-		MessageType:       msg.MessageType,
-		CreatedAt:         msg.CreatedAt,
+		Type:          TypeMessage,
+		messageFields: msg.messageFields,
+		SenderId:      msg.Sender,
+		Sender:        msg.SenderEmail,
 	})
 }
 

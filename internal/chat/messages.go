@@ -13,10 +13,15 @@ const HistoryPageSize = 50
 
 // Message is the documented message object.
 type Message struct {
+	messageFields
+	Sender      string         `json:"sender"`       // the sender's id
+	SenderEmail api.NullString `json:"sender_email"` // null unless visible to the viewer
+}
+
+// messageFields are what the message object and its live frame share.
+type messageFields struct {
 	Id                string         `json:"id"`
 	Room              string         `json:"room"`
-	Sender            string         `json:"sender"`       // the sender's id
-	SenderEmail       api.NullString `json:"sender_email"` // null unless visible to the viewer
 	Nickname          string         `json:"nickname"`
 	ProfilePictureURL api.NullString `json:"profile_picture_url"`
 	Message           string         `json:"message"`
@@ -43,13 +48,15 @@ func MessagesJSON(app core.App, messages []*core.Record, viewer *core.Record) ([
 // gone (no e-mail, nickname "", no picture).
 func messageJSON(m, sender, viewer *core.Record) Message {
 	out := Message{
-		Id:          m.Id,
-		Room:        m.GetString("room"),
-		Sender:      m.GetString("sender"),
-		Message:     m.GetString("message"),
-		ParentChat:  api.NullString(m.GetString("parent_chat")),
-		MessageType: m.GetString("message_type"),
-		CreatedAt:   api.TimeOf(m.GetDateTime("created")),
+		messageFields: messageFields{
+			Id:          m.Id,
+			Room:        m.GetString("room"),
+			Message:     m.GetString("message"),
+			ParentChat:  api.NullString(m.GetString("parent_chat")),
+			MessageType: m.GetString("message_type"),
+			CreatedAt:   api.TimeOf(m.GetDateTime("created")),
+		},
+		Sender: m.GetString("sender"),
 	}
 	if sender != nil {
 		out.SenderEmail = auth.EmailFor(viewer, sender)
