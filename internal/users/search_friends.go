@@ -63,11 +63,7 @@ func searchFriends(e *core.RequestEvent, me *core.Record) error {
 	out := make([]foundMember, len(found))
 	for i, u := range found {
 		card := friendJSON(me, u)
-		out[i] = foundMember{
-			Id: card.Id, Email: card.Email, Nickname: card.Nickname,
-			ProfilePicture: card.ProfilePicture, Status: card.Status,
-			IsPrivate: u.GetBool("is_private"),
-		}
+		out[i] = foundMember{friendCard: card, IsPrivate: u.GetBool("is_private")}
 	}
 	return e.JSON(http.StatusOK, out)
 }
@@ -75,10 +71,6 @@ func searchFriends(e *core.RequestEvent, me *core.Record) error {
 // foundMember is a member in GET /user/search-friends/: the friend card
 // and whether the account is private.
 type foundMember struct {
-	Id             string         `json:"id"`
-	Email          api.NullString `json:"email"`
-	Nickname       string         `json:"nickname"`
-	ProfilePicture api.NullString `json:"profile_picture"`
-	Status         string         `json:"status"`
-	IsPrivate      bool           `json:"is_private"`
+	friendCard
+	IsPrivate bool `json:"is_private"`
 }
