@@ -13,6 +13,8 @@ var ownerFields = map[string]string{
 	"rooms":    "owner",
 	"messages": "sender",
 	"friends":  "user",
+
+	"message_reactions": "user",
 }
 
 func bindOwnershipHooks(app core.App) {

@@ -18,6 +18,7 @@ import (
 var ourCollections = []string{
 	"friends", "login_sessions", "revoked_tokens",
 	"categories", "tags", "posts", "rooms", "messages",
+	"message_versions", "message_reactions", "room_follows", "notifications",
 }
 
 // The fields the profile migration adds to users.
@@ -139,8 +140,13 @@ func expectMigrated(t testing.TB, app core.App) {
 		"rooms":   {"list": migrations.RuleRoomReadable, "view": migrations.RuleRoomReadable, "create": migrations.RuleRoomCreate, "update": migrations.RuleRoomUpdate, "delete": migrations.RuleRoomDelete},
 		"messages": {"list": migrations.RuleMessageReadable, "view": migrations.RuleMessageReadable, "create": migrations.RuleMessageCreate,
 			"update": migrations.RuleMessageUpdate, "delete": migrations.RuleMessageDelete},
+		"message_versions": {},
+		"message_reactions": {"list": migrations.RuleReactionReadable, "view": migrations.RuleReactionReadable,
+			"create": migrations.RuleReactionCreate, "delete": migrations.RuleReactionDelete},
+		"room_follows":  {"list": migrations.RuleOwnRows, "view": migrations.RuleOwnRows},
+		"notifications": {"list": migrations.RuleOwnRows, "view": migrations.RuleOwnRows, "update": migrations.RuleNotificationEdit, "delete": migrations.RuleOwnRows},
 	}
-	for _, name := range []string{"friends", "posts", "rooms", "messages"} {
+	for _, name := range []string{"friends", "posts", "rooms", "messages", "message_versions", "message_reactions", "room_follows", "notifications"} {
 		c, err := app.FindCollectionByNameOrId(name)
 		if err != nil {
 			continue
@@ -149,8 +155,8 @@ func expectMigrated(t testing.TB, app core.App) {
 	}
 	for collection, byAction := range want {
 		for action, rule := range byAction {
-			got := rules[collection][action]
-			if got == nil || *got != rule {
+			got, ok := rules[collection][action]
+			if !ok || got == nil || *got != rule {
 				t.Errorf("%s %s rule = %v, want %q", collection, action, got, rule)
 			}
 		}
@@ -238,7 +244,7 @@ func TestMigrationsRollBackWithData(t *testing.T) {
 			t.Errorf("member %s lost: %v", id, err)
 		}
 	}
-	for _, name := range []string{"friends", "posts", "rooms", "messages"} {
+	for _, name := range []string{"friends", "posts", "rooms", "messages", "message_versions", "message_reactions", "room_follows", "notifications"} {
 		if n := testutil.Count(t, app, name, nil); n != 0 {
 			t.Errorf("%s has %d records after down and up", name, n)
 		}

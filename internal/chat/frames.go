@@ -15,6 +15,17 @@ const (
 	TypeLeave   = "chat.user.leave"
 )
 
+// Event types added by the chat product, beside the original ones (see
+// docs/API.md). Each is both a client frame (what a WebSocket client
+// sends) and the frame listeners get, except where noted.
+const (
+	TypeEdit     = "chat.message.edit"
+	TypeDelete   = "chat.message.delete"
+	TypeReaction = "chat.reaction"
+	TypeTyping   = "chat.typing"
+	TypeRead     = "chat.read" // client frame; the marker goes to the member's own topic
+)
+
 // messageFrame is the documented live event of a stored message: the
 // message object's fields, but the sender's e-mail as "sender" and their
 // id as "sender_id", plus "type". It is encoded once per message and sent

@@ -16,6 +16,16 @@ type Message struct {
 	messageFields
 	Sender      string         `json:"sender"`       // the sender's id
 	SenderEmail api.NullString `json:"sender_email"` // null unless visible to the viewer
+	// Reactions summarises the message's reactions as the viewer sees
+	// them ("me": the viewer's own); empty on a deleted message.
+	Reactions []Reaction `json:"reactions"`
+}
+
+// Reaction is one emoji of a message's reaction summary.
+type Reaction struct {
+	Emoji string `json:"emoji"`
+	Count int    `json:"count"`
+	Me    bool   `json:"me"`
 }
 
 // messageFields are what the message object and its live frame share.
@@ -28,6 +38,12 @@ type messageFields struct {
 	ParentChat        api.NullString `json:"parent_chat"`
 	MessageType       string         `json:"message_type"`
 	CreatedAt         api.NullString `json:"created_at"`
+
+	// Added by the chat product (the original fields above never change).
+	Seq      int64          `json:"seq"`       // 1, 2, 3... within the room, in commit order
+	EditedAt api.NullString `json:"edited_at"` // null until the sender edits it
+	Deleted  bool           `json:"deleted"`   // soft deleted: "message" is "" from then on
+	Mentions []string       `json:"mentions"`  // ids of the members it mentions
 }
 
 // MessagesJSON renders stored messages in the documented shape, as viewer
@@ -55,8 +71,17 @@ func messageJSON(m, sender, viewer *core.Record) Message {
 			ParentChat:  api.NullString(m.GetString("parent_chat")),
 			MessageType: m.GetString("message_type"),
 			CreatedAt:   api.TimeOf(m.GetDateTime("created")),
+			Seq:         int64(m.GetInt("seq")),
+			EditedAt:    api.TimeOf(m.GetDateTime("edited_at")),
+			Deleted:     !m.GetDateTime("deleted_at").IsZero(),
+			Mentions:    append([]string{}, m.GetStringSlice("mentions")...),
 		},
-		Sender: m.GetString("sender"),
+		Sender:    m.GetString("sender"),
+		Reactions: []Reaction{},
+	}
+	if out.Deleted {
+		out.Message = "" // stored empty too; never shown, whatever the row says
+		out.Mentions = []string{}
 	}
 	if sender != nil {
 		out.SenderEmail = auth.EmailFor(viewer, sender)

@@ -36,6 +36,7 @@ func serveRealtimeConnection(e *core.RealtimeConnectRequestEvent) error {
 	e.Client = lc
 	err := e.Next() // returns when the connection ends
 	dropClient(e.App, lc.Id())
+	memberFeedsOf(e.App).forget(lc.Id())
 	forgetClientMember(e.App, lc)
 	return err
 }

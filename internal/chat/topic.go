@@ -75,6 +75,17 @@ func handleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
 	wanted := map[string]*core.Record{}
 	kept := make([]string, 0, len(e.Subscriptions))
 	for _, topic := range e.Subscriptions {
+		if id, ok := memberOfTopic(topic); ok {
+			switch {
+			case member != nil && id == member.Id:
+				kept = append(kept, topic)
+			case refused.refuse(who, topic):
+				// refused before: the SDK is only repeating it
+			default:
+				return e.ForbiddenError("You may only follow your own member topic.", nil)
+			}
+			continue
+		}
 		roomId := roomOfTopic(topic)
 		if roomId == "" {
 			kept = append(kept, topic)
@@ -107,6 +118,7 @@ func handleSubscribe(e *core.RealtimeSubscribeRequestEvent) error {
 		return err
 	}
 	syncTopicListeners(e.App, e.Client, member, token, wanted)
+	syncMemberFeed(e.App, e.Client, member)
 	return nil
 }
 

@@ -287,12 +287,41 @@ type clientFrame struct {
 	ParentChat any    `json:"parent_chat"`
 }
 
-// handleClientFrame stores a {"type":"chat.message","message":...} frame
-// (its echo reaches the sender through the room like everyone else's) and
-// returns an error frame for anything else.
+// frameHandler handles one client frame type: it returns the error frame
+// for this client, or nil. The caller has checked the room access.
+type frameHandler func(app core.App, room, member *core.Record, data []byte) []byte
+
+// clientFrameHandlers are the frames a WebSocket client may send, by type.
+var clientFrameHandlers = map[string]frameHandler{
+	TypeMessage:  handleMessageFrame,
+	TypeEdit:     handleEditFrame,
+	TypeDelete:   handleDeleteFrame,
+	TypeReaction: handleReactionFrame,
+	TypeTyping:   handleTypingFrame,
+	TypeRead:     handleReadFrame,
+}
+
+// handleClientFrame dispatches a client frame by its "type"; anything else
+// gets the documented invalid_request error frame.
 func handleClientFrame(app core.App, room, member *core.Record, data []byte) []byte {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return encodeErrorFrame("invalid_request", msgBadFormat)
+	}
+	handle, ok := clientFrameHandlers[head.Type]
+	if !ok {
+		return encodeErrorFrame("invalid_request", msgBadFormat)
+	}
+	return handle(app, room, member, data)
+}
+
+// handleMessageFrame stores a {"type":"chat.message","message":...} frame
+// (its echo reaches the sender through the room like everyone else's).
+func handleMessageFrame(app core.App, room, member *core.Record, data []byte) []byte {
 	var f clientFrame
-	if err := json.Unmarshal(data, &f); err != nil || f.Type != TypeMessage {
+	if err := json.Unmarshal(data, &f); err != nil {
 		return encodeErrorFrame("invalid_request", msgBadFormat)
 	}
 	text, ok := f.Message.(string)
@@ -304,19 +333,34 @@ func handleClientFrame(app core.App, room, member *core.Record, data []byte) []b
 		return encodeErrorFrame("invalid_request", msgBadFormat)
 	}
 	_, err := SendMessage(app, member, room, text, parent)
+	return errorFrameOf(app, err)
+}
+
+// errorFrameOf is the error frame of a refused client frame (nil when err
+// is nil): rate_limited, invalid_request with the REST answer's field
+// errors, not_found / forbidden for a Problem with that status, or
+// server_error (logged).
+func errorFrameOf(app core.App, err error) []byte {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, ErrRateLimited):
 		return rateLimitedFrame
-	default:
-		var p *api.Problem
-		if errors.As(err, &p) {
-			if b, jerr := json.Marshal(p.Body); jerr == nil {
-				return mustJSON(errorFrame{ErrorType: "invalid_request", Message: msgBadFormat, Errors: b})
-			}
-		}
-		app.Logger().Error("chat: storing a WebSocket message failed", "error", err)
-		return encodeErrorFrame("server_error", "The message could not be stored.")
 	}
+	var p *api.Problem
+	if errors.As(err, &p) {
+		switch p.Status {
+		case http.StatusNotFound:
+			return encodeErrorFrame("not_found", "Not found.")
+		case http.StatusForbidden:
+			return encodeErrorFrame("forbidden", "You do not have permission to do this.")
+		case http.StatusTooManyRequests:
+			return rateLimitedFrame
+		}
+		if b, jerr := json.Marshal(p.Body); jerr == nil {
+			return mustJSON(errorFrame{ErrorType: "invalid_request", Message: msgBadFormat, Errors: b})
+		}
+	}
+	app.Logger().Error("chat: a WebSocket frame failed", "error", err)
+	return encodeErrorFrame("server_error", "The request could not be completed.")
 }
