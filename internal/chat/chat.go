@@ -34,4 +34,9 @@ func Register(app core.App) {
 	bindRevocationHooks(app)
 	bindRoomCreateLimit(app)
 	bindRoutes(app)
+	bindEditRoutes(app)
+	bindReactionRoutes(app)
+	bindTypingRoutes(app)
+	bindUnreadRoutes(app)
+	bindDMRoutes(app)
 }

@@ -11,3 +11,5 @@ func handleEditFrame(app core.App, room, member *core.Record, data []byte) []byt
 func handleDeleteFrame(app core.App, room, member *core.Record, data []byte) []byte {
 	return encodeErrorFrame("invalid_request", msgBadFormat)
 }
+
+func bindEditRoutes(app core.App) {}

@@ -7,3 +7,5 @@ import "github.com/pocketbase/pocketbase/core"
 func handleReactionFrame(app core.App, room, member *core.Record, data []byte) []byte {
 	return encodeErrorFrame("invalid_request", msgBadFormat)
 }
+
+func bindReactionRoutes(app core.App) {}

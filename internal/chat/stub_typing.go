@@ -7,3 +7,5 @@ import "github.com/pocketbase/pocketbase/core"
 func handleTypingFrame(app core.App, room, member *core.Record, data []byte) []byte {
 	return encodeErrorFrame("invalid_request", msgBadFormat)
 }
+
+func bindTypingRoutes(app core.App) {}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/cobraspace/cobraspace/hooks"
 	"github.com/cobraspace/cobraspace/internal/chat"
+	chatsearch "github.com/cobraspace/cobraspace/internal/chat/search"
+	"github.com/cobraspace/cobraspace/internal/notifications"
 	"github.com/cobraspace/cobraspace/internal/posts"
 	"github.com/cobraspace/cobraspace/internal/users"
 	_ "github.com/cobraspace/cobraspace/migrations" // registers the schema migrations
@@ -19,6 +21,8 @@ func Bind(app core.App) {
 	// connection slots) wraps users' e-mail filter guard, as it did when
 	// hooks.Register bound it
 	chat.Register(app)
+	chatsearch.Register(app)
+	notifications.Register(app)
 	users.Register(app)
 	posts.Register(app)
 }
