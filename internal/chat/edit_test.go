@@ -232,8 +232,12 @@ func TestMessageEditDeleteRecordAPI(t *testing.T) {
 	getDeleted.ExpectedContent = []string{`"message":""`}
 	getDeleted.NotExpectedContent = []string{aliceNoteText}
 
+	superEdit := sdk("a superuser edits (dashboard): a version without editor", http.MethodPatch, auth(t, testutil.SuperuserEmail), `{"message":"moderated"}`, 200,
+		noteIs("moderated", true, false, 1), versionIs("edit", aliceNoteText, ""))
+	superEdit.ExpectedContent = []string{`"message":"moderated"`}
+
 	testutil.Run(t, []tests.ApiScenario{
-		update, softDelete, hardDelete, deletedUpdate, deletedDelete, getDeleted,
+		update, superEdit, softDelete, hardDelete, deletedUpdate, deletedDelete, getDeleted,
 		sdk("bob may not update alice's note", http.MethodPatch, bob, `{"message":"hacked"}`, 404, noteUnchanged),
 		sdk("bob may not delete alice's note", http.MethodDelete, bob, "", 404, noteUnchanged, extrasLeft(1)),
 		sdk("carol may not delete alice's note", http.MethodDelete, auth(t, testutil.CarolEmail), "", 404, noteUnchanged, extrasLeft(1)),
