@@ -64,27 +64,28 @@ func Typing(app core.App, room, member *core.Record) {
 }
 
 type typingThrottle struct {
-	mu   sync.Mutex
-	last map[string]time.Time // member/room → last notice sent
+	mu       sync.Mutex
+	last     map[string]time.Time // member/room → last notice sent
+	interval time.Duration        // TypingInterval; tests may lengthen it
 }
 
 const typingStoreKey = "cobraChatTyping"
 
 func typingThrottleOf(app core.App) *typingThrottle {
 	return app.Store().GetOrSet(typingStoreKey, func() any {
-		return &typingThrottle{last: map[string]time.Time{}}
+		return &typingThrottle{last: map[string]time.Time{}, interval: TypingInterval}
 	}).(*typingThrottle)
 }
 
 func (t *typingThrottle) allow(key string, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if last, ok := t.last[key]; ok && now.Sub(last) < TypingInterval {
+	if last, ok := t.last[key]; ok && now.Sub(last) < t.interval {
 		return false
 	}
 	if len(t.last) > 100_000 {
 		for k, at := range t.last {
-			if now.Sub(at) >= TypingInterval {
+			if now.Sub(at) >= t.interval {
 				delete(t.last, k)
 			}
 		}
