@@ -7,13 +7,12 @@ package chat_test
 // message's text reaches nobody.
 
 import (
-	"time"
-
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 
