@@ -104,7 +104,7 @@ func markRead(e *core.RequestEvent, me *core.Record) error {
 	fe := api.FieldErrors{}
 	all, _ := body.Bool(fe, "all")
 	var ids []string
-	if !all {
+	if _, badAll := fe["all"]; !all && !badAll {
 		ids = readIds(body, fe)
 	}
 	if err := fe.Err(); err != nil {
