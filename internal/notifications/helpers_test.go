@@ -51,14 +51,12 @@ func makeRooms(t testing.TB, app core.App) {
 	})
 }
 
-// patchDMRules works around the stored rules' DM clause for the tests
-// that need DM rooms readable by their members: in PocketBase v0.40.4,
-// "members ?= @request.auth.id" on the multiple relation compares the
-// whole stored JSON array with the id (no json_each), so it never
-// matches and DM rooms are unreadable by everyone (reported; the frozen
-// migration 1764000006 is not ours to change). "members.id ?= ..." is
-// what that clause means; the test app's rules are patched to it, as a
-// fixed schema would have it.
+// patchDMRules makes DM rooms readable by their members in the test app
+// when the stored rules do not: migration 1764000006 wrote the DM clause
+// as "members ?= @request.auth.id", which PocketBase v0.40.4 evaluates as
+// a comparison of the whole stored JSON array with the id (never true).
+// Branch wt-b fixes it with a migration (members:each ?= ...); this does
+// the same on the test app until that is merged, and nothing after.
 func patchDMRules(t testing.TB, app core.App) {
 	t.Helper()
 	for _, name := range []string{"rooms", "messages"} {
@@ -70,7 +68,7 @@ func patchDMRules(t testing.TB, app core.App) {
 			if *rule == nil {
 				continue
 			}
-			fixed := strings.ReplaceAll(**rule, "members ?= @request.auth.id", "members.id ?= @request.auth.id")
+			fixed := strings.ReplaceAll(**rule, "members ?= @request.auth.id", "members:each ?= @request.auth.id")
 			*rule = &fixed
 		}
 		if err := app.Save(c); err != nil {
