@@ -204,9 +204,11 @@ func MentionTokens(text string) []string {
 
 // usersByNicknames finds the members whose nickname equals one of tokens,
 // ignoring case: an indexed lookup (idx_users_nickname_nocase, ASCII
-// case-insensitive) of each token as typed, lower- and upper-cased, then
-// strings.EqualFold keeps the exact matches. Results follow the tokens'
-// order.
+// case-insensitive) of each token as typed, lower-, upper-cased and
+// capitalized, then strings.EqualFold keeps the exact matches. (SQLite
+// folds ASCII only: a nickname with other cased letters, e.g. "ÄrGer", is
+// found when typed in one of those four forms of it.) Results follow the
+// tokens' order.
 func usersByNicknames(app core.App, tokens []string) ([]*core.Record, error) {
 	if len(tokens) == 0 {
 		return nil, nil
@@ -214,7 +216,7 @@ func usersByNicknames(app core.App, tokens []string) ([]*core.Record, error) {
 	variants := []any{}
 	seen := map[string]bool{}
 	for _, t := range tokens {
-		for _, v := range []string{t, strings.ToLower(t), strings.ToUpper(t)} {
+		for _, v := range []string{t, strings.ToLower(t), strings.ToUpper(t), capitalized(t)} {
 			if !seen[v] {
 				seen[v] = true
 				variants = append(variants, v)
@@ -222,11 +224,7 @@ func usersByNicknames(app core.App, tokens []string) ([]*core.Record, error) {
 		}
 	}
 	found := []*core.Record{}
-	err := app.RecordQuery("users").
-		AndWhere(dbx.NewExp("[[users.nickname]] COLLATE NOCASE IN ("+placeholders(len(variants))+")", paramsOf(variants))).
-		Limit(int64(4 * maxMentionTokens)).
-		All(&found)
-	if err != nil {
+	if err := nicknameQuery(app, variants).All(&found); err != nil {
 		return nil, err
 	}
 	var out []*core.Record
@@ -238,6 +236,23 @@ func usersByNicknames(app core.App, tokens []string) ([]*core.Record, error) {
 		}
 	}
 	return out, nil
+}
+
+// nicknameQuery selects the members whose nickname equals one of names,
+// ignoring ASCII case, through idx_users_nickname_nocase.
+func nicknameQuery(app core.App, names []any) *dbx.SelectQuery {
+	return app.RecordQuery("users").
+		AndWhere(dbx.NewExp("[[users.nickname]] COLLATE NOCASE IN ("+placeholders(len(names))+")", paramsOf(names))).
+		Limit(int64(4 * maxMentionTokens))
+}
+
+// capitalized is s with its first letter upper-cased and the rest lower.
+func capitalized(s string) string {
+	r := []rune(strings.ToLower(s))
+	if len(r) > 0 {
+		r[0] = unicode.ToUpper(r[0])
+	}
+	return string(r)
 }
 
 func placeholders(n int) string {

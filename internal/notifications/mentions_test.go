@@ -64,6 +64,16 @@ func TestMentionByNickname(t *testing.T) {
 	testutil.ExpectField(t, n, "room", room)
 	testutil.ExpectField(t, n, "read", false)
 
+	// other alphabets than ASCII: SQLite folds ASCII only, the lookup
+	// tries the usual spellings
+	zoe := testutil.MustSave(t, app, "users", map[string]any{"email": "zoe@example.com", "password": testutil.Password, "nickname": "Zoë Ärger"})
+	emil := testutil.MustSave(t, app, "users", map[string]any{"email": "emil@example.com", "password": testutil.Password, "nickname": "Émile"})
+	id = sendREST(t, c, testutil.AliceEmail, map[string]any{"room": room, "message": "@émile @ÉMILE"})
+	expectMentions(t, app, id, emil.Id)
+	_ = zoe // a nickname with a space is mentioned by id only
+	id = sendREST(t, c, testutil.AliceEmail, map[string]any{"room": room, "message": "@Zoë", "mentions": []string{zoe.Id}})
+	expectMentions(t, app, id, zoe.Id)
+
 	// the REST answer carries them
 	res := c.Do(http.MethodPost, "/api/chat/message/", map[string]any{"room": room, "message": "@dave look"}, testutil.AuthHeader(t, testutil.AliceEmail))
 	if got, _ := res.JSON(t)["mentions"].([]any); len(got) != 1 || got[0] != testutil.DaveId {
@@ -214,4 +224,17 @@ func TestMentionOnEdit(t *testing.T) {
 	patch(map[string]any{"message": "hi @carol only", "mentions": []string{testutil.BobId}}) // ids given: they replace the kept ones
 	expectMentions(t, app, id, testutil.CarolId, testutil.BobId)
 	testutil.ExpectCount(t, app, "notifications", dbx.HashExp{"message": id}, 3) // bob already had his
+}
+
+// The nickname lookup of mentions is indexed (no scan of users).
+func TestMentionNicknameLookupIndexed(t *testing.T) {
+	t.Parallel()
+	app := testutil.NewApp(t)
+	plan, err := notifications.NicknameQueryPlan(app, "bob", "BOB", "코브라")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "idx_users_nickname_nocase") {
+		t.Errorf("plan does not use idx_users_nickname_nocase: %q", plan)
+	}
 }
