@@ -22,6 +22,9 @@ const (
 	// considered. Beyond them the rest are ignored.
 	maxMentionTokens = 40
 	maxMentionIds    = 40
+	// maxRoomChecks bounds the candidates whose access to the room is
+	// checked (one query each, inside the write's transaction).
+	maxRoomChecks = 60
 	// maxNicknameRunes: users.nickname holds at most 20 characters;
 	// longer tokens cannot name anyone.
 	maxNicknameRunes = 20
@@ -74,12 +77,10 @@ func bindMentionHooks(app core.App) {
 			if req == nil {
 				req = &mentionRequest{}
 			}
-			room, sender, err := roomAndSender(e.App, e.Record)
-			if err != nil {
-				return err
-			}
+			room, sender := roomOf(e.App, e.Record), e.Record.GetString("sender")
 			var mentioned []*core.Record
 			if room != nil {
+				var err error
 				mentioned, err = resolveMentions(e.App, room, sender, e.Record.GetString("message"), req.ids)
 				if err != nil {
 					return err
@@ -101,16 +102,14 @@ func bindMentionHooks(app core.App) {
 			return e.Next()
 		}
 		return hooks.InTransaction(e, func(e *core.RecordEvent) error {
-			room, sender, err := roomAndSender(e.App, e.Record)
-			if err != nil {
-				return err
-			}
+			room, sender := roomOf(e.App, e.Record), e.Record.GetString("sender")
 			if room == nil {
 				return e.Next()
 			}
 			original := e.Record.Original()
 			old := original.GetStringSlice("mentions")
 			explicit := req.ids
+			var err error
 			if !req.fromClient {
 				// the edit names no ids: keep the mentions made by id
 				// (those the old text does not name by nickname)
@@ -146,14 +145,11 @@ func takeMentionRequest(m *core.Record) *mentionRequest {
 
 func isDeleted(m *core.Record) bool { return !m.GetDateTime("deleted_at").IsZero() }
 
-// roomAndSender loads a message's room and sender; room is nil when it is
-// gone (the insert then fails on its own), sender nil when unset.
-func roomAndSender(app core.App, m *core.Record) (room, sender *core.Record, err error) {
-	room, _ = app.FindRecordById("rooms", m.GetString("room"))
-	if id := m.GetString("sender"); id != "" {
-		sender, _ = app.FindRecordById("users", id)
-	}
-	return room, sender, nil
+// roomOf loads a message's room; nil when it is gone (the insert then
+// fails on its own).
+func roomOf(app core.App, m *core.Record) *core.Record {
+	room, _ := app.FindRecordById("rooms", m.GetString("room"))
+	return room
 }
 
 func idsOf(records []*core.Record) []string {
@@ -274,7 +270,7 @@ func paramsOf(values []any) dbx.Params {
 // resolveMentions is who a message mentions: the members its text names
 // by nickname, then the explicit ids, each once; only existing members
 // other than the sender who may read the room, at most MaxMentions.
-func resolveMentions(app core.App, room, sender *core.Record, text string, explicit []string) ([]*core.Record, error) {
+func resolveMentions(app core.App, room *core.Record, senderId, text string, explicit []string) ([]*core.Record, error) {
 	byName, err := usersByNicknames(app, MentionTokens(text))
 	if err != nil {
 		return nil, err
@@ -305,14 +301,16 @@ func resolveMentions(app core.App, room, sender *core.Record, text string, expli
 	}
 	var out []*core.Record
 	taken := map[string]bool{}
+	checked := 0
 	for _, u := range candidates {
-		if len(out) == MaxMentions {
+		if len(out) == MaxMentions || checked == maxRoomChecks {
 			break
 		}
-		if taken[u.Id] || (sender != nil && u.Id == sender.Id) {
+		if taken[u.Id] || u.Id == senderId {
 			continue
 		}
 		taken[u.Id] = true
+		checked++
 		if chat.CanReadRoom(app, room, u) {
 			out = append(out, u)
 		}

@@ -47,11 +47,7 @@ func (r *recipients) has(id string) bool { _, ok := r.kinds[id]; return ok }
 // notifications of a new message: its mentioned members (who also follow
 // the room now), the author of the message it replies to, the other
 // member of a DM room. Nobody who cannot read the room, never the sender.
-func notifyNewMessage(app core.App, m, room, sender *core.Record, mentioned []*core.Record) error {
-	senderId := ""
-	if sender != nil {
-		senderId = sender.Id
-	}
+func notifyNewMessage(app core.App, m, room *core.Record, senderId string, mentioned []*core.Record) error {
 	var to recipients
 	for _, u := range mentioned {
 		to.add(u, KindMention) // resolveMentions checked them
@@ -92,11 +88,7 @@ func notifyNewMessage(app core.App, m, room, sender *core.Record, mentioned []*c
 // notifyMentions notifies the members an edit newly mentions (who also
 // follow the room now), except those the message notified already (one
 // notification per member and message).
-func notifyMentions(app core.App, m, room, sender *core.Record, added []*core.Record) error {
-	senderId := ""
-	if sender != nil {
-		senderId = sender.Id
-	}
+func notifyMentions(app core.App, m, room *core.Record, senderId string, added []*core.Record) error {
 	if len(added) == 0 {
 		return nil
 	}
