@@ -84,7 +84,7 @@ func TestDMRoute(t *testing.T) {
 		s := tests.ApiScenario{
 			Name: name, Method: http.MethodPost, URL: "/api/chat/dm/", Headers: headers,
 			ExpectedStatus: status, ExpectedContent: []string{"{"},
-			AfterTestFunc:  testutil.After(checks...),
+			AfterTestFunc: testutil.After(checks...),
 		}
 		if body != "" {
 			s.Body = strings.NewReader(body)
