@@ -1,12 +1,14 @@
 package chat
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/cobraspace/cobraspace/internal/api"
 )
@@ -28,22 +30,47 @@ type unreadAnswer struct {
 	Mentions int64        `json:"mentions"`
 }
 
-// followStats is a followed room's marker and newest message.
-type followStats struct {
-	Room    string `db:"room"`
-	ReadSeq int64  `db:"read_seq"`
-	LastSeq int64  `db:"last_seq"`
-	LastId  string `db:"last_id"`
-	LastAt  string `db:"last_at"`
+// followedRoom is a row of the followed rooms query.
+type followedRoom struct {
+	Id      string         `db:"id"`
+	Name    string         `db:"name"`
+	Owner   string         `db:"owner"`
+	Post    string         `db:"post"`
+	DMKey   string         `db:"dm_key"`
+	Members types.JSONRaw  `db:"members"`
+	Created types.DateTime `db:"created"`
+	ReadSeq int64          `db:"read_seq"`
+}
+
+// item is the room as GET /api/chat/room/ lists it (roomJSON's shape).
+func (r followedRoom) item(e *core.RequestEvent) roomListItem {
+	item := roomListItem{
+		Id:        r.Id,
+		Name:      r.Name,
+		ChatURL:   ChatURL(e, r.Id),
+		Owner:     r.Owner,
+		Post:      api.NullString(r.Post),
+		CreatedAt: api.TimeOf(r.Created),
+		Kind:      KindGroup,
+	}
+	switch {
+	case r.DMKey != "":
+		item.Kind = KindDM
+		item.Members = []string{}
+		_ = json.Unmarshal(r.Members, &item.Members)
+	case r.Post != "":
+		item.Kind = KindPost
+	}
+	return item
 }
 
 // unreadRoute: GET /api/chat/unread/ — the rooms I follow and may still
 // read, most recent activity first, with their unread and mention counts.
 // A fixed number of set-based queries, however many rooms are followed:
-// the readable followed rooms (the rooms list rule), each follow's marker
-// and newest message (an index seek per room on (room, seq)), the unread
-// mention and reply notifications by room, and the newest messages with
-// their senders (MessagesJSON).
+// the readable followed rooms (the rooms list rule), the markers, the
+// newest message of each room (an index seek per room on (room, seq)) with
+// its sender (MessagesJSON), and the unread mention and reply
+// notifications by room.
 func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 	collection, err := e.App.FindCachedCollectionByNameOrId("rooms")
 	if err != nil {
@@ -53,29 +80,35 @@ func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
+	// the rooms as plain rows (no record objects), with the marker
 	query := e.App.RecordQuery(collection).
+		Select("rooms.id", "rooms.name", "rooms.owner", "rooms.post", "rooms.dm_key", "rooms.members", "rooms.created", "follows.read_seq").
 		InnerJoin("room_follows follows", dbx.NewExp("follows.room = rooms.id AND follows.user = {:me} AND follows.following = TRUE", dbx.Params{"me": me.Id}))
 	if err := api.ApplyRule(e.App, query, collection, info, collection.ListRule); err != nil {
 		return err
 	}
-	rooms := []*core.Record{}
+	rooms := []followedRoom{}
 	if err := query.Distinct(true).All(&rooms); err != nil {
 		return err
 	}
 
-	var stats []followStats
-	err = e.App.DB().NewQuery(`SELECT f.room AS room, f.read_seq AS read_seq,
-			COALESCE(m.seq, 0) AS last_seq, COALESCE(m.id, '') AS last_id, COALESCE(m.created, '') AS last_at
-		FROM room_follows f
-		LEFT JOIN messages m ON m.id = (SELECT id FROM messages WHERE room = f.room ORDER BY seq DESC LIMIT 1)
-		WHERE f.user = {:me} AND f.following = TRUE`).
-		Bind(dbx.Params{"me": me.Id}).All(&stats)
+	// the newest message of each followed room: one seek per room in the
+	// (room, seq) index, which holds the rowid, then the row by rowid
+	newest := []*core.Record{}
+	err = e.App.RecordQuery("messages").AndWhere(dbx.NewExp(`messages.rowid IN (
+			SELECT (SELECT m.rowid FROM messages m WHERE m.room = f.room ORDER BY m.seq DESC LIMIT 1)
+			FROM room_follows f WHERE f.user = {:me} AND f.following = TRUE)`, dbx.Params{"me": me.Id})).
+		All(&newest)
 	if err != nil {
 		return err
 	}
-	byRoom := make(map[string]followStats, len(stats))
-	for _, s := range stats {
-		byRoom[s.Room] = s
+	rendered, err := MessagesJSON(e.App, newest, me)
+	if err != nil {
+		return err
+	}
+	lastOf := make(map[string]*Message, len(rendered))
+	for i := range rendered {
+		lastOf[rendered[i].Room] = &rendered[i]
 	}
 
 	var mentionRows []struct {
@@ -95,23 +128,18 @@ func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 	}
 
 	answer := unreadAnswer{Rooms: make([]unreadRoom, 0, len(rooms))}
-	lastIds := []string{}
 	for _, room := range rooms {
-		s := byRoom[room.Id]
 		item := unreadRoom{
-			Room:     roomJSON(e, room),
-			Unread:   max(0, s.LastSeq-s.ReadSeq),
+			Room:     room.item(e),
 			Mentions: mentions[room.Id],
-			ReadSeq:  s.ReadSeq,
-			LastSeq:  s.LastSeq,
-			lastAt:   s.LastAt,
+			ReadSeq:  room.ReadSeq,
 		}
-		if item.lastAt == "" {
-			item.lastAt = room.GetDateTime("created").String()
+		item.lastAt = string(item.Room.CreatedAt)
+		if last := lastOf[room.Id]; last != nil {
+			item.LastMessage, item.LastSeq = last, last.Seq
+			item.lastAt = string(last.CreatedAt)
 		}
-		if s.LastId != "" {
-			lastIds = append(lastIds, s.LastId)
-		}
+		item.Unread = max(0, item.LastSeq-item.ReadSeq)
 		answer.Unread += item.Unread
 		answer.Mentions += item.Mentions
 		answer.Rooms = append(answer.Rooms, item)
@@ -122,24 +150,5 @@ func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 		}
 		return strings.Compare(b.Room.Id, a.Room.Id)
 	})
-
-	if len(lastIds) > 0 {
-		messages, err := e.App.FindRecordsByIds("messages", lastIds)
-		if err != nil {
-			return err
-		}
-		rendered, err := MessagesJSON(e.App, messages, me)
-		if err != nil {
-			return err
-		}
-		byId := make(map[string]*Message, len(rendered))
-		for i := range rendered {
-			byId[rendered[i].Id] = &rendered[i]
-		}
-		for i := range answer.Rooms {
-			s := byRoom[answer.Rooms[i].Room.Id]
-			answer.Rooms[i].LastMessage = byId[s.LastId]
-		}
-	}
 	return e.JSON(http.StatusOK, answer)
 }
