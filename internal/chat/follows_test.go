@@ -476,3 +476,29 @@ func TestReadFrameErrors(t *testing.T) {
 		return r == 1, fmt.Sprint("read_seq ", r)
 	})
 }
+
+// FollowRoom (what the mentions call): idempotent, a new follow starts at
+// 0, a follow that was ended comes back with its marker; a send that is
+// refused follows nothing.
+func TestFollowRoomFunc(t *testing.T) {
+	s := startServer(t)
+	app := s.App
+	post := postRoomId(t)
+	for i := 0; i < 2; i++ {
+		if err := chat.FollowRoom(app, testutil.DaveId, post); err != nil {
+			t.Fatal(err)
+		}
+		followIs(testutil.DaveId, post, true, 0)(t, app, nil)
+	}
+	s.expect(t, 200, http.MethodDelete, "/api/chat/room/"+post+"/follow/", auth(t, testutil.BobEmail), nil)
+	if err := chat.FollowRoom(app, testutil.BobId, post); err != nil {
+		t.Fatal(err)
+	}
+	followIs(testutil.BobId, post, true, 1)(t, app, nil)
+
+	s.expect(t, 400, http.MethodPost, "/api/chat/message/", auth(t, testutil.CarolEmail), map[string]any{"room": post, "message": "  "})
+	s.expect(t, 400, http.MethodPost, "/api/collections/messages/records", auth(t, testutil.CarolEmail),
+		map[string]any{"room": post, "message": "reply", "parent_chat": "nosuchmessage00"})
+	noFollow(testutil.CarolId, post)(t, app, nil)
+	testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": post}, 1)
+}
