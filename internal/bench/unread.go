@@ -21,6 +21,8 @@ type unreadOptions struct {
 	rooms    int
 	messages int
 	requests int
+	members  int
+	friends  int
 }
 
 func unreadCommand(app core.App) *cobra.Command {
@@ -30,10 +32,12 @@ func unreadCommand(app core.App) *cobra.Command {
 		Short: "Times GET /api/chat/unread/ for one member following many busy rooms",
 		Long: "Seeds one member following --rooms rooms (post rooms, rooms of members who have them on\n" +
 			"their friends list, and DMs) holding --messages messages in all, with read markers at varied\n" +
-			"places and some unread mentions, then starts this binary's server as a child process on\n" +
-			"loopback and times --requests GET /api/chat/unread/ over real HTTP (p50, p90, p99). Every\n" +
-			"answer is checked against the stored counts.",
-		Example: "  cobraspace --dir /tmp/cobra-bench-unread bench unread --rooms 200 --messages 100000\n" +
+			"places and some unread mentions, among --members members with --friends friends each (the\n" +
+			"rooms' owners' friends lists are what the rooms rule checks), then starts this binary's\n" +
+			"server as a child process on loopback and times --requests GET /api/chat/unread/ over real\n" +
+			"HTTP (p50, p90, p99, the server's CPU time per request). Every answer is checked against the\n" +
+			"stored counts.",
+		Example: "  cobraspace --dir /tmp/cobra-bench-unread bench unread --rooms 200 --messages 100000 --members 200 --friends 50\n" +
 			"  (seeding is idempotent: a second run on the same --dir reuses the data; progress on stderr, the table on stdout)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUnreadBench(cmd, app, opts)
@@ -42,6 +46,8 @@ func unreadCommand(app core.App) *cobra.Command {
 	cmd.Flags().IntVar(&opts.rooms, "rooms", 200, "rooms the member follows")
 	cmd.Flags().IntVar(&opts.messages, "messages", 100_000, "messages in those rooms, in all")
 	cmd.Flags().IntVar(&opts.requests, "requests", 500, "timed requests")
+	cmd.Flags().IntVar(&opts.members, "members", 200, "members in the database (post writers among them)")
+	cmd.Flags().IntVar(&opts.friends, "friends", 50, "friends list length of every member")
 	return cmd
 }
 
@@ -59,7 +65,8 @@ func runUnreadBench(cmd *cobra.Command, app core.App, opts unreadOptions) error 
 	dms := min(opts.rooms/20, unreadOthers)
 	groups := opts.rooms / 5
 	posts := opts.rooms - dms - groups
-	summary, err := seed.Run(app, seed.Options{Users: 1 + unreadOthers, Posts: posts, Password: seed.DefaultOptions.Password, Progress: progressOut})
+	members := max(opts.members, 1+unreadOthers)
+	summary, err := seed.Run(app, seed.Options{Users: members, Posts: posts, FriendsPerUser: opts.friends, Password: seed.DefaultOptions.Password, Progress: progressOut})
 	if err != nil {
 		return err
 	}
@@ -131,8 +138,8 @@ func runUnreadBench(cmd *cobra.Command, app core.App, opts unreadOptions) error 
 	sorted := sortedCopy(times)
 
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "one member following %d rooms (%d post rooms, %d friends' rooms, %d DMs) holding %d messages; %d unread, %d mentions; %d timed requests, one at a time, %s, GOMAXPROCS=%d\n\n",
-		setup.rooms, posts, groups, dms, setup.messages, setup.unread, setup.mentions, opts.requests, runtime.Version(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(out, "one member following %d rooms (%d post rooms, %d friends' rooms, %d DMs) holding %d messages; %d unread, %d mentions; %d members with up to %d friends each; %d timed requests, one at a time, %s, GOMAXPROCS=%d\n\n",
+		setup.rooms, posts, groups, dms, setup.messages, setup.unread, setup.mentions, members, opts.friends, opts.requests, runtime.Version(), runtime.GOMAXPROCS(0))
 	fmt.Fprintln(out, "| route | answer | p50 | p90 | p99 | server CPU per request |")
 	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|")
 	fmt.Fprintf(out, "| `GET /api/chat/unread/` | %d rooms, %.1f KiB | %s | %s | %s | %s |\n",

@@ -12,7 +12,8 @@ import (
 )
 
 // A tiny `bench unread` through the real command, on a scratch data dir:
-// it seeds a member following 10 rooms of every kind over 300 messages,
+// it seeds a member following 20 rooms of every kind over 300 messages
+// (25 members with 3 friends each),
 // times the route on a server process (every answer checked against the
 // stored counts inside the command), prints the table on stdout and its
 // progress on progressOut; a second run on the same data dir reuses the
@@ -40,7 +41,7 @@ func TestUnreadCommand(t *testing.T) {
 		var out bytes.Buffer
 		cmd.SetOut(&out)
 		cmd.SetErr(io.Discard)
-		cmd.SetArgs([]string{"unread", "--rooms", "20", "--messages", "300", "--requests", "10"})
+		cmd.SetArgs([]string{"unread", "--rooms", "20", "--messages", "300", "--requests", "10", "--members", "25", "--friends", "3"})
 		if err := cmd.Execute(); err != nil {
 			t.Fatalf("bench unread: %v\nprogress:\n%s", err, progress.String())
 		}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -501,4 +502,56 @@ func TestFollowRoomFunc(t *testing.T) {
 		map[string]any{"room": post, "message": "reply", "parent_chat": "nosuchmessage00"})
 	noFollow(testutil.CarolId, post)(t, app, nil)
 	testutil.ExpectCount(t, app, "messages", dbx.HashExp{"room": post}, 1)
+}
+
+// The SQL that GET /api/chat/unread/ evaluates the stored rooms list rule
+// with agrees with the rule, for every member and kind of room; and a rule
+// changed in the dashboard is obeyed as stored.
+func TestRoomReadableSQL(t *testing.T) {
+	s := startServer(t)
+	app := s.App
+	makePrivateRooms(t, app)
+	saveDM(t, app)
+	testutil.MustSave(t, app, "rooms", map[string]any{
+		"id": "roomdmcaroldave", "name": "carol, dave", "owner": testutil.CarolId,
+		"dm_key": chat.DMKey(testutil.CarolId, testutil.DaveId), "members": []string{testutil.CarolId, testutil.DaveId},
+	})
+	rooms, err := app.FindCollectionByNameOrId("rooms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rooms.ListRule == nil || *rooms.ListRule != chat.DefaultRoomsListRule {
+		t.Fatalf("stored rooms list rule %v is not the one the unread SQL mirrors", rooms.ListRule)
+	}
+	all, err := app.FindAllRecords("rooms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{testutil.AliceId, testutil.BobId, testutil.CarolId, testutil.DaveId} {
+		member := testutil.MustFind(t, app, "users", who)
+		var ids []string
+		err := app.DB().Select("rooms.id").From("rooms").AndWhere(dbx.NewExp(chat.RoomReadableSQL, dbx.Params{"me": who})).Column(&ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, room := range all {
+			if got, want := slices.Contains(ids, room.Id), chat.CanReadRoom(app, room, member); got != want {
+				t.Errorf("%s reading %s (%s): SQL %v, rule %v", who, room.Id, room.GetString("name"), got, want)
+			}
+		}
+	}
+
+	// a stricter rule set in the dashboard: post rooms only
+	for _, id := range []string{aliceRoomId, dmRoomId} {
+		if err := chat.FollowRoom(app, testutil.AliceId, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectUnread(t, s, testutil.AliceEmail, 1, 0, dmRoomId+":0/0/0", aliceRoomId+":0/0/1", postRoomId(t)+":1/0/1")
+	rule := `@request.auth.id != "" && post != ""`
+	rooms.ListRule = &rule
+	if err := app.Save(rooms); err != nil {
+		t.Fatal(err)
+	}
+	expectUnread(t, s, testutil.AliceEmail, 1, 0, postRoomId(t)+":1/0/1")
 }

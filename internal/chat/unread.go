@@ -30,6 +30,20 @@ type unreadAnswer struct {
 	Mentions int64        `json:"mentions"`
 }
 
+// defaultRoomsListRule is the rooms list rule as the migrations leave it
+// (1764000007). While it is the stored rule, roomReadableSQL evaluates
+// it: the same condition, with EXISTS where PocketBase's "?=" joins a
+// room's owner's whole friends list to every room (and then needs
+// DISTINCT), which made GET /api/chat/unread/ slower with every friend the
+// rooms' owners have. TestRoomReadableSQL checks that both agree.
+const defaultRoomsListRule = `@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members:each ?= @request.auth.id))`
+
+// roomReadableSQL is defaultRoomsListRule for the member {:me}, on the
+// rooms table.
+const roomReadableSQL = `(rooms.post != ''
+	OR (rooms.dm_key = '' AND (rooms.owner = {:me} OR EXISTS (SELECT 1 FROM friends fr WHERE fr.user = rooms.owner AND fr.friend = {:me})))
+	OR (rooms.dm_key != '' AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(rooms.members) THEN rooms.members ELSE '[]' END) WHERE value = {:me})))`
+
 // followedRoom is a row of the followed rooms query.
 type followedRoom struct {
 	Id      string         `db:"id"`
@@ -81,14 +95,21 @@ func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 		return err
 	}
 	// the rooms as plain rows (no record objects), with the marker
-	query := e.App.RecordQuery(collection).
-		Select("rooms.id", "rooms.name", "rooms.owner", "rooms.post", "rooms.dm_key", "rooms.members", "rooms.created", "follows.read_seq").
-		InnerJoin("room_follows follows", dbx.NewExp("follows.room = rooms.id AND follows.user = {:me} AND follows.following = TRUE", dbx.Params{"me": me.Id}))
-	if err := api.ApplyRule(e.App, query, collection, info, collection.ListRule); err != nil {
-		return err
+	columns := []string{"rooms.id", "rooms.name", "rooms.owner", "rooms.post", "rooms.dm_key", "rooms.members", "rooms.created", "follows.read_seq"}
+	followed := dbx.NewExp("follows.room = rooms.id AND follows.user = {:me} AND follows.following = TRUE", dbx.Params{"me": me.Id})
+	var query *dbx.SelectQuery
+	if collection.ListRule != nil && *collection.ListRule == defaultRoomsListRule {
+		query = e.App.DB().Select(columns...).From("rooms").InnerJoin("room_follows follows", followed).
+			AndWhere(dbx.NewExp(roomReadableSQL, dbx.Params{"me": me.Id}))
+	} else {
+		// a rule changed in the dashboard: evaluated as the record API does
+		query = e.App.RecordQuery(collection).Select(columns...).InnerJoin("room_follows follows", followed).Distinct(true)
+		if err := api.ApplyRule(e.App, query, collection, info, collection.ListRule); err != nil {
+			return err
+		}
 	}
 	rooms := []followedRoom{}
-	if err := query.Distinct(true).All(&rooms); err != nil {
+	if err := query.All(&rooms); err != nil {
 		return err
 	}
 
