@@ -209,11 +209,26 @@ func announceMessage(app core.App, m *core.Record) {
 	}
 }
 
-// mayRead keeps those of userIds who may read room, in a set-based check
-// that mirrors the rooms view rule (migration 1764000006): everyone reads a
-// post's room, a DM's two members read it, a room's owner and the people
-// on the owner's friends list read any other room.
+// mayRead keeps those of userIds who may read room. While the rooms view
+// rule is the migrations' (defaultRoomsListRule, also the view rule), in
+// one set-based check that mirrors it: everyone reads a post's room, a
+// DM's two members read it, a room's owner and the people on the owner's
+// friends list read any other room. A rule changed in the dashboard is
+// evaluated for each member as stored.
 func mayRead(app core.App, room *core.Record, userIds []string) ([]string, error) {
+	if rule := room.Collection().ViewRule; rule == nil || *rule != defaultRoomsListRule {
+		users, err := app.FindRecordsByIds("users", userIds)
+		if err != nil {
+			return nil, err
+		}
+		readers := []string{}
+		for _, u := range users {
+			if CanReadRoom(app, room, u) {
+				readers = append(readers, u.Id)
+			}
+		}
+		return readers, nil
+	}
 	switch roomKind(room) {
 	case KindPost:
 		return userIds, nil

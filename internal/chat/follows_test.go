@@ -520,8 +520,10 @@ func TestRoomReadableSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rooms.ListRule == nil || *rooms.ListRule != chat.DefaultRoomsListRule {
-		t.Fatalf("stored rooms list rule %v is not the one the unread SQL mirrors", rooms.ListRule)
+	for _, rule := range []*string{rooms.ListRule, rooms.ViewRule} {
+		if rule == nil || *rule != chat.DefaultRoomsListRule {
+			t.Fatalf("stored rooms rule %v is not the one the unread SQL and the activity frames mirror", rule)
+		}
 	}
 	all, err := app.FindAllRecords("rooms")
 	if err != nil {
