@@ -31,7 +31,7 @@ type unreadAnswer struct {
 }
 
 // defaultRoomsListRule is the rooms list rule as the migrations leave it
-// (1764000007). While it is the stored rule, roomReadableSQL evaluates
+// (1764000006). While it is the stored rule, roomReadableSQL evaluates
 // it: the same condition, with EXISTS where PocketBase's "?=" joins a
 // room's owner's whole friends list to every room (and then needs
 // DISTINCT), which made GET /api/chat/unread/ slower with every friend the

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -49,32 +48,6 @@ func makeRooms(t testing.TB, app core.App) {
 	testutil.MustSave(t, app, "rooms", map[string]any{
 		"id": dmRoomId, "owner": testutil.AliceId, "name": "dm", "dm_key": a + ":" + b, "members": []string{a, b},
 	})
-}
-
-// patchDMRules makes DM rooms readable by their members in the test app
-// when the stored rules do not: migration 1764000006 wrote the DM clause
-// as "members ?= @request.auth.id", which PocketBase v0.40.4 evaluates as
-// a comparison of the whole stored JSON array with the id (never true).
-// Branch wt-b fixes it with a migration (members:each ?= ...); this does
-// the same on the test app until that is merged, and nothing after.
-func patchDMRules(t testing.TB, app core.App) {
-	t.Helper()
-	for _, name := range []string{"rooms", "messages"} {
-		c, err := app.FindCollectionByNameOrId(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, rule := range []**string{&c.ListRule, &c.ViewRule, &c.CreateRule, &c.UpdateRule} {
-			if *rule == nil {
-				continue
-			}
-			fixed := strings.ReplaceAll(**rule, "members ?= @request.auth.id", "members:each ?= @request.auth.id")
-			*rule = &fixed
-		}
-		if err := app.Save(c); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // notificationsOf are a member's stored notifications, oldest first.

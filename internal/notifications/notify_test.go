@@ -60,7 +60,6 @@ func TestDMNotifiesOtherMember(t *testing.T) {
 	c := testutil.NewClient(t)
 	app := c.App
 	makeRooms(t, app)
-	patchDMRules(t, app)
 	id := sendREST(t, c, testutil.AliceEmail, map[string]any{"room": dmRoomId, "message": "psst"})
 	expectNotified(t, app, id, map[string]string{testutil.BobId: "dm"})
 	testutil.ExpectField(t, notificationOf(t, app, id, testutil.BobId), "actor", testutil.AliceId)
