@@ -21,3 +21,28 @@ func ReadableRooms(app core.App, viewer string) ([]string, error) {
 		Bind(dbx.Params{"viewer": viewer}).Column(&ids)
 	return ids, err
 }
+
+// Plan is SQLite's query plan of MessageIds(q) and of Count(q).
+func Plan(app core.App, q Query) (page, count []string, err error) {
+	from, params, ok := matchSQL(q)
+	if !ok {
+		return nil, nil, nil
+	}
+	params["limit"], params["offset"], params["cap"] = q.Limit, q.Offset, 1001
+	explain := func(stmt string) ([]string, error) {
+		var rows []struct {
+			Detail string `db:"detail"`
+		}
+		err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + stmt).Bind(params).All(&rows)
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = r.Detail
+		}
+		return out, err
+	}
+	if page, err = explain("SELECT d.message" + from + " ORDER BY f.rowid ASC LIMIT {:limit} OFFSET {:offset}"); err != nil {
+		return nil, nil, err
+	}
+	count, err = explain("SELECT count(*) FROM (SELECT 1" + from + " LIMIT {:cap})")
+	return page, count, err
+}
