@@ -87,3 +87,12 @@ func Count(app core.App, q Query, max int64) (count int64, capped bool, err erro
 	}
 	return count, false, err
 }
+
+// ReadableRoomsCount is how many rooms viewer may read (by the same SQL
+// filter as the search).
+func ReadableRoomsCount(app core.App, viewer string) (int, error) {
+	var n int
+	err := app.DB().NewQuery("SELECT count(*) FROM rooms r WHERE " + readableRoomSQL).
+		Bind(dbx.Params{"viewer": viewer}).Row(&n)
+	return n, err
+}
