@@ -60,21 +60,13 @@ func searchRoute(e *core.RequestEvent, me *core.Record) error {
 		q.Room = room.Id
 	}
 
-	ids, err := MessageIds(e.App, q)
+	ids, count, capped, err := Search(e.App, q, MaxCount)
 	if err != nil {
 		return err
 	}
-	// a page short of its size is the last one: it tells the count
-	seen := int64(0)
-	if len(ids) > 0 {
-		seen = q.Offset + int64(len(ids))
-	}
-	out := Page{Count: seen}
-	if len(ids) == 0 && q.Offset > 0 || int64(len(ids)) == q.Limit {
-		if out.Count, out.CountCapped, err = Count(e.App, q, MaxCount); err != nil {
-			return err
-		}
-		out.Count = max(out.Count, seen) // a capped count is at least what was seen
+	out := Page{Count: count, CountCapped: capped}
+	if len(ids) > 0 && capped {
+		out.Count = max(count, q.Offset+int64(len(ids))) // a capped count is at least what was seen
 	}
 	messages, err := findInOrder(e.App, ids)
 	if err != nil {

@@ -192,9 +192,27 @@ func TestSearchRoute(t *testing.T) {
 			t.Errorf("past the end: %v count %d", ids(p), p.Count)
 		}
 		// a capped count is a lower bound
-		count, capped, err := search.Count(app, search.Query{Text: "페이지", Viewer: testutil.CarolId}, 10)
-		if err != nil || count != 10 || !capped {
-			t.Errorf("capped count: %d %v %v", count, capped, err)
+		for _, mode := range [][2]int64{{0, 0}, {search.SmallRoom, -1}} { // the index; the room's texts
+			saved, savedRare := search.SmallRoom, search.RareTerm
+			search.SmallRoom, search.RareTerm = mode[0], mode[1]
+			for _, room := range []string{"", r.post} {
+				q := search.Query{Text: "페이지", Viewer: testutil.CarolId, Room: room}
+				count, capped, err := search.Count(app, q, 10)
+				if err != nil || count != 10 || !capped {
+					t.Errorf("capped count %v in %q: %d %v %v", mode, room, count, capped, err)
+				}
+				q.Limit, q.Offset = 10, 20
+				ids, count, capped, err := search.Search(app, q, 10)
+				if err != nil || !slices.Equal(ids, sent[20:]) || count != 25 || capped {
+					t.Errorf("last page %v in %q: %v %d %v %v", mode, room, ids, count, capped, err)
+				}
+				q.Offset = 10
+				ids, count, capped, err = search.Search(app, q, 10)
+				if err != nil || !slices.Equal(ids, sent[10:20]) || count < 10 || (count != 25 && !capped) {
+					t.Errorf("middle page %v in %q: %v %d %v %v", mode, room, ids, count, capped, err)
+				}
+			}
+			search.SmallRoom, search.RareTerm = saved, savedRare
 		}
 	})
 

@@ -19,7 +19,10 @@
 // newest first is ascending id order, which FTS5 streams forward without
 // sorting: a page of a common term stops after its hits. Which rooms a
 // member may read is decided in the same SQL statement, row by row, by the
-// rooms view rule written out in SQL (readableRoomSQL).
+// rooms view rule written out in SQL (readableRoomSQL). "count" is counted
+// up to a cap (MaxCount), so a common term costs about a page too. A search
+// in one small room for a common term reads the room's own texts instead
+// (see SmallRoom), with the same answer.
 //
 // The index is written by this package's record hooks (Register), in the
 // transaction of the message's create, update or delete, whichever API

@@ -362,18 +362,37 @@ func compareAll(t *testing.T, app core.App, r rooms, rng *rand.Rand, step string
 				}
 			}
 		}
-		// one room at a time, for a sample of queries
+		// one room at a time, for a sample of queries, read from the room's
+		// texts (a small room) and from the index (SmallRoom 0)
 		for _, room := range r.all() {
 			for range 15 {
 				text := qs[rng.IntN(len(qs))]
-				q := search.Query{Text: text, Viewer: viewer, Room: room, Limit: 100000}
-				got, err := search.MessageIds(app, q)
-				if err != nil {
-					m.report("%q in %s as %s: %v", text, room, viewer, err)
-					continue
-				}
-				if want := ref.want(q); !slices.Equal(got, want) {
-					m.report("%q in %s as %s: %v, want %v", text, room, viewer, got, want)
+				// the defaults; the index only; the room's texts whenever small
+				for _, mode := range [][2]int64{{search.SmallRoom, search.RareTerm}, {0, 0}, {search.SmallRoom, -1}} {
+					small := mode
+					saved, savedRare := search.SmallRoom, search.RareTerm
+					search.SmallRoom, search.RareTerm = mode[0], mode[1]
+					q := search.Query{Text: text, Viewer: viewer, Room: room, Limit: 100000}
+					got, err := search.MessageIds(app, q)
+					count, capped, cerr := search.Count(app, q, 100000)
+					pageQ := q
+					pageQ.Limit, pageQ.Offset = 3, 2
+					page, perr := search.MessageIds(app, pageQ)
+					search.SmallRoom, search.RareTerm = saved, savedRare
+					if err != nil || cerr != nil || perr != nil {
+						m.report("%q in %s as %s (small room, rare term %v): %v %v %v", text, room, viewer, small, err, cerr, perr)
+						continue
+					}
+					want := ref.want(q)
+					if !slices.Equal(got, want) {
+						m.report("%q in %s as %s (small room, rare term %v): %v, want %v", text, room, viewer, small, got, want)
+					}
+					if count != int64(len(want)) || capped {
+						m.report("count %q in %s as %s (small room, rare term %v): %d %v, want %d", text, room, viewer, small, count, capped, len(want))
+					}
+					if lo, hi := min(2, len(want)), min(5, len(want)); !slices.Equal(page, want[lo:hi]) {
+						m.report("page %q in %s as %s (small room, rare term %v): %v, want %v", text, room, viewer, small, page, want[lo:hi])
+					}
 				}
 			}
 		}
