@@ -122,18 +122,9 @@ func (g *gen) send(n int) {
 // ---------------------------------------------------------------------------
 // the reference
 
-// canRead is chat.CanReadRoom — except for a DM room while the stored
-// rooms rule still has migration 1764000006's "members ?= @request.auth.id",
-// which compares the whole JSON array and lets no member in (fixed by the
-// DM branch's migration, "members:each ?= ..."): then it is the documented
-// rule, "a DM is readable by its two members". Once the fix is merged, the
-// comparison is with the stored rule everywhere.
+// canRead is chat.CanReadRoom: the stored rooms view rule.
 func canRead(t testing.TB, app core.App, room, member *core.Record) bool {
 	t.Helper()
-	if room.GetString("dm_key") != "" && strings.Contains(*room.Collection().ViewRule, "members ?= @request.auth.id") {
-		t.Logf("rooms view rule without the DM fix: DM room %s compared with the documented rule", room.Id)
-		return slices.Contains(room.GetStringSlice("members"), member.Id)
-	}
 	return chat.CanReadRoom(app, room, member)
 }
 
