@@ -15,6 +15,11 @@ var ownerFields = map[string]string{
 	"friends":  "user",
 
 	"message_reactions": "user",
+	"blocks":            "user",
+	"reports":           "reporter",
+	"room_moderators":   "by",
+	"room_mutes":        "by",
+	"room_bans":         "by",
 }
 
 func bindOwnershipHooks(app core.App) {

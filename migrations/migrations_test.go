@@ -19,6 +19,7 @@ var ourCollections = []string{
 	"friends", "login_sessions", "revoked_tokens",
 	"categories", "tags", "posts", "rooms", "messages",
 	"message_versions", "message_reactions", "room_follows", "notifications",
+	"room_moderators", "room_mutes", "room_bans", "blocks", "reports", "moderation_log",
 }
 
 // The fields the profile migration adds to users.
@@ -140,13 +141,24 @@ func expectMigrated(t testing.TB, app core.App) {
 		"rooms":   {"list": migrations.RuleRoomReadable, "view": migrations.RuleRoomReadable, "create": migrations.RuleRoomCreate, "update": migrations.RuleRoomUpdate, "delete": migrations.RuleRoomDelete},
 		"messages": {"list": migrations.RuleMessageReadable, "view": migrations.RuleMessageReadable, "create": migrations.RuleMessageCreate,
 			"update": migrations.RuleMessageUpdate, "delete": migrations.RuleMessageDelete},
-		"message_versions": {},
+		"message_versions": {"list": migrations.RuleVersionReadable, "view": migrations.RuleVersionReadable},
+		"room_moderators": {"list": migrations.RuleModeratorsReadable, "view": migrations.RuleModeratorsReadable,
+			"create": migrations.RuleModeratorCreate, "delete": migrations.RuleModeratorDelete},
+		"room_mutes": {"list": migrations.RuleSanctionReadable, "view": migrations.RuleSanctionReadable,
+			"create": migrations.RuleSanctionCreate, "update": migrations.RuleSanctionUpdate, "delete": migrations.RuleSanctionDelete},
+		"room_bans": {"list": migrations.RuleSanctionReadable, "view": migrations.RuleSanctionReadable,
+			"create": migrations.RuleSanctionCreate, "update": migrations.RuleSanctionUpdate, "delete": migrations.RuleSanctionDelete},
+		"blocks": {"list": migrations.RuleOwnRows, "view": migrations.RuleOwnRows, "create": migrations.RuleBlockCreate, "delete": migrations.RuleOwnRows},
+		"reports": {"list": migrations.RuleReportReadable, "view": migrations.RuleReportReadable,
+			"create": migrations.RuleReportCreate, "update": migrations.RuleReportUpdate},
+		"moderation_log": {"list": migrations.RuleLogReadable, "view": migrations.RuleLogReadable},
 		"message_reactions": {"list": migrations.RuleReactionReadable, "view": migrations.RuleReactionReadable,
 			"create": migrations.RuleReactionCreate, "delete": migrations.RuleReactionDelete},
 		"room_follows":  {"list": migrations.RuleOwnRows, "view": migrations.RuleOwnRows},
 		"notifications": {"list": migrations.RuleOwnRows, "view": migrations.RuleOwnRows, "update": migrations.RuleNotificationEdit, "delete": migrations.RuleOwnRows},
 	}
-	for _, name := range []string{"friends", "posts", "rooms", "messages", "message_versions", "message_reactions", "room_follows", "notifications"} {
+	for _, name := range []string{"friends", "posts", "rooms", "messages", "message_versions", "message_reactions", "room_follows", "notifications",
+		"room_moderators", "room_mutes", "room_bans", "blocks", "reports", "moderation_log"} {
 		c, err := app.FindCollectionByNameOrId(name)
 		if err != nil {
 			continue
