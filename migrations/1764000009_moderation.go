@@ -16,7 +16,7 @@ import (
 //     The rules test existence only — a rule cannot test "this row has not
 //     ended" for one member's row without the other rows' ends leaking in;
 //   - blocks: whose messages a member never sees (and who may not DM,
-//     befriend or mention them);
+//     befriend or mention them: the friends create rule refuses them);
 //   - reports: messages members reported, the moderators' queue;
 //   - moderation_log: who did what, when and why;
 //   - rooms.slow_mode_seconds; messages.deleted_by (a moderator's delete
@@ -39,6 +39,15 @@ func init() {
 			}
 		}
 		if err := moderateRooms1764000009(app); err != nil {
+			return err
+		}
+		// a member who blocked you cannot be added as your friend
+		friends, err := app.FindCollectionByNameOrId("friends")
+		if err != nil {
+			return err
+		}
+		friends.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (@request.body.user:isset = false || @request.body.user = @request.auth.id) && friend != @request.auth.id && friend.blocks_via_user.blocked != @request.auth.id`)
+		if err := app.Save(friends); err != nil {
 			return err
 		}
 		if err := moderateMessages1764000009(app); err != nil {
@@ -98,6 +107,14 @@ func init() {
 		rooms.ViewRule = rooms.ListRule
 		rooms.UpdateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && owner = @request.auth.id && dm_key = "" && @request.body.post:isset = false && @request.body.owner:isset = false && @request.body.dm_key:isset = false && @request.body.members:isset = false`)
 		if err := app.Save(rooms); err != nil {
+			return err
+		}
+		friends, err := app.FindCollectionByNameOrId("friends")
+		if err != nil {
+			return err
+		}
+		friends.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (@request.body.user:isset = false || @request.body.user = @request.auth.id) && friend != @request.auth.id`)
+		if err := app.Save(friends); err != nil {
 			return err
 		}
 		return deleteCollections(app, "blocks", "room_bans", "room_mutes", "room_moderators")

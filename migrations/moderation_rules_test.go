@@ -121,6 +121,12 @@ func TestModerationRules(t *testing.T) {
 	if n := count("/api/collections/blocks/records", testutil.BobEmail); n != 0 {
 		t.Errorf("bob sees %d blocks (he is never told)", n)
 	}
+	if got := status(http.MethodPost, "/api/collections/friends/records", map[string]any{"friend": testutil.AliceId}, testutil.BobEmail); got != http.StatusBadRequest {
+		t.Errorf("bob adds alice, who blocked him: %d", got)
+	}
+	if got := status(http.MethodPost, "/api/collections/friends/records", map[string]any{"friend": testutil.AliceId}, testutil.DaveEmail); got != http.StatusOK {
+		t.Errorf("dave adds alice: %d", got)
+	}
 
 	// hidden (reported): its sender and the moderators see it, others not
 	m := testutil.MustFind(t, app, "messages", testutil.MessageId) // bob's

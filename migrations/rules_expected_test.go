@@ -14,7 +14,7 @@ const (
 	RuleUserSelf    = `id = @request.auth.id`
 
 	RuleFriendsOwn    = `user = @request.auth.id`
-	RuleFriendsCreate = RuleSignedIn + ` && (@request.body.user:isset = false || @request.body.user = @request.auth.id) && friend != @request.auth.id`
+	RuleFriendsCreate = RuleSignedIn + ` && (@request.body.user:isset = false || @request.body.user = @request.auth.id) && friend != @request.auth.id && friend.blocks_via_user.blocked != @request.auth.id`
 
 	// Posts are public to read; the writer is taken from the auth by a hook,
 	// and the view counter is only changed by the server.

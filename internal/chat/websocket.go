@@ -29,6 +29,8 @@ const (
 	CloseForbidden       websocket.StatusCode = 4003
 	CloseUnknownRoom     websocket.StatusCode = 4004
 	CloseTooManyConns    websocket.StatusCode = 4029
+	CloseKicked          websocket.StatusCode = 4008 // a moderator kicked the member (they may come back)
+	CloseBanned          websocket.StatusCode = 4009 // banned from the room, until the ban ends
 )
 
 const (
@@ -357,6 +359,14 @@ func errorFrameOf(app core.App, err error) []byte {
 		return nil
 	case errors.Is(err, ErrRateLimited):
 		return rateLimitedFrame
+	}
+	var muted *MutedError
+	if errors.As(err, &muted) {
+		return muted.frame()
+	}
+	var slow *SlowModeError
+	if errors.As(err, &slow) {
+		return slow.frame()
 	}
 	var p *api.Problem
 	if errors.As(err, &p) {

@@ -8,6 +8,7 @@ import (
 	"github.com/cobraspace/cobraspace/hooks"
 	"github.com/cobraspace/cobraspace/internal/chat"
 	chatsearch "github.com/cobraspace/cobraspace/internal/chat/search"
+	"github.com/cobraspace/cobraspace/internal/moderation"
 	"github.com/cobraspace/cobraspace/internal/notifications"
 	"github.com/cobraspace/cobraspace/internal/posts"
 	"github.com/cobraspace/cobraspace/internal/users"
@@ -23,6 +24,7 @@ func Bind(app core.App) {
 	chat.Register(app)
 	chatsearch.Register(app)
 	notifications.Register(app)
+	moderation.Register(app)
 	users.Register(app)
 	posts.Register(app)
 }
