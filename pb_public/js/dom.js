@@ -149,19 +149,20 @@ export async function copyText(text) {
 }
 
 // A chat message's text: plain text (never HTML), with ```fenced``` code
-// blocks shown as highlighted code blocks.
-export function messageText(text) {
+// blocks shown as highlighted code blocks. decorate(text), when given,
+// turns each run of plain text into nodes (e.g. highlighted @mentions).
+export function messageText(text, decorate = (t) => t) {
   const parts = [];
   const fence = /```([\w#+.-]*)[^\S\n]*\n([\s\S]*?)\n?```/g;
   let at = 0;
   for (const m of text.matchAll(fence)) {
     const before = text.slice(at, m.index).replace(/^\n+|\n+$/g, '');
-    if (before) parts.push(h('span', {}, before));
+    if (before) parts.push(h('span', {}, decorate(before)));
     parts.push(codeBlock(m[2], m[1].toLowerCase()));
     at = m.index + m[0].length;
   }
   const rest = text.slice(at).replace(at ? /^\n+/ : /^$/, '');
-  if (rest) parts.push(h('span', {}, rest));
+  if (rest) parts.push(h('span', {}, decorate(rest)));
   return parts;
 }
 
