@@ -123,6 +123,13 @@ onMemberFrame((frame) => {
   if (!panel.hidden) renderList();
 });
 
+/** A message was deleted: its excerpt goes from the list at once (the server drops it too). */
+export function forgetMessage(id) {
+  if (!items.some((n) => n.message === id && n.excerpt)) return;
+  items = items.map((n) => (n.message === id ? { ...n, excerpt: null } : n));
+  renderList();
+}
+
 /** Loads the count for the signed-in member (after each login); clears it on logout. */
 export async function refreshBell() {
   const user = me();

@@ -8,6 +8,7 @@ import { h, mount, toast, errorText } from './dom.js';
 import { messageView, normalize, excerpt, applyReactionFrame } from './chat_message.js';
 import { mentionCompleter, mentionDecorator } from './mentions.js';
 import { refreshUnread, unread, markRead } from './member.js';
+import { forgetMessage } from './bell.js';
 
 const TYPING_SEND_EVERY = 3000; // the server drops more than one per 3 s anyway
 const TYPING_SHOWN_FOR = 5000;
@@ -254,6 +255,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
         break;
       case 'chat.message.edit':
       case 'chat.message.delete': {
+        if (frame.type === 'chat.message.delete') forgetMessage(frame.id);
         const view = views.get(frame.id);
         if (view) view.update({ ...view.message, ...frame });
         else if (known.has(frame.id)) known.set(frame.id, normalize({ ...known.get(frame.id), ...frame }));

@@ -13,7 +13,8 @@ const nicknames = new Map(); // user id → nickname, learned along the way
 const dmMembers = new Map(); // dm room id → member ids
 
 function isDM(room) {
-  return room?.kind === 'dm' || Boolean(room?.dm_key) || (Array.isArray(room?.members) && room.members.length === 2 && !room.post);
+  return room?.kind === 'dm' || Boolean(room?.dm_key) || dmMembers.has(room?.id)
+    || (Array.isArray(room?.members) && room.members.length === 2 && !room.post);
 }
 
 async function learnFriends() {
@@ -220,11 +221,14 @@ export async function roomView(view, ctx, id) {
   const room = await api(`/api/chat/room/${id}/`);
   if (!ctx.current()) return null;
   const user = me();
-  if (isDM(room)) await learnTitles([room]);
+  await refreshUnread();
   if (!ctx.current()) return null;
   const entry = unread.rooms.get(room.id);
-  const title = roomTitle({ ...(entry?.room || {}), ...room }, null);
-  const dm = isDM({ ...(entry?.room || {}), ...room });
+  const known = { ...(entry?.room || {}), ...room, kind: room.kind || entry?.room?.kind };
+  const dm = isDM(known);
+  if (dm) await learnTitles([known]);
+  if (!ctx.current()) return null;
+  const title = roomTitle(known, entry?.last_message);
   const head = h('div.room-head', {},
     h('a.back', { href: '#/chats' }, '← 채팅 목록'),
     h('h1', {}, dm ? `💬 ${title}` : title),
