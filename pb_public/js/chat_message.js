@@ -39,7 +39,7 @@ export function messageView(m, env) {
   const edited = h('span.edited.muted', { hidden: true }, '(수정됨)');
   const reactions = h('div.reactions');
   const actions = h('span.msg-actions');
-  const quote = h('div.quote', { hidden: true });
+  const quote = m.parent_chat ? h('div.quote', { hidden: true, dataset: { quoteOf: m.parent_chat } }) : null;
   const bubble = h('div.bubble', {},
     h('div.who', {}, h('strong', {}, m.nickname || '알 수 없음'),
       h('time.muted', { datetime: m.created_at, title: new Date(m.created_at).toLocaleString('ko-KR') }, timeAgo(m.created_at)),
@@ -56,10 +56,10 @@ export function messageView(m, env) {
   }
 
   function renderQuote() {
-    const parent = current.parent_chat ? env.known.get(current.parent_chat) : null;
+    if (!quote) return;
+    const parent = env.known.get(current.parent_chat);
     quote.hidden = !parent || current.deleted;
-    quote.dataset.quoteOf = current.parent_chat || '';
-    if (parent) quote.textContent = `↪ ${parent.nickname}: ${excerpt(parent)}`;
+    quote.textContent = parent ? `↪ ${parent.nickname}: ${excerpt(parent)}` : '';
   }
 
   function renderActions() {
