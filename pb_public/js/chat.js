@@ -7,7 +7,7 @@ import { pb, api, optional } from './api.js';
 import { h, mount, toast, errorText } from './dom.js';
 import { messageView, normalize, excerpt, applyReactionFrame } from './chat_message.js';
 import { mentionCompleter, mentionDecorator } from './mentions.js';
-import { refreshUnread, unread, markRead } from './member.js';
+import { refreshUnread, unread, markRead, setViewing } from './member.js';
 import { forgetMessage } from './bell.js';
 
 const TYPING_SEND_EVERY = 3000; // the server drops more than one per 3 s anyway
@@ -58,7 +58,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   // Enter sends, Shift+Enter starts a new line (code blocks in ``` fences);
   // Enter that ends an IME composition (Korean input) only ends it.
   const input = h('textarea', {
-    name: 'message', rows: 1, placeholder: '메시지를 입력하세요 (@로 멘션)', title: 'Enter 전송 · Shift+Enter 줄바꿈 · ``` 로 감싸면 코드 블록 · @닉네임 멘션', autocomplete: 'off', maxlength: 2000, 'aria-label': '메시지',
+    name: 'message', rows: 1, placeholder: '메시지를 입력하세요', title: 'Enter 전송 · Shift+Enter 줄바꿈 · ``` 로 감싸면 코드 블록 · @닉네임 멘션', autocomplete: 'off', maxlength: 2000, 'aria-label': '메시지',
     onkeydown: (ev) => {
       if (completer.keydown(ev)) return;
       if (ev.key !== 'Enter' || ev.shiftKey || ev.isComposing || ev.keyCode === 229) return;
@@ -230,6 +230,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   function revoked(frame) {
     if (closed) return;
     closed = true;
+    setViewing(room.id, false);
     pb.realtime.unsubscribe(topic).catch(() => {});
     online.clear();
     renderOnline();
@@ -295,6 +296,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   await refreshUnread();
   const entry = unread.rooms.get(room.id);
   const line = entry && entry.unread > 0 ? divider(entry.read_seq) : null;
+  if (!closed) setViewing(room.id, true);
   requestAnimationFrame(() => {
     const target = focusMessage && views.get(focusMessage);
     if (target) {
@@ -309,6 +311,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   return {
     element,
     close: () => {
+      setViewing(room.id, false);
       document.removeEventListener('visibilitychange', onVisible);
       clearTimeout(readTimer);
       clearTimeout(typingTimer);

@@ -75,6 +75,26 @@ function notifyUnread() {
   }
 }
 
+// rooms on screen right now: their new messages are being read as they
+// come, so a refetch between a message and its read marker shows them read
+const viewing = new Set();
+
+/** Marks roomId as on screen (true) or not (false). */
+export function setViewing(roomId, on) {
+  if (on) viewing.add(roomId); else viewing.delete(roomId);
+}
+
+function applyViewing() {
+  if (document.visibilityState === 'hidden') return;
+  for (const id of viewing) {
+    const entry = unread.rooms.get(id);
+    if (!entry?.unread) continue;
+    unread.total = Math.max(0, unread.total - entry.unread);
+    unread.mentions = Math.max(0, unread.mentions - (entry.mentions || 0));
+    unread.rooms.set(id, { ...entry, unread: 0, mentions: 0, read_seq: entry.last_seq });
+  }
+}
+
 let inflight = null;
 let again = false;
 
@@ -97,6 +117,7 @@ export function refreshUnread() {
         unread.total = data.unread || 0;
         unread.mentions = data.mentions || 0;
         unread.loaded = true;
+        applyViewing();
         notifyUnread();
       } catch { /* offline for a moment: the next frame refetches */ }
     } while (again);

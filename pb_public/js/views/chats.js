@@ -115,6 +115,7 @@ export async function chatsView(view, ctx) {
   const q = h('input', { type: 'search', name: 'q', value: params.get('q') || '', placeholder: '채팅 기록 검색 (예: 배포)', 'aria-label': '채팅 검색' });
   const roomSelect = h('select', { name: 'room', 'aria-label': '검색할 채팅방' }, h('option', { value: '' }, '모든 채팅방'));
   let allRooms = []; // every room object known here, for titles
+  const wantedRoom = params.get('room') || ''; // #/chats?q=…&room=<id>: search one room
 
   function titleOf(id) {
     const entry = unread.rooms.get(id);
@@ -135,9 +136,11 @@ export async function chatsView(view, ctx) {
     const others = allRooms.filter((r) => !followed.has(r.id) && !isDM(r)).slice(0, 10);
     browseCard.hidden = !others.length;
     mount(browseList, others.map((room) => roomItem({ room, unread: 0, mentions: 0, last_message: null })));
-    const selected = roomSelect.value;
+    const selected = roomSelect.value || wantedRoom;
     mount(roomSelect, h('option', { value: '' }, '모든 채팅방'),
-      entries.map((e) => h('option', { value: e.room.id, selected: e.room.id === selected }, roomTitle(e.room, e.last_message))));
+      entries.map((e) => h('option', { value: e.room.id, selected: e.room.id === selected }, roomTitle(e.room, e.last_message))),
+      wantedRoom && !entries.some((e) => e.room.id === wantedRoom)
+        ? h('option', { value: wantedRoom, selected: selected === wantedRoom }, titleOf(wantedRoom)) : null);
   }
 
   async function search(ev) {
@@ -148,7 +151,8 @@ export async function chatsView(view, ctx) {
     resultsInfo.textContent = '찾는 중…';
     try {
       const query = { q: text, page_size: 30 };
-      if (roomSelect.value) query.room = roomSelect.value;
+      const room = roomSelect.value || (ev ? '' : wantedRoom);
+      if (room) query.room = room;
       const data = await optional('/api/chat/search/', { query });
       if (!ctx.current()) return;
       if (data === null) {
@@ -233,7 +237,15 @@ export async function roomView(view, ctx, id) {
     h('a.back', { href: '#/chats' }, '← 채팅 목록'),
     h('h1', {}, dm ? `💬 ${title}` : title),
     dm ? h('span.chip', {}, '다이렉트 메시지') : null,
-    room.post ? h('a.button.small.secondary', { href: `#/post/${room.post}` }, '📝 게시글 보기') : null);
+    room.post ? h('a.button.small.secondary.post-link', { href: `#/post/${room.post}` }, '📝 게시글 보기') : null);
+  const searchBox = h('input', { type: 'search', name: 'q', placeholder: '이 방에서 검색', 'aria-label': '이 채팅방에서 검색' });
+  head.append(h('form.search.room-search', {
+    onsubmit: (ev) => {
+      ev.preventDefault();
+      const text = searchBox.value.trim();
+      if (text) window.location.hash = `#/chats?${new URLSearchParams({ q: text, room: room.id })}`;
+    },
+  }, searchBox, h('button.secondary.small', { type: 'submit', 'aria-label': '검색' }, '🔍')));
   const layout = h('div.room-layout', {}, head);
   mount(view, layout);
   let panel;
