@@ -127,9 +127,16 @@ test('two members in one room see edits, reactions, typing and mentions live; a 
   await bubble(a, '고쳐진 문장').locator('.reaction', { hasText: '👍' }).locator('.count', { hasText: '1' }).waitFor({ timeout: WAIT });
   assert.equal(await edited.locator('.reaction.me').count(), 0);
 
-  // typing: B sees "앤님이 입력 중…" while A types, and it goes away
-  await a.locator('.send textarea').pressSequentially('지금 쓰는 중', { delay: 20 });
-  await b.locator('.typing', { hasText: '앤님이 입력 중…' }).waitFor({ timeout: WAIT });
+  // typing: B sees "앤님이 입력 중…" while A keeps typing (the server passes
+  // one notice per 3 s, and A's last send just used one), and it goes away
+  const typingLine = b.locator('.typing', { hasText: '앤님이 입력 중…' });
+  await a.locator('.send textarea').focus();
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    await a.keyboard.type('가');
+    try { await typingLine.waitFor({ timeout: 300 }); break; } catch { /* keep typing */ }
+    assert.ok(Date.now() < deadline, 'B never saw A typing');
+  }
   await a.fill('.send textarea', '');
   await b.locator('.typing', { hasText: '입력 중' }).waitFor({ state: 'detached', timeout: WAIT });
 
