@@ -58,7 +58,9 @@ export function roomTitle(room, lastMessage) {
     const name = (partner && nicknames.get(partner))
       || (lastMessage && lastMessage.sender !== me()?.id && lastMessage.nickname);
     if (name) return name;
-    return room.name || '다이렉트 메시지';
+    // the server names a DM after both members ("a, b"): keep the other one
+    const others = (room.name || '').split(', ').filter((n) => n && n !== me()?.nickname);
+    return others.join(', ') || room.name || '다이렉트 메시지';
   }
   return room.name || '채팅방';
 }
