@@ -313,6 +313,46 @@ test('chat search finds a message and leads to it in its room', async () => {
   await a.context().close();
 });
 
+test('hostile nicknames and messages stay inert in mentions, the bell, the room list and search results', async () => {
+  const evil = await newPage();
+  const victim = await newPage();
+  await signUp(evil, 'evil.product@example.com', '<svg onload=q()>');
+  await signUp(victim, 'victim.product@example.com', '피해자');
+  const postId = await writePost(evil, '위험한 이름');
+  await victim.goto(`${server.url}/#/post/${postId}`);
+  await say(victim, '저도 있어요');
+  await evil.locator('.chat .online li', { hasText: '피해자' }).waitFor({ timeout: WAIT });
+  await evil.locator('.send textarea').focus();
+  await evil.keyboard.type('@피해');
+  await evil.locator('.mention-menu li', { hasText: '피해자' }).waitFor({ timeout: WAIT });
+  await evil.keyboard.press('Enter');
+  await evil.keyboard.type('<svg onload=window.__xss=2> 위험문자열');
+  await evil.keyboard.press('Enter');
+  await bubble(victim, '위험문자열').waitFor({ timeout: WAIT });
+
+  await victim.goto(`${server.url}/#/chats`);
+  await victim.locator('.room-item', { hasText: '위험문자열' }).waitFor({ timeout: WAIT });
+  await victim.click('.bell-button');
+  await victim.locator('.bell-panel .notification', { hasText: '<svg onload=q()>님이 회원님을 언급했습니다' }).waitFor({ timeout: WAIT });
+  await victim.keyboard.press('Escape');
+  await victim.fill('.chat-search-form input[name=q]', '위험문자열');
+  await victim.click('.chat-search-form button');
+  await victim.locator('.search-result', { hasText: '<svg onload=window.__xss=2>' }).waitFor({ timeout: WAIT });
+
+  for (const page of [evil, victim]) {
+    const state = await page.evaluate(() => ({
+      xss: window.__xss,
+      injected: document.querySelectorAll('main img, main svg, #nav img:not(.avatar)').length,
+      handlers: [...document.querySelectorAll('body *')].filter((el) => [...el.attributes].some((at) => at.name.startsWith('on'))).length,
+    }));
+    assert.deepEqual(state, { xss: undefined, injected: 0, handlers: 0 });
+  }
+  assert.deepEqual(evil.errors, []);
+  assert.deepEqual(victim.errors, []);
+  await evil.context().close();
+  await victim.context().close();
+});
+
 test('the chat pages fit a phone', async () => {
   const page = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   await signUp(page, 'phone.product@example.com', '폰사용자');
