@@ -13,6 +13,7 @@ func Register(app core.App) {
 	bindOwnershipHooks(app)
 	bindPostHooks(app)
 	bindMessageHooks(app)
+	bindMessageEditHooks(app)
 	bindFriendHooks(app)
 	bindFileUpdatesInTransaction(app)
 }

@@ -1262,13 +1262,18 @@ func TestMessagesRules(t *testing.T) {
 			AfterTestFunc:   onlyFixtureMessage,
 		},
 		{
-			Name:           "bob deletes his message",
+			Name:           "bob deletes his message (a soft delete: the row stays, emptied)",
 			Method:         http.MethodDelete,
 			URL:            "/api/collections/messages/records/" + testutil.MessageId,
 			Headers:        bob,
 			ExpectedStatus: 204,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				testutil.ExpectCount(t, app, "messages", nil, 0)
+				testutil.ExpectCount(t, app, "messages", nil, 1)
+				m := testutil.MustFind(t, app, "messages", testutil.MessageId)
+				testutil.ExpectField(t, m, "message", "")
+				if m.GetDateTime("deleted_at").IsZero() {
+					t.Errorf("deleted_at not set")
+				}
 			},
 		},
 	}

@@ -1,10 +1,24 @@
 package chat
 
-import "github.com/pocketbase/pocketbase/core"
+import (
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
 
 // AllowSend takes one send from the member's budget, as a message sent by
 // any API would; the tests use it to exhaust the burst.
 func AllowSend(app core.App, userId string) bool {
 	ok, _ := sendAllowance(app, userId)
 	return ok
+}
+
+// SetTypingInterval changes the least time between two typing notices of
+// a member in a room, so that a test's "dropped" notices cannot turn into
+// allowed ones on a slow machine.
+func SetTypingInterval(app core.App, d time.Duration) {
+	t := typingThrottleOf(app)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.interval = d
 }

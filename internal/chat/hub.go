@@ -115,6 +115,23 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 	}
 }
 
+// PublishExcept is Publish to every listener of the room but those of one
+// user (a typing notice never goes back to the typist's own connections).
+func (h *Hub) PublishExcept(roomId, exceptUserId string, frame []byte) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for l := range h.rooms[roomId] {
+		if l.UserId == exceptUserId {
+			continue
+		}
+		select {
+		case l.out <- frame:
+		default:
+			l.drop()
+		}
+	}
+}
+
 // ListenersOf is a snapshot of a user's listeners, in every room.
 func (h *Hub) ListenersOf(userId string) []*Listener {
 	h.mu.RLock()

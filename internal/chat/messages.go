@@ -47,15 +47,33 @@ type messageFields struct {
 }
 
 // MessagesJSON renders stored messages in the documented shape, as viewer
-// may see them (e-mails only where visible), loading their senders at once.
+// may see them (e-mails only where visible), loading their senders and
+// their reaction summaries at once (a query each).
 func MessagesJSON(app core.App, messages []*core.Record, viewer *core.Record) ([]Message, error) {
 	senders, err := loadUsers(app, messages, "sender")
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Message, len(messages))
+	ids := make([]string, 0, len(messages))
 	for i, m := range messages {
 		out[i] = messageJSON(m, senders[m.GetString("sender")], viewer)
+		if !out[i].Deleted {
+			ids = append(ids, m.Id)
+		}
+	}
+	viewerId := ""
+	if viewer != nil {
+		viewerId = viewer.Id
+	}
+	reactions, err := reactionSummaries(app, ids, viewerId) // one query for the page
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if r := reactions[out[i].Id]; r != nil && !out[i].Deleted {
+			out[i].Reactions = r
+		}
 	}
 	return out, nil
 }
