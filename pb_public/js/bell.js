@@ -51,6 +51,8 @@ async function toggle() {
   if (!panel.hidden) return close();
   panel.hidden = false;
   button.setAttribute('aria-expanded', 'true');
+  // on a phone the panel spans the screen just below the (wrapped) header
+  panel.style.top = getComputedStyle(panel).position === 'fixed' ? `${document.querySelector('.topbar').getBoundingClientRect().bottom + 6}px` : '';
   renderList(true);
   await loadList();
 }

@@ -78,7 +78,9 @@ function roomItem(entry) {
   const dm = isDM(room);
   const title = roomTitle(room, entry.last_message);
   const last = entry.last_message;
-  const preview = last ? `${last.nickname || ''}: ${excerpt(last, 50)}` : '아직 메시지가 없습니다.';
+  const kindText = dm ? '다이렉트 메시지' : room.post ? '게시글 채팅방' : '그룹 채팅방';
+  const preview = last ? `${last.nickname || ''}: ${excerpt(last, 50)}`
+    : entry.last_message === null ? '아직 메시지가 없습니다.' : kindText;
   return h('li.room-item', { class: entry.unread ? 'has-unread' : '', dataset: { room: room.id } },
     h('a', { href: `#/chat/${room.id}` },
       dm ? avatar(null, title) : h('span.room-icon', { 'aria-hidden': 'true' }, room.post ? '📝' : '👥'),
@@ -129,7 +131,7 @@ export async function chatsView(view, ctx) {
   function renderRooms() {
     const entries = unread.available && unread.loaded
       ? [...unread.rooms.values()]
-      : allRooms.map((room) => ({ room, unread: 0, mentions: 0, last_message: null }));
+      : allRooms.map((room) => ({ room, unread: 0, mentions: 0 }));
     const dms = entries.filter((e) => isDM(e.room));
     const rooms = entries.filter((e) => !isDM(e.room));
     mount(dmList, dms.length ? dms.map(roomItem) : h('li.empty', {}, '아직 다이렉트 메시지가 없습니다. 친구 목록에서 💬 메시지를 눌러 보세요.'));
@@ -137,7 +139,7 @@ export async function chatsView(view, ctx) {
     const followed = new Set(entries.map((e) => e.room.id));
     const others = allRooms.filter((r) => !followed.has(r.id) && !isDM(r)).slice(0, 10);
     browseCard.hidden = !others.length;
-    mount(browseList, others.map((room) => roomItem({ room, unread: 0, mentions: 0, last_message: null })));
+    mount(browseList, others.map((room) => roomItem({ room, unread: 0, mentions: 0 })));
     const selected = roomSelect.value || wantedRoom;
     mount(roomSelect, h('option', { value: '' }, '모든 채팅방'),
       entries.map((e) => h('option', { value: e.room.id, selected: e.room.id === selected }, roomTitle(e.room, e.last_message))),
