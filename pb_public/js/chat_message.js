@@ -76,7 +76,7 @@ export function messageView(m, env) {
     reactions.hidden = !list.length;
     mount(reactions, list.map((r) => h('button.reaction', {
       type: 'button', class: r.me ? 'me' : '', 'aria-pressed': String(Boolean(r.me)), dataset: { emoji: r.emoji },
-      title: r.me ? '내 반응 취소' : '같은 반응 남기기',
+      title: r.me ? '내 반응 취소' : '같은 반응 남기기', 'aria-label': `${r.emoji} ${r.count}명${r.me ? ' (내 반응)' : ''}`,
       onclick: () => react(r.emoji),
     }, h('span.emoji', {}, r.emoji), h('span.count', {}, String(r.count)))));
   }
@@ -100,14 +100,18 @@ export function messageView(m, env) {
     picker?.remove();
     picker = null;
     document.removeEventListener('click', outside, true);
+    document.removeEventListener('keydown', escape);
   }
   function outside(ev) { if (picker && !picker.contains(ev.target)) closePicker(); }
+  function escape(ev) { if (ev.key === 'Escape') closePicker(); }
   function openPicker() {
     if (picker) return closePicker();
     picker = h('div.emoji-picker', { role: 'menu', 'aria-label': '반응 고르기' },
       EMOJI.map((e) => h('button', { type: 'button', role: 'menuitem', title: e, onclick: () => { closePicker(); react(e); } }, e)));
     bubble.append(picker);
     setTimeout(() => document.addEventListener('click', outside, true));
+    document.addEventListener('keydown', escape);
+    picker.querySelector('button').focus();
     return undefined;
   }
 
