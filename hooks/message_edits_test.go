@@ -23,6 +23,7 @@ func TestMessageEditInvariants(t *testing.T) {
 	m := testutil.MustFind(t, app, "messages", testutil.MessageId)
 	testutil.MustSave(t, app, "message_reactions", map[string]any{"message": m.Id, "user": testutil.AliceId, "emoji": "🎉"})
 	testutil.MustSave(t, app, "notifications", map[string]any{"user": testutil.AliceId, "kind": "reply", "actor": testutil.BobId, "message": m.Id})
+	testutil.ExpectCount(t, app, "notifications", dbx.HashExp{"message": m.Id}, 1)
 
 	// an update that does not touch the text is no edit
 	m.Set("parent_chat", "")
@@ -53,7 +54,7 @@ func TestMessageEditInvariants(t *testing.T) {
 	}
 	testutil.ExpectCount(t, app, "message_versions", dbx.HashExp{"change": "delete", "text": "edited"}, 1)
 	testutil.ExpectCount(t, app, "message_reactions", nil, 0)
-	testutil.ExpectCount(t, app, "notifications", nil, 0)
+	testutil.ExpectCount(t, app, "notifications", dbx.HashExp{"message": m.Id}, 0)
 
 	for _, change := range []map[string]any{
 		{"message": "back"},

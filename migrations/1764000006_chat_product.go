@@ -24,7 +24,9 @@ import (
 //
 // Every rule that reads a room now knows DM rooms: a room is readable when
 // it has a post, or it is not a DM and its owner (or a friend of the owner)
-// asks, or it is a DM and one of its two members asks.
+// asks, or it is a DM and one of its two members asks. ("members:each ?="
+// compares each member id; a plain "members ?=" would compare the stored
+// JSON list as a whole and match nobody.)
 //
 // Frozen: rules are spelled out in place.
 func init() {
@@ -93,7 +95,7 @@ func extendRooms1764000006(app core.App) error {
 		&core.RelationField{Name: "members", CollectionId: "_pb_users_auth_", MaxSelect: 2},
 	)
 	rooms.AddIndex("idx_rooms_dm_key", true, "`dm_key`", "`dm_key` != ''")
-	rooms.ListRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members ?= @request.auth.id))`)
+	rooms.ListRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members:each ?= @request.auth.id))`)
 	rooms.ViewRule = rooms.ListRule
 	rooms.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && @request.body.post:isset = false && @request.body.dm_key:isset = false && @request.body.members:isset = false && (@request.body.owner:isset = false || @request.body.owner = @request.auth.id)`)
 	rooms.UpdateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && owner = @request.auth.id && dm_key = "" && @request.body.post:isset = false && @request.body.owner:isset = false && @request.body.dm_key:isset = false && @request.body.members:isset = false`)
@@ -114,7 +116,7 @@ func extendMessages1764000006(app core.App) error {
 		&core.NumberField{Name: "seq", OnlyInt: true, Min: &zero},
 		&core.RelationField{Name: "mentions", CollectionId: "_pb_users_auth_", MaxSelect: 20},
 	)
-	const readable = `(room.post != "" || (room.dm_key = "" && (room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id)) || (room.dm_key != "" && room.members ?= @request.auth.id))`
+	const readable = `(room.post != "" || (room.dm_key = "" && (room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id)) || (room.dm_key != "" && room.members:each ?= @request.auth.id))`
 	messages.ListRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && ` + readable)
 	messages.ViewRule = messages.ListRule
 	messages.CreateRule = types.Pointer(`@request.auth.id != "" && @request.auth.collectionName = "users" && ` + readable + ` && (@request.body.sender:isset = false || @request.body.sender = @request.auth.id) && (@request.body.message_type:isset = false || @request.body.message_type = "text") && @request.body.seq:isset = false && @request.body.edited_at:isset = false && @request.body.deleted_at:isset = false`)
@@ -150,7 +152,7 @@ func messageVersions1764000006() *core.Collection {
 }
 
 func messageReactions1764000006() *core.Collection {
-	const readable = `(message.room.post != "" || (message.room.dm_key = "" && (message.room.owner = @request.auth.id || message.room.owner.friends_via_user.friend ?= @request.auth.id)) || (message.room.dm_key != "" && message.room.members ?= @request.auth.id))`
+	const readable = `(message.room.post != "" || (message.room.dm_key = "" && (message.room.owner = @request.auth.id || message.room.owner.friends_via_user.friend ?= @request.auth.id)) || (message.room.dm_key != "" && message.room.members:each ?= @request.auth.id))`
 	c := core.NewBaseCollection("message_reactions", "pbc_message_reactions")
 	c.Fields.Add(
 		&core.RelationField{Name: "message", CollectionId: "pbc_messages", MaxSelect: 1, Required: true, CascadeDelete: true},

@@ -25,18 +25,18 @@ const (
 	// A post's room is open to every member; a direct-message room to its
 	// two members; any other room to its owner and to the people on the
 	// owner's friends list.
-	RuleRoomReadable = RuleSignedIn + ` && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members ?= @request.auth.id))`
+	RuleRoomReadable = RuleSignedIn + ` && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members:each ?= @request.auth.id))`
 	RuleRoomCreate   = RuleSignedIn + ` && @request.body.post:isset = false && @request.body.dm_key:isset = false && @request.body.members:isset = false && (@request.body.owner:isset = false || @request.body.owner = @request.auth.id)`
 	RuleRoomUpdate   = RuleSignedIn + ` && owner = @request.auth.id && dm_key = "" && @request.body.post:isset = false && @request.body.owner:isset = false && @request.body.dm_key:isset = false && @request.body.members:isset = false`
 	RuleRoomDelete   = RuleSignedIn + ` && owner = @request.auth.id && post = "" && dm_key = ""`
 
-	roomOfMessageReadable = `(room.post != "" || (room.dm_key = "" && (room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id)) || (room.dm_key != "" && room.members ?= @request.auth.id))`
+	roomOfMessageReadable = `(room.post != "" || (room.dm_key = "" && (room.owner = @request.auth.id || room.owner.friends_via_user.friend ?= @request.auth.id)) || (room.dm_key != "" && room.members:each ?= @request.auth.id))`
 	RuleMessageReadable   = RuleSignedIn + ` && ` + roomOfMessageReadable
 	RuleMessageCreate     = RuleMessageReadable + ` && (@request.body.sender:isset = false || @request.body.sender = @request.auth.id) && (@request.body.message_type:isset = false || @request.body.message_type = "text") && @request.body.seq:isset = false && @request.body.edited_at:isset = false && @request.body.deleted_at:isset = false`
 	RuleMessageUpdate     = RuleSignedIn + ` && sender = @request.auth.id && deleted_at = "" && ` + roomOfMessageReadable + ` && @request.body.room:isset = false && @request.body.sender:isset = false && @request.body.message_type:isset = false && @request.body.parent_chat:isset = false && @request.body.seq:isset = false && @request.body.edited_at:isset = false && @request.body.deleted_at:isset = false`
 	RuleMessageDelete     = RuleSignedIn + ` && sender = @request.auth.id`
 
-	reactionRoomReadable = `(message.room.post != "" || (message.room.dm_key = "" && (message.room.owner = @request.auth.id || message.room.owner.friends_via_user.friend ?= @request.auth.id)) || (message.room.dm_key != "" && message.room.members ?= @request.auth.id))`
+	reactionRoomReadable = `(message.room.post != "" || (message.room.dm_key = "" && (message.room.owner = @request.auth.id || message.room.owner.friends_via_user.friend ?= @request.auth.id)) || (message.room.dm_key != "" && message.room.members:each ?= @request.auth.id))`
 	RuleReactionReadable = RuleSignedIn + ` && ` + reactionRoomReadable
 	RuleReactionCreate   = RuleReactionReadable + ` && message.deleted_at = "" && (@request.body.user:isset = false || @request.body.user = @request.auth.id)`
 	RuleReactionDelete   = RuleSignedIn + ` && user = @request.auth.id`

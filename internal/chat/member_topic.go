@@ -145,3 +145,26 @@ func syncMemberFeed(app core.App, client subscriptions.Client, member *core.Reco
 	}
 	feeds.forget(client.Id())
 }
+
+// has reports whether userId has a member topic feed open now.
+func (feeds *memberFeeds) has(userId string) bool {
+	feeds.mu.Lock()
+	defer feeds.mu.Unlock()
+	return len(feeds.members[userId]) > 0
+}
+
+// onlineIds is who has a member topic feed open now, when they are at
+// most limit (few); otherwise (nil, false), and callers look members up
+// one by one with has.
+func (feeds *memberFeeds) onlineIds(limit int) (ids []string, few bool) {
+	feeds.mu.Lock()
+	defer feeds.mu.Unlock()
+	if len(feeds.members) > limit {
+		return nil, false
+	}
+	ids = make([]string, 0, len(feeds.members))
+	for id := range feeds.members {
+		ids = append(ids, id)
+	}
+	return ids, true
+}

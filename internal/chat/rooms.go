@@ -40,6 +40,35 @@ type Room struct {
 	Owner        string         `json:"owner"`
 	Post         api.NullString `json:"post"`
 	OnlineUsers  []OnlineUser   `json:"online_users"`
+	Kind         string         `json:"kind"`              // KindPost, KindGroup or KindDM
+	Members      []string       `json:"members,omitempty"` // a DM's two members; absent on other rooms
+}
+
+// Kinds of room: a post's room, a room made with POST /api/chat/room/
+// (its owner and the people on the owner's friends list), and the direct
+// messages of two members.
+const (
+	KindPost  = "post"
+	KindGroup = "group"
+	KindDM    = "dm"
+)
+
+func roomKind(room *core.Record) string {
+	switch {
+	case room.GetString("dm_key") != "":
+		return KindDM
+	case room.GetString("post") != "":
+		return KindPost
+	}
+	return KindGroup
+}
+
+// roomMembers is a DM's two members (nil on other rooms: omitted).
+func roomMembers(room *core.Record) []string {
+	if room.GetString("dm_key") == "" {
+		return nil
+	}
+	return append([]string{}, room.GetStringSlice("members")...)
 }
 
 // roomListItem is a room in GET /api/chat/room/: no history, no presence.
@@ -50,6 +79,8 @@ type roomListItem struct {
 	Owner     string         `json:"owner"`
 	Post      api.NullString `json:"post"`
 	CreatedAt api.NullString `json:"created_at"`
+	Kind      string         `json:"kind"`
+	Members   []string       `json:"members,omitempty"` // DMs only
 }
 
 func roomJSON(e *core.RequestEvent, room *core.Record) roomListItem {
@@ -60,6 +91,8 @@ func roomJSON(e *core.RequestEvent, room *core.Record) roomListItem {
 		Owner:     room.GetString("owner"),
 		Post:      api.NullString(room.GetString("post")),
 		CreatedAt: api.TimeOf(room.GetDateTime("created")),
+		Kind:      roomKind(room),
+		Members:   roomMembers(room),
 	}
 }
 
@@ -82,6 +115,8 @@ func roomData(e *core.RequestEvent, room, viewer *core.Record, before string) (*
 		Owner:        room.GetString("owner"),
 		Post:         api.NullString(room.GetString("post")),
 		OnlineUsers:  OnlineUsers(e.App, room.Id),
+		Kind:         roomKind(room),
+		Members:      roomMembers(room),
 	}, nil
 }
 

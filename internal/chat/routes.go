@@ -123,8 +123,9 @@ func getRoom(e *core.RequestEvent, me *core.Record) error {
 	return e.JSON(http.StatusOK, data)
 }
 
-// postMessage: POST /api/chat/message/ {"room","message","parent_chat"?}
-// — stored, then delivered live to the room on every transport.
+// postMessage: POST /api/chat/message/ {"room","message","parent_chat"?,
+// "mentions"?: ["<user id>", ...]} — stored, then delivered live to the
+// room on every transport.
 func postMessage(e *core.RequestEvent, me *core.Record) error {
 	body, err := api.ReadBody(e, api.MaxJSONBody)
 	if err != nil {
@@ -134,6 +135,7 @@ func postMessage(e *core.RequestEvent, me *core.Record) error {
 	roomId := body.RequiredString(fe, "room")
 	text := body.RequiredString(fe, "message")
 	parent, _ := body.String(fe, "parent_chat")
+	mentions := readMentions(body, fe)
 	if err := fe.Err(); err != nil {
 		return err
 	}
@@ -144,7 +146,7 @@ func postMessage(e *core.RequestEvent, me *core.Record) error {
 	if !CanReadRoom(e.App, room, me) {
 		return forbidden()
 	}
-	m, err := SendMessage(e.App, me, room, text, parent)
+	m, err := SendMessage(e.App, me, room, text, parent, mentions)
 	var limited *RateLimitedError
 	if errors.As(err, &limited) {
 		p := api.Detail(http.StatusTooManyRequests, "Request was throttled: you are sending messages too fast.")

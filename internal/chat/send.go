@@ -30,8 +30,10 @@ func (e *RateLimitedError) RetrySeconds() int {
 // delivery follows from the messages hook once it is committed. The caller
 // has checked the room access. Errors are api.Problems or ErrRateLimited.
 // A blank or too long message (messages.message's limit as stored) is
-// refused before it takes from the sender's rate budget.
-func SendMessage(app core.App, sender, room *core.Record, text, parentChat string) (*core.Record, error) {
+// refused before it takes from the sender's rate budget. mentions are the
+// ids the client asks to mention besides the text's "@nickname"s; the
+// messages hooks (internal/notifications) keep those who may read the room.
+func SendMessage(app core.App, sender, room *core.Record, text, parentChat string, mentions []string) (*core.Record, error) {
 	fe := api.FieldErrors{}
 	switch max := api.TextMax(app, "messages", "message"); {
 	case strings.TrimSpace(text) == "":
@@ -55,8 +57,47 @@ func SendMessage(app core.App, sender, room *core.Record, text, parentChat strin
 	m.Set("message", text)
 	m.Set("parent_chat", parentChat)
 	m.Set("message_type", "text")
+	m.Set("mentions", mentions)
 	if err := app.Save(m); err != nil {
 		return nil, api.FromValidation(err)
 	}
 	return m, nil
+}
+
+// maxMentionIds bounds the "mentions" a client may send (a message keeps
+// at most 20 of them).
+const maxMentionIds = 100
+
+// readMentions reads the optional "mentions": a list of user id strings
+// (a form body's single value counts as a list of one).
+func readMentions(body *api.Body, fe api.FieldErrors) []string {
+	raw, present := body.Data["mentions"]
+	if !present || raw == nil {
+		return nil
+	}
+	if s, ok := raw.(string); ok && body.Files != nil { // multipart or url-encoded
+		return []string{s}
+	}
+	ids, ok := mentionIds(raw)
+	if !ok {
+		fe.Add("mentions", "Expected a list of user ids (at most 100).")
+	}
+	return ids
+}
+
+// mentionIds is raw as a list of at most maxMentionIds strings.
+func mentionIds(raw any) ([]string, bool) {
+	list, ok := raw.([]any)
+	if !ok || len(list) > maxMentionIds {
+		return nil, false
+	}
+	ids := make([]string, 0, len(list))
+	for _, v := range list {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, s)
+	}
+	return ids, true
 }

@@ -317,8 +317,8 @@ func handleClientFrame(app core.App, room, member *core.Record, data []byte) []b
 	return handle(app, room, member, data)
 }
 
-// handleMessageFrame stores a {"type":"chat.message","message":...} frame
-// (its echo reaches the sender through the room like everyone else's).
+// handleMessageFrame stores a {"type":"chat.message","message":...,
+// "parent_chat"?, "mentions"?: ["<user id>", ...]} frame (its echo reaches the sender through the room like everyone else's).
 func handleMessageFrame(app core.App, room, member *core.Record, data []byte) []byte {
 	var f clientFrame
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -332,7 +332,18 @@ func handleMessageFrame(app core.App, room, member *core.Record, data []byte) []
 	if f.ParentChat != nil && !ok {
 		return encodeErrorFrame("invalid_request", msgBadFormat)
 	}
-	_, err := SendMessage(app, member, room, text, parent)
+	var extra struct {
+		Mentions any `json:"mentions"` // optional: ["<user id>", ...]
+	}
+	_ = json.Unmarshal(data, &extra) // it decoded as an object above
+	var mentions []string
+	if extra.Mentions != nil {
+		if mentions, ok = mentionIds(extra.Mentions); !ok {
+			return mustJSON(errorFrame{ErrorType: "invalid_request", Message: msgBadFormat,
+				Errors: json.RawMessage(`{"mentions":["Expected a list of user ids (at most 100)."]}`)})
+		}
+	}
+	_, err := SendMessage(app, member, room, text, parent, mentions)
 	return errorFrameOf(app, err)
 }
 

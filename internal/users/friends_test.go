@@ -88,8 +88,10 @@ func TestAddFriend(t *testing.T) {
 			// one direction only: carol's own list is unchanged
 			friendsRowsAre(fixtureFriends+1, append([][2]string{{testutil.AliceId, testutil.CarolId}}, fixtureRows...), nil),
 			countIs("friends", dbx.HashExp{"user": testutil.CarolId}, 1),
+			// carol is told: a "friend" notification, actor alice
+			countIs("notifications", dbx.HashExp{"user": testutil.CarolId, "kind": "friend", "actor": testutil.AliceId}, 1),
 		), testutil.AliceEmail)
-		s.ExpectedEvents = testutil.WriteEvents(1, 0, 0) // one friends row created
+		s.ExpectedEvents = testutil.WriteEvents(2, 0, 0) // one friends row and its notification created
 		scenarios = append(scenarios, s)
 	}
 
