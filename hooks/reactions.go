@@ -124,7 +124,7 @@ func IsEmoji(s string) bool {
 	}
 	for i := 1; i < len(r); i++ {
 		switch c := r[i]; {
-		case c == 0xFE0F, c >= 0x1F3FB && c <= 0x1F3FF: // emoji presentation, skin tones
+		case c == 0xFE0F, isSkinTone(c): // emoji presentation, skin tones
 		case c >= 0xE0020 && c <= 0xE007F: // tag sequence (subdivision flags)
 		case c == 0x200D: // ZWJ: a pictograph must follow
 			if i+1 >= len(r) || !isPictographic(r[i+1]) {
@@ -140,11 +140,13 @@ func IsEmoji(s string) bool {
 
 func isRegionalIndicator(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
+func isSkinTone(r rune) bool { return r >= 0x1F3FB && r <= 0x1F3FF }
+
 // isPictographic is an approximation of Extended_Pictographic: the emoji
 // blocks and the older symbols that have emoji forms.
 func isPictographic(r rune) bool {
 	switch {
-	case r >= 0x1F000 && r <= 0x1FAFF && !isRegionalIndicator(r) && !(r >= 0x1F3FB && r <= 0x1F3FF):
+	case r >= 0x1F000 && r <= 0x1FAFF && !isRegionalIndicator(r) && !isSkinTone(r):
 		return true
 	case r >= 0x2600 && r <= 0x27BF, // misc symbols, dingbats
 		r >= 0x2300 && r <= 0x23FF, // misc technical (⌚ ⏰)

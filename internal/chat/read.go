@@ -144,6 +144,7 @@ func markRead(app core.App, member, room *core.Record, fields map[string]any) (f
 		return followState{}, err
 	}
 	sendReadFrame(app, member.Id, st)
+	triggerReadMarker(app, member.Id, st)
 	return st, nil
 }
 

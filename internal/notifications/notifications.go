@@ -6,6 +6,8 @@
 //     resolved in the write's transaction on every create and edit;
 //   - notify.go: the notifications a new message, an edit or a new friend
 //     gives, stored in the same transaction, and their live frame;
+//   - read_sync.go: reading a room reads its notifications; every device
+//     is told the new unread count;
 //   - render.go: the notification object;
 //   - routes.go: /api/notifications/...
 package notifications
@@ -17,5 +19,6 @@ func Register(app core.App) {
 	bindMentionHooks(app)
 	bindFriendHooks(app)
 	bindLiveHooks(app)
+	bindReadSync(app)
 	bindRoutes(app)
 }

@@ -90,6 +90,7 @@ func unreadCount(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
+	sendReadCount(e.App, me.Id) // the member's other devices
 	return e.JSON(http.StatusOK, unreadAnswer{n})
 }
 
@@ -124,6 +125,7 @@ func markRead(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
+	sendReadCount(e.App, me.Id) // the member's other devices
 	return e.JSON(http.StatusOK, unreadAnswer{n})
 }
 

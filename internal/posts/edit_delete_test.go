@@ -75,9 +75,10 @@ var unchangedPost = postIs(testutil.PostTitle, "Programming", "go", "채팅")
 // created, the post updated (its room keeps its id; the search doc is SQL).
 var editEvents = testutil.WriteEvents(1, 1, 0)
 
-// deleteEvents are the hook events of a deleted post: the post, its room
-// and the room's message are deleted.
-var deleteEvents = testutil.WriteEvents(0, 0, 3)
+// deleteEvents are the hook events of a deleted post: the post, its room,
+// the room's message and the room's two follows (the writer's; bob's, who
+// wrote the message) are deleted.
+var deleteEvents = testutil.WriteEvents(0, 0, 5)
 
 func TestEditPost(t *testing.T) {
 	editPath := "/api/post/detail/" + testutil.PostId + "/edit"

@@ -76,7 +76,7 @@ func TestEditRacingDeleteThroughRoute(t *testing.T) {
 			ExpectedStatus: http.StatusNotFound, ExpectedContent: []string{"detail"},
 			ExpectedEvents: map[string]int{
 				"OnRecordUpdateExecute": 1, "OnRecordAfterUpdateSuccess": 0, "OnRecordAfterUpdateError": 1,
-				"OnRecordAfterDeleteSuccess": 3, // the post, its room, bob's message
+				"OnRecordAfterDeleteSuccess": 5, // the post, its room, bob's message, the room's two follows
 			},
 			AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody), vanished,
 				testutil.State(func(t testing.TB, app *tests.TestApp) {

@@ -618,3 +618,185 @@ describe('chat on every transport', () => {
     pbE.authStore.clear();
   });
 });
+
+// ------------------------------------------------- the chat product (issue 14)
+
+/** The SDK's subscription to the member's own topic member/<id>, collected. */
+async function memberTopic(pb, who, name) {
+  const events = new Collector(name);
+  const unsubscribe = await pb.realtime.subscribe(`member/${who.id}`, (e) => events.push(e));
+  events.unsubscribe = onCleanup(unsubscribe);
+  return events;
+}
+
+/** Whether the JSON of any event holds text. */
+const mentionsText = (events, text) => events.some((e) => JSON.stringify(e).includes(text));
+
+describe('the chat product with the real SDK, the room topic and the WebSocket', () => {
+  let A;
+  let B;
+  let C;
+
+  before(async () => {
+    A = await member('ava@product.test', 'Ava');
+    B = await member('bo@product.test', 'Bo');
+    C = await member('cy@product.test', 'Cy');
+  });
+
+  test('edit and delete through the SDK reach every transport; the deleted text reaches nobody', async () => {
+    const room = await postRoom(A, 'edit and delete');
+    const wsB = await joinedSocket(room, B, 'B ws');
+    const pbB = sdkFor(B);
+    const topicB = await topicSubscription(pbB, room, 'B topic');
+    const stockB = await stockSubscription(pbB, room, 'B stock');
+
+    const pbA = sdkFor(A);
+    const m = await pbA.collection('messages').create({ room, message: 'first draft' });
+    for (const l of [wsB.frames, topicB, stockB]) await l.waitForText('first draft');
+
+    const edited = await pbA.collection('messages').update(m.id, { message: 'second draft' });
+    assert.equal(edited.message, 'second draft');
+    assert.ok(edited.edited_at, 'edited_at is set');
+    for (const l of [wsB.frames, topicB]) {
+      const f = await l.waitFor((fs) => fs.find((e) => e.type === 'chat.message.edit' && e.id === m.id), 'chat.message.edit');
+      assert.equal(f.message, 'second draft');
+      assert.ok(f.edited_at);
+    }
+    await stockB.waitFor((es) => es.find((e) => e.action === 'update' && e.record.message === 'second draft'), 'the stock update event');
+
+    // nobody changes another member's message
+    await rejectsWith(pbB.collection('messages').update(m.id, { message: 'hijacked' }), 404, "B updates A's message");
+    await rejectsWith(pbB.collection('messages').delete(m.id), 404, "B deletes A's message");
+    const other = await call('PATCH', `/api/chat/message/${m.id}/`, { token: B.access, body: { message: 'hijacked' } });
+    assert.equal(other.status, 403, other.text);
+
+    await pbA.collection('messages').delete(m.id);
+    for (const l of [wsB.frames, topicB]) {
+      const f = await l.waitFor((fs) => fs.find((e) => e.type === 'chat.message.delete' && e.id === m.id), 'chat.message.delete');
+      assert.equal(f.message, '');
+      assert.equal(f.deleted, true);
+    }
+    const update = await stockB.waitFor(
+      (es) => es.find((e) => e.action === 'update' && e.record.id === m.id && e.record.deleted_at),
+      'the stock update event of the delete',
+    );
+    assert.equal(update.record.message, '');
+    // the text is gone from every later answer and event
+    const stored = await pbB.collection('messages').getOne(m.id);
+    assert.equal(stored.message, '');
+    const history = await roomAs(B, room);
+    const entry = history.json.chat_messages.find((x) => x.id === m.id);
+    assert.deepEqual([entry.message, entry.deleted], ['', true]);
+    const afterDelete = (l) => l.events.slice(l.events.findIndex((e) => e.type === 'chat.message.delete' || e.record?.deleted_at));
+    for (const l of [wsB.frames, topicB, stockB]) {
+      assert.ok(!mentionsText(afterDelete(l), 'second draft'), `${l.name} saw the deleted text after the delete`);
+    }
+    assert.ok(!JSON.stringify(history.json).includes('second draft'), 'history still holds the deleted text');
+  });
+
+  test('reactions through the SDK and the WebSocket are live, bounded to one emoji', async () => {
+    const room = await postRoom(A, 'reactions');
+    const pbA = sdkFor(A);
+    const topicA = await topicSubscription(pbA, room, 'A topic');
+    const wsB = await joinedSocket(room, B, 'B ws');
+    const m = await restSend(A, room, 'react to me');
+
+    const pbB = sdkFor(B);
+    const reaction = await pbB.collection('message_reactions').create({ message: m.id, emoji: '👍' });
+    assert.equal(reaction.user, B.id, 'the reacting member comes from the auth');
+    const added = await topicA.waitFor((fs) => fs.find((f) => f.type === 'chat.reaction' && f.added), 'chat.reaction added');
+    assert.deepEqual(added.reactions, [{ emoji: '👍', count: 1 }]);
+    assert.equal(added.user_id, B.id);
+
+    wsB.ws.send(JSON.stringify({ type: 'chat.reaction', id: m.id, emoji: '🎉' }));
+    await topicA.waitFor((fs) => fs.find((f) => f.type === 'chat.reaction' && f.emoji === '🎉'), 'the WebSocket reaction');
+
+    await rejectsWith(pbB.collection('message_reactions').create({ message: m.id, emoji: 'ok' }), 400, 'a word is no emoji');
+    await rejectsWith(pbB.collection('message_reactions').create({ message: m.id, emoji: '👍👍' }), 400, 'two emoji');
+    const summary = (await roomAs(A, room)).json.chat_messages.find((x) => x.id === m.id).reactions;
+    assert.deepEqual(summary.map((r) => [r.emoji, r.count, r.me]).sort(), [['🎉', 1, false], ['👍', 1, false]]);
+
+    await pbB.collection('message_reactions').delete(reaction.id);
+    await topicA.waitFor((fs) => fs.find((f) => f.type === 'chat.reaction' && f.emoji === '👍' && !f.added), 'chat.reaction removed');
+  });
+
+  test('typing reaches the others, never the typist', async () => {
+    const room = await postRoom(A, 'typing');
+    const wsA = await joinedSocket(room, A, 'A ws');
+    const pbB = sdkFor(B);
+    const topicB = await topicSubscription(pbB, room, 'B topic');
+    wsA.ws.send(JSON.stringify({ type: 'chat.typing' }));
+    const typing = await topicB.waitFor((fs) => fs.find((f) => f.type === 'chat.typing'), 'chat.typing');
+    assert.deepEqual([typing.username, typing.user_id, typing.room], ['Ava', A.id, room]);
+    // a later message on A's own ordered stream proves no typing notice came before it
+    await restSend(B, room, 'after typing');
+    await wsA.frames.waitForText('after typing');
+    assert.ok(!wsA.frames.events.some((f) => f.type === 'chat.typing'), 'the typist got their own typing notice');
+  });
+
+  test('a mention notifies on the member topic of every device; unread counts rise and clear; markers sync', async () => {
+    const room = await postRoom(A, 'mentions and unread');
+    const phone = sdkFor(B);
+    const laptop = sdkFor(B);
+    const onPhone = await memberTopic(phone, B, 'B phone');
+    const onLaptop = await memberTopic(laptop, B, 'B laptop');
+    await rejectsWith(sdkFor(C).realtime.subscribe(`member/${B.id}`, () => {}), 403, "C subscribes to B's member topic");
+
+    const pbA = sdkFor(A);
+    const m = await pbA.collection('messages').create({ room, message: 'hey @bo, look' });
+    assert.deepEqual(m.mentions, [B.id]);
+    for (const device of [onPhone, onLaptop]) {
+      const n = await device.waitFor((fs) => fs.find((f) => f.type === 'notification'), 'the mention notification');
+      assert.equal(n.notification.kind, 'mention');
+      assert.equal(n.notification.message, m.id);
+      assert.equal(n.unread, 1);
+    }
+    const inbox = await phone.collection('notifications').getList(1, 10);
+    assert.equal(inbox.totalItems, 1);
+    assert.equal((await pbA.collection('notifications').getList(1, 10, { filter: `user="${B.id}"` })).totalItems, 0,
+      "A cannot see B's notifications");
+
+    let unread = await call('GET', '/api/chat/unread/', { token: B.access });
+    let entry = unread.json.rooms.find((r) => r.room.id === room);
+    assert.ok(entry, `the mentioned member follows the room: ${unread.text}`);
+    assert.deepEqual([entry.unread, entry.mentions], [1, 1]);
+
+    const read = await call('POST', `/api/chat/room/${room}/read/`, { token: B.access });
+    assert.equal(read.status, 200, read.text);
+    await onLaptop.waitFor((fs) => fs.find((f) => f.type === 'chat.read' && f.room === room && f.read_seq === m.seq), 'the marker on the other device');
+    // reading the room read its mention: every bell drops to 0
+    await onLaptop.waitFor((fs) => fs.find((f) => f.type === 'notifications.read' && f.unread === 0), 'the bell count on the other device');
+    unread = await call('GET', '/api/chat/unread/', { token: B.access });
+    entry = unread.json.rooms.find((r) => r.room.id === room);
+    assert.deepEqual([entry.unread, entry.mentions], [0, 0]);
+
+    const more = await restSend(A, room, 'one more');
+    await onPhone.waitFor((fs) => fs.find((f) => f.type === 'chat.room.activity' && f.last_seq === more.seq), 'room activity');
+    unread = await call('GET', '/api/chat/unread/', { token: B.access });
+    assert.equal(unread.json.rooms.find((r) => r.room.id === room).unread, 1);
+  });
+
+  test('a DM between friends is readable by the two only and notifies the other member', async () => {
+    const add = await call('POST', '/user/add-friend/', { token: A.access, body: { email: B.email } });
+    assert.equal(add.status, 200, add.text);
+    const dm = await call('POST', '/api/chat/dm/', { token: B.access, body: { email: A.email } });
+    assert.ok([200, 201].includes(dm.status), dm.text);
+    assert.equal(dm.json.kind, 'dm');
+    const again = await call('POST', '/api/chat/dm/', { token: A.access, body: { email: B.email } });
+    assert.equal(again.json.id, dm.json.id, 'one room per pair');
+    const stranger = await call('POST', '/api/chat/dm/', { token: C.access, body: { email: A.email } });
+    assert.equal(stranger.status, 403, stranger.text);
+
+    const pbA = sdkFor(A);
+    const inboxA = await memberTopic(pbA, A, 'A member topic');
+    await sdkFor(B).collection('messages').create({ room: dm.json.id, message: 'just us' });
+    const n = await inboxA.waitFor((fs) => fs.find((f) => f.type === 'notification' && f.notification.kind === 'dm'), 'the DM notification');
+    assert.equal(n.notification.room, dm.json.id);
+
+    await rejectsWith(sdkFor(C).collection('rooms').getOne(dm.json.id), 404, 'C reads the DM room');
+    const list = await sdkFor(C).collection('messages').getList(1, 50, { filter: `room="${dm.json.id}"` });
+    assert.equal(list.totalItems, 0, 'C lists the DM messages');
+    const ws = roomSocket(dm.json.id, C, 'C ws');
+    assert.equal((await deadline(ws.closed, 'C refused')).code, 4003);
+  });
+});
