@@ -1,5 +1,5 @@
 // The notification bell of the header: a live unread count (the member
-// topic's "notification" frames) and a dropdown of the newest
+// topic's "notification" and "notifications.read" frames) and a dropdown of the newest
 // notifications (GET /api/notifications/), each leading to its room;
 // "모두 읽음" marks them all read. One element for the page's lifetime:
 // the nav re-mounts it on every navigation.
@@ -114,6 +114,12 @@ async function markAllRead() {
 }
 
 onMemberFrame((frame) => {
+  if (frame.type === 'notifications.read') { // read on another device, or by reading their room
+    setCount(frame.unread);
+    if (!panel.hidden) loadList();
+    else if (count === 0) items = items.map((n) => ({ ...n, read: true }));
+    return;
+  }
   if (frame.type !== 'notification') return;
   if (frame.notification && !items.some((n) => n.id === frame.notification.id)) {
     items = [frame.notification, ...items].slice(0, 20);

@@ -140,8 +140,7 @@ test('two members in one room see edits, reactions, typing and mentions live; a 
   await a.fill('.send textarea', '');
   await b.locator('.typing', { hasText: '입력 중' }).waitFor({ state: 'detached', timeout: WAIT });
 
-  // mention: "@벤" offers 벤자민; picking it sends B's id; B sees it highlighted and the bell counts it
-  const bellBefore = Number(await b.locator('.bell-count').textContent() || 0);
+  // mention: "@벤" offers 벤자민; picking it sends B's id; B sees it highlighted
   await a.locator('.send textarea').focus();
   await a.keyboard.type('@벤');
   const option = a.locator('.mention-menu li', { hasText: '벤자민' });
@@ -152,17 +151,28 @@ test('two members in one room see edits, reactions, typing and mentions live; a 
   await a.keyboard.type('리뷰 부탁해요');
   await a.keyboard.press('Enter');
   const body = JSON.parse((await sent).postData());
-  assert.deepEqual(body.mentions, [await b.evaluate(() => JSON.parse(localStorage.getItem('pocketbase_auth')).record.id)]);
+  const bId = await b.evaluate(() => JSON.parse(localStorage.getItem('pocketbase_auth')).record.id);
+  assert.deepEqual(body.mentions, [bId]);
   const mention = bubble(b, '리뷰 부탁해요');
   await mention.locator('.mention.me', { hasText: '@벤자민' }).waitFor({ timeout: WAIT });
   await b.locator('.messages .message.mentions-me', { hasText: '리뷰 부탁해요' }).waitFor({ timeout: WAIT });
-  await b.waitForFunction((n) => Number(document.querySelector('.bell-count').textContent || 0) > n && !document.querySelector('.bell-count').hidden, bellBefore, { timeout: WAIT });
-  await b.click('.bell-button');
-  await b.locator('.bell-panel .notification.unread', { hasText: '앤님이 회원님을 언급했습니다' }).waitFor({ timeout: WAIT });
-  await shot(b, 'chat-product-mention');
-  await b.locator('.bell-panel button', { hasText: '모두 읽음' }).click();
+  // B reads the room as the mention arrives, which reads its notification: the bell stays quiet
   await b.locator('.bell-count').waitFor({ state: 'hidden', timeout: WAIT });
-  await b.keyboard.press('Escape');
+
+  // while B is elsewhere, the bell counts a mention; its entry leads to the message
+  await b.goto(`${server.url}/#/friends`);
+  await b.locator('.friends-layout').waitFor({ timeout: WAIT });
+  await say(a, '@벤자민 이것도 봐 주세요');
+  await b.locator('.bell-count', { hasText: '1' }).waitFor({ timeout: WAIT });
+  await b.click('.bell-button');
+  const entry = b.locator('.bell-panel .notification.unread', { hasText: '앤님이 회원님을 언급했습니다' });
+  await entry.locator('.excerpt', { hasText: '이것도 봐 주세요' }).waitFor({ timeout: WAIT });
+  await shot(b, 'chat-product-mention');
+  await entry.locator('a').click();
+  await b.waitForURL(/#\/chat\/[a-z0-9]+\?m=[a-z0-9]+$/, { timeout: WAIT });
+  await b.locator('.messages .message.flash.mentions-me', { hasText: '이것도 봐 주세요' }).waitFor({ timeout: WAIT });
+  await b.locator('.bell-count').waitFor({ state: 'hidden', timeout: WAIT });
+  await b.locator('.chat .online li.me').waitFor({ timeout: WAIT });
 
   // delete: B quotes A's message in a reply; A deletes it; its text is nowhere in B's page
   const secret = '곧 지워질 비밀 문장 7301';
@@ -264,9 +274,13 @@ test('a DM opened from the friends list reaches the other member', async () => {
   const dm = a.locator(`.dm-list .room-item[data-room="${dmId}"]`);
   await dm.locator('.room-title', { hasText: '디엠벤' }).waitFor({ timeout: WAIT });
   await dm.locator('.badge.unread', { hasText: '1' }).waitFor({ timeout: WAIT });
-  await a.locator('.bell-count').waitFor({ state: 'visible', timeout: WAIT });
+  await a.locator('.bell-count', { hasText: '2' }).waitFor({ timeout: WAIT }); // added as a friend, and the DM
   await a.click('.bell-button');
-  await a.locator('.bell-panel .notification', { hasText: '디엠벤님이 메시지를 보냈습니다' }).waitFor({ timeout: WAIT });
+  await a.locator('.bell-panel .notification.unread', { hasText: '디엠벤님이 메시지를 보냈습니다' }).waitFor({ timeout: WAIT });
+  await a.locator('.bell-panel .notification.unread', { hasText: '디엠벤님이 회원님을 친구로 추가했습니다' }).waitFor({ timeout: WAIT });
+  await a.locator('.bell-panel button', { hasText: '모두 읽음' }).click();
+  await a.locator('.bell-count').waitFor({ state: 'hidden', timeout: WAIT });
+  assert.equal(await a.locator('.bell-panel .notification.unread').count(), 0);
   await a.keyboard.press('Escape');
   await dm.locator('a').click();
   await bubble(a, '디엠으로 인사합니다').waitFor({ timeout: WAIT });
