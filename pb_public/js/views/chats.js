@@ -165,7 +165,8 @@ export async function chatsView(view, ctx) {
         return;
       }
       const found = data.results || [];
-      resultsInfo.textContent = found.length ? `“${text}” 검색 결과 ${data.count ?? found.length}건` : `“${text}”에 대한 검색 결과가 없습니다.`;
+      const count = `${data.count ?? found.length}건${data.count_capped ? ' 이상' : ''}`;
+      resultsInfo.textContent = found.length ? `“${text}” 검색 결과 ${count}` : `“${text}”에 대한 검색 결과가 없습니다.`;
       mount(results, found.map((m) => h('li.search-result', { dataset: { id: m.id, room: m.room } },
         h('a', { href: `#/chat/${m.room}?m=${m.id}` },
           h('span.result-meta', {},
