@@ -53,7 +53,9 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   function names() {
     return [...candidates().map((c) => c.nickname), user?.nickname];
   }
-  const decorate = () => mentionDecorator(names(), user?.nickname);
+  // "@name" of the people known around the room; any other "@word" only
+  // in a message that does mention someone (so "@Override" stays plain)
+  const decorate = (m) => mentionDecorator(names(), user?.nickname, { others: m.mentions.length > 0 });
 
   // Enter sends, Shift+Enter starts a new line (code blocks in ``` fences);
   // Enter that ends an IME composition (Korean input) only ends it.

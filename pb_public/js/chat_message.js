@@ -52,7 +52,7 @@ export function messageView(m, env) {
   function renderText() {
     if (editing) return;
     if (current.deleted) mount(text, h('em.deleted-text', {}, DELETED_TEXT));
-    else mount(text, messageText(current.message || '', env.decorate()));
+    else mount(text, messageText(current.message || '', env.decorate(current)));
   }
 
   function renderQuote() {

@@ -127,9 +127,9 @@ export function mentionsName(text, name) {
  * decorate() for messageText: "@name" runs as <span class="mention">
  * (".me" for the reader's own nickname). names: the nicknames known
  * around the room, longest first, so "@코브라 1" beats "@코브라"; any
- * other "@word" is still marked.
+ * other "@word" is marked too when others is true.
  */
-export function mentionDecorator(names, myNickname) {
+export function mentionDecorator(names, myNickname, { others = true } = {}) {
   const sorted = [...new Set(names.filter(Boolean))].sort((a, b) => b.length - a.length);
   const mine = (myNickname || '').toLowerCase();
   return (text) => {
@@ -144,7 +144,7 @@ export function mentionDecorator(names, myNickname) {
         const lower = rest.toLowerCase();
         let name = sorted.find((n) => lower.startsWith(n.toLowerCase()) && !WORD.test(rest.charAt(n.length)));
         if (name) name = rest.slice(0, name.length);
-        else name = /^[^\s@.,!?;:()[\]{}"'`~]+/u.exec(rest)?.[0];
+        else if (others) name = /^[^\s@.,!?;:()[\]{}"'`~]+/u.exec(rest)?.[0];
         if (name) {
           if (plain) { out.push(plain); plain = ''; }
           out.push(h('span.mention', { class: name.toLowerCase() === mine ? 'me' : '' }, `@${name}`));
