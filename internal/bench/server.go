@@ -28,7 +28,7 @@ func Command(app core.App) *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmarks against stock PocketBase (use a scratch --dir: it seeds data)",
 	}
-	cmd.AddCommand(searchCommand(app), chatCommand(app), floodCommand(app), unreadCommand(app))
+	cmd.AddCommand(searchCommand(app), chatCommand(app), floodCommand(app), unreadCommand(app), chatSearchCommand(app))
 	return cmd
 }
 
@@ -53,8 +53,19 @@ func startServer(app core.App) (*httptest.Server, error) {
 
 // timeGET times one GET and drains its body; non-200 answers are errors.
 func timeGET(client *http.Client, url string) (time.Duration, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	return timeRequest(client, req)
+}
+
+// timeRequest times one request and drains its body; non-200 answers are
+// errors.
+func timeRequest(client *http.Client, req *http.Request) (time.Duration, []byte, error) {
+	url := req.URL.String()
 	start := time.Now()
-	res, err := client.Get(url)
+	res, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -104,14 +103,7 @@ func ownMessage(app core.App, me *core.Record, id, inRoom string) (*core.Record,
 // ownMessage). The text is checked like a sent one and the edit takes
 // from the same rate budget. Errors are api.Problems or ErrRateLimited.
 func EditMessage(app core.App, me, m *core.Record, text string) error {
-	fe := api.FieldErrors{}
-	switch max := api.TextMax(app, "messages", "message"); {
-	case strings.TrimSpace(text) == "":
-		fe.Add("message", "This field may not be blank.")
-	case max > 0 && len([]rune(text)) > max:
-		fe.Add("message", api.MaxLength(max))
-	}
-	if err := fe.Err(); err != nil {
+	if err := checkMessageText(app, text); err != nil {
 		return err
 	}
 	if ok, wait := sendAllowance(app, me.Id); !ok {

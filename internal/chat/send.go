@@ -34,14 +34,7 @@ func (e *RateLimitedError) RetrySeconds() int {
 // ids the client asks to mention besides the text's "@nickname"s; the
 // messages hooks (internal/notifications) keep those who may read the room.
 func SendMessage(app core.App, sender, room *core.Record, text, parentChat string, mentions []string) (*core.Record, error) {
-	fe := api.FieldErrors{}
-	switch max := api.TextMax(app, "messages", "message"); {
-	case strings.TrimSpace(text) == "":
-		fe.Add("message", "This field may not be blank.")
-	case max > 0 && len([]rune(text)) > max:
-		fe.Add("message", api.MaxLength(max))
-	}
-	if err := fe.Err(); err != nil {
+	if err := checkMessageText(app, text); err != nil {
 		return nil, err
 	}
 	if ok, wait := sendAllowance(app, sender.Id); !ok {
@@ -100,4 +93,17 @@ func mentionIds(raw any) ([]string, bool) {
 		ids = append(ids, s)
 	}
 	return ids, true
+}
+
+// checkMessageText refuses a blank or too long message text (the stored
+// messages.message limit), as a sent and an edited message both are.
+func checkMessageText(app core.App, text string) error {
+	fe := api.FieldErrors{}
+	switch max := api.TextMax(app, "messages", "message"); {
+	case strings.TrimSpace(text) == "":
+		fe.Add("message", "This field may not be blank.")
+	case max > 0 && len([]rune(text)) > max:
+		fe.Add("message", api.MaxLength(max))
+	}
+	return fe.Err()
 }

@@ -1,9 +1,9 @@
 package search
 
 import (
-	"encoding/hex"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/cobraspace/cobraspace/internal/fts"
 )
 
 // separator joins the fields of a search document. Queries and fields are
@@ -12,7 +12,7 @@ const separator = "\x1f"
 
 // fold is the one case folding used for documents and queries alike.
 func fold(s string) string {
-	return strings.ToLower(strings.ReplaceAll(s, separator, ""))
+	return fts.Fold(strings.ReplaceAll(s, separator, ""))
 }
 
 // NormalizeQuery is the query as it is matched (case folded, separator
@@ -29,44 +29,11 @@ func document(fields ...string) string {
 }
 
 // gramToken names a 1- or 2-character string as an ASCII token.
-func gramToken(s string) string {
-	prefix := "u"
-	if utf8.RuneCountInString(s) == 2 {
-		prefix = "b"
-	}
-	return prefix + hex.EncodeToString([]byte(s))
-}
+func gramToken(s string) string { return fts.GramToken(s) }
 
 // grams lists, space separated, the tokens of every distinct 1- and
 // 2-character substring of doc that does not cross a field boundary.
-func grams(doc string) string {
-	seen := map[string]struct{}{}
-	var out strings.Builder
-	add := func(s string) {
-		if _, ok := seen[s]; ok {
-			return
-		}
-		seen[s] = struct{}{}
-		out.WriteString(gramToken(s))
-		out.WriteByte(' ')
-	}
-	prev := ""
-	for _, r := range doc {
-		cur := string(r)
-		if cur == separator {
-			prev = ""
-			continue
-		}
-		add(cur)
-		if prev != "" {
-			add(prev + cur)
-		}
-		prev = cur
-	}
-	return out.String()
-}
+func grams(doc string) string { return fts.Grams(strings.Split(doc, separator)...) }
 
 // ftsPhrase quotes s as an FTS5 phrase.
-func ftsPhrase(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
+func ftsPhrase(s string) string { return fts.Phrase(s) }
