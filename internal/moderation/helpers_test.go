@@ -65,6 +65,8 @@ func setup(steps ...string) func(t testing.TB, app *tests.TestApp, e *core.Serve
 				testutil.MustSave(t, app, "room_moderators", map[string]any{"room": room, "user": testutil.DaveId, "by": testutil.AliceId})
 			case "bob muted":
 				testutil.MustSave(t, app, "room_mutes", map[string]any{"id": "mutebob00000001", "room": room, "user": testutil.BobId, "by": testutil.AliceId, "until": "2999-01-01 00:00:00.000Z", "reason": "old"})
+			case "bob muted for good":
+				testutil.MustSave(t, app, "room_mutes", map[string]any{"id": "mutebob00000001", "room": room, "user": testutil.BobId, "by": testutil.AliceId})
 			case "bob banned":
 				testutil.MustSave(t, app, "room_bans", map[string]any{"id": "banbob000000001", "room": room, "user": testutil.BobId, "by": testutil.AliceId, "reason": "old"})
 			default:
