@@ -84,3 +84,26 @@ func TestBanTimerEndsIt(t *testing.T) {
 		t.Error("bob cannot read the room after his ban ended")
 	}
 }
+
+// a member or room deleted takes their mutes, bans and appointments with
+// them (a cascade: nothing to log)
+func TestCascadesAreNotLogged(t *testing.T) {
+	t.Parallel()
+	app := testutil.NewApp(t)
+	room := roomId(t)
+	for _, c := range []string{"room_mutes", "room_bans", "room_moderators"} {
+		testutil.MustSave(t, app, c, map[string]any{"room": room, "user": B, "by": A})
+		testutil.MustSave(t, app, c, map[string]any{"room": room, "user": C, "by": A})
+	}
+	if err := app.Delete(testutil.MustFind(t, app, "users", B)); err != nil {
+		t.Fatalf("deleting a muted, banned moderator: %v", err)
+	}
+	testutil.ExpectCount(t, app, "moderation_log", dbx.NewExp("action IN ('unmute','unban','dismiss_moderator')"), 0)
+	if err := app.Delete(testutil.MustFind(t, app, "posts", testutil.PostId)); err != nil {
+		t.Fatalf("deleting the post (and its room): %v", err)
+	}
+	for _, c := range []string{"room_mutes", "room_bans", "room_moderators"} {
+		testutil.ExpectCount(t, app, c, nil, 0)
+	}
+	testutil.ExpectCount(t, app, "moderation_log", dbx.NewExp("action IN ('unmute','unban','dismiss_moderator')"), 0)
+}

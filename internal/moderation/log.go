@@ -98,13 +98,15 @@ func bindLogHooks(app core.App) {
 			if err := e.Next(); err != nil {
 				return err
 			}
+			if _, acted := e.Record.GetRaw(actorKey).(string); !acted {
+				// not lifted by anyone: the cascade of its room's or its
+				// member's delete, which takes the log entries with it
+				return nil
+			}
 			entry := logEntry{room: e.Record.GetString("room"), actor: actorOf(e.Record, true), action: action[1],
 				target: e.Record.GetString("user")}
 			if expired, _ := e.Record.GetRaw(expiredKey).(bool); expired {
 				entry.detail = map[string]any{"expired": true}
-			}
-			if _, err := e.App.FindRecordById("rooms", entry.room); err != nil {
-				return nil // the room's own delete (cascade): nothing to log it in
 			}
 			return writeLog(e.App, entry)
 		})
