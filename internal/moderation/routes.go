@@ -85,7 +85,7 @@ func readRequest(e *core.RequestEvent, withMinutes, withReason bool) (*request, 
 	fe := api.FieldErrors{}
 	userId, byId := body.String(fe, "user")
 	email, byEmail := body.String(fe, "email")
-	if !byId && !byEmail && !body.Has("user") && !body.Has("email") {
+	if !byId && !byEmail && len(fe["user"]) == 0 && len(fe["email"]) == 0 {
 		fe.Add("user", api.MsgRequired)
 	}
 	r := &request{}

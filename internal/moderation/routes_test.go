@@ -94,6 +94,8 @@ func TestModeratorsRoutes(t *testing.T) {
 			status: 404, want: testutil.NotFoundBody, events: noWrites},
 		scenario{name: "nobody named", method: "POST", path: "moderators/", headers: alice(t), body: `{}`,
 			status: 400, want: userRequiredBody, events: noWrites},
+		scenario{name: "a null user", method: "POST", path: "moderators/", headers: alice(t), body: `{"user":null}`,
+			status: 400, want: userRequiredBody, events: noWrites},
 		scenario{name: "a user that is not a string", method: "POST", path: "moderators/", headers: alice(t), body: `{"user":12}`,
 			status: 400, want: `{"user":["Not a valid string."]}`, events: noWrites},
 
