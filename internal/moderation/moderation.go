@@ -6,4 +6,6 @@ package moderation
 import "github.com/pocketbase/pocketbase/core"
 
 // Register binds the moderation routes and hooks to app.
-func Register(app core.App) {}
+func Register(app core.App) {
+	bindReports(app)
+}
