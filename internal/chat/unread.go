@@ -31,18 +31,19 @@ type unreadAnswer struct {
 }
 
 // defaultRoomsListRule is the rooms list rule as the migrations leave it
-// (1764000006). While it is the stored rule, roomReadableSQL evaluates
+// (1764000009: 1764000006's, and no ban names the member). While it is the stored rule, roomReadableSQL evaluates
 // it: the same condition, with EXISTS where PocketBase's "?=" joins a
 // room's owner's whole friends list to every room (and then needs
 // DISTINCT), which made GET /api/chat/unread/ slower with every friend the
 // rooms' owners have. TestRoomReadableSQL checks that both agree.
-const defaultRoomsListRule = `@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members:each ?= @request.auth.id))`
+const defaultRoomsListRule = `@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members:each ?= @request.auth.id)) && room_bans_via_room.user != @request.auth.id`
 
 // roomReadableSQL is defaultRoomsListRule for the member {:me}, on the
 // rooms table.
-const roomReadableSQL = `(rooms.post != ''
+const roomReadableSQL = `((rooms.post != ''
 	OR (rooms.dm_key = '' AND (rooms.owner = {:me} OR EXISTS (SELECT 1 FROM friends fr WHERE fr.user = rooms.owner AND fr.friend = {:me})))
-	OR (rooms.dm_key != '' AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(rooms.members) THEN rooms.members ELSE '[]' END) WHERE value = {:me})))`
+	OR (rooms.dm_key != '' AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(rooms.members) THEN rooms.members ELSE '[]' END) WHERE value = {:me})))
+	AND NOT EXISTS (SELECT 1 FROM room_bans rb WHERE rb.room = rooms.id AND rb.user = {:me}))`
 
 // followedRoom is a row of the followed rooms query.
 type followedRoom struct {
