@@ -18,7 +18,12 @@
 //   - limit_send.go, limit_connections.go, limit_room_create.go: the
 //     per-member limits;
 //   - routes.go, rooms.go, messages.go, send.go: the /api/chat REST
-//     routes, the room and message objects, storing a message.
+//     routes, the room and message objects, storing a message;
+//   - moderation.go: who moderates a room, the muted and slow mode
+//     refusals; room_settings.go: PATCH of a room (slow mode, name), its
+//     moderators in the room answer; slow_mode.go: the slow mode check of
+//     every send; moderator_delete.go: a moderator's delete of a message
+//     (logged); history.go: a message's previous versions.
 package chat
 
 import (
@@ -39,4 +44,8 @@ func Register(app core.App) {
 	bindTypingRoutes(app)
 	bindUnreadRoutes(app)
 	bindDMRoutes(app)
+	bindRoomSettings(app)
+	bindSlowMode(app)
+	bindModeratorDelete(app)
+	bindHistoryRoute(app)
 }

@@ -55,6 +55,7 @@ type followedRoom struct {
 	Members types.JSONRaw  `db:"members"`
 	Created types.DateTime `db:"created"`
 	ReadSeq int64          `db:"read_seq"`
+	Slow    int            `db:"slow_mode_seconds"`
 }
 
 // item is the room as GET /api/chat/room/ lists it (roomJSON's shape).
@@ -67,6 +68,7 @@ func (r followedRoom) item(e *core.RequestEvent) roomListItem {
 		Post:      api.NullString(r.Post),
 		CreatedAt: api.TimeOf(r.Created),
 		Kind:      KindGroup,
+		SlowMode:  r.Slow,
 	}
 	switch {
 	case r.DMKey != "":
@@ -96,7 +98,7 @@ func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 		return err
 	}
 	// the rooms as plain rows (no record objects), with the marker
-	columns := []string{"rooms.id", "rooms.name", "rooms.owner", "rooms.post", "rooms.dm_key", "rooms.members", "rooms.created", "follows.read_seq"}
+	columns := []string{"rooms.id", "rooms.name", "rooms.owner", "rooms.post", "rooms.dm_key", "rooms.members", "rooms.created", "follows.read_seq", "rooms.slow_mode_seconds"}
 	followed := dbx.NewExp("follows.room = rooms.id AND follows.user = {:me} AND follows.following = TRUE", dbx.Params{"me": me.Id})
 	var query *dbx.SelectQuery
 	if collection.ListRule != nil && *collection.ListRule == defaultRoomsListRule {
