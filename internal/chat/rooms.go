@@ -46,8 +46,8 @@ type Room struct {
 
 	// GET /api/chat/room/<id>/ (and its PATCH) only: who moderates the
 	// room and what the member asking may do (room_settings.go).
-	Moderators *[]RoomModerator `json:"moderators,omitempty"`
-	Me         *RoomMe          `json:"me,omitempty"`
+	Moderators *[]RoomModerator `json:"moderators,omitzero"`
+	Me         *RoomMe          `json:"me,omitzero"`
 }
 
 // Kinds of room: a post's room, a room made with POST /api/chat/room/
