@@ -23,14 +23,19 @@ import (
 // superuser creates through the record API: slow mode does not apply.
 const slowModeExemptKey = "@cobraSlowModeExempt"
 
+// slowModeRefusedKey is the custom (never stored) key of a message record
+// slow mode refused: the *SlowModeError, for the record API's Retry-After.
+const slowModeRefusedKey = "@cobraSlowModeRefused"
+
 func bindSlowMode(app core.App) {
 	app.OnRecordCreateRequest("messages").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			e.Record.Set(slowModeExemptKey, true)
 		}
 		err := e.Next()
-		var slow *SlowModeError
-		if errors.As(err, &slow) {
+		// the record API answers the refusal as a *router.ApiError of
+		// its own (SlowModeError.As): its wait is on the record
+		if slow, ok := e.Record.Get(slowModeRefusedKey).(*SlowModeError); ok && err != nil {
 			e.Response.Header().Set("Retry-After", strconv.Itoa(slow.seconds()))
 		}
 		return err
@@ -38,6 +43,10 @@ func bindSlowMode(app core.App) {
 	app.OnRecordCreateExecute("messages").BindFunc(func(e *core.RecordEvent) error {
 		return hooks.InTransaction(e, func(e *core.RecordEvent) error {
 			if err := checkSlowMode(e.App, e.Record); err != nil {
+				var slow *SlowModeError
+				if errors.As(err, &slow) {
+					e.Record.Set(slowModeRefusedKey, slow)
+				}
 				return err
 			}
 			return e.Next()
