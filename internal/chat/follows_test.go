@@ -539,8 +539,17 @@ func TestRoomReadableSQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, room := range all {
-				if got, want := slices.Contains(ids, room.Id), chat.CanReadRoom(app, room, member); got != want {
+				want := chat.CanReadRoom(app, room, member)
+				if got := slices.Contains(ids, room.Id); got != want {
 					t.Errorf("[%s] %s reading %s (%s): SQL %v, rule %v", step, who, room.Id, room.GetString("name"), got, want)
+				}
+				// the activity frames' check agrees too
+				readers, err := chat.MayRead(app, room, []string{who})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := slices.Contains(readers, who); got != want {
+					t.Errorf("[%s] %s reading %s (%s): activity frames %v, rule %v", step, who, room.Id, room.GetString("name"), got, want)
 				}
 			}
 		}
