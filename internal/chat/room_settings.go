@@ -195,9 +195,11 @@ func patchRoom(e *core.RequestEvent, auth *core.Record) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	room.Set(roomActorKey, memberId(auth))
-	if err := e.App.Save(room); err != nil {
-		return api.FromValidation(err)
+	if body.Has("name") || body.Has("slow_mode_seconds") {
+		room.Set(roomActorKey, memberId(auth))
+		if err := e.App.Save(room); err != nil {
+			return api.FromValidation(err)
+		}
 	}
 	return writeRoomAnswer(e, room, auth, "")
 }

@@ -144,6 +144,8 @@ func TestRoomPatch(t *testing.T) {
 	rename := patch(testutil.AliceEmail, `{"name":"  renamed  "}`, 200, roomIs(room, 0, "renamed"), slowModeLogged(room, 0, "", 0))
 	rename.ExpectedEvents = testutil.WriteEvents(0, 1, 0) // no log: the name is no moderation
 	rename.ExpectedContent = []string{`"name":"renamed"`}
+	empty := patch(testutil.DaveEmail, `{}`, 200, append([]testutil.Check{roomAnswerIs(0, true, testutil.AliceId, testutil.DaveId)}, unchanged...)...)
+	empty.ExpectedEvents = map[string]int{"*": 0}
 	same := patch(testutil.AliceEmail, `{"slow_mode_seconds":0}`, 200, roomIs(room, 0, name), slowModeLogged(room, 0, "", 0))
 	superuser := patch(testutil.SuperuserEmail, `{"slow_mode_seconds":5,"name":"by the admin"}`, 200,
 		roomIs(room, 5, "by the admin"), slowModeLogged(room, 1, "", 5))
@@ -160,7 +162,7 @@ func TestRoomPatch(t *testing.T) {
 	noSlash.URL = strings.TrimSuffix(url, "/")
 
 	testutil.Run(t, []tests.ApiScenario{
-		aliceSlow, daveSlow, off, rename, same, superuser, unknown, unreadable, noSlash,
+		aliceSlow, daveSlow, off, rename, empty, same, superuser, unknown, unreadable, noSlash,
 		patch("", `{"slow_mode_seconds":5}`, 401, append([]testutil.Check{testutil.BodyIs(testutil.NoAuthBody)}, unchanged...)...),
 		patch(testutil.BobEmail, `{"slow_mode_seconds":5}`, 403, append([]testutil.Check{testutil.BodyIs(notModeratorBody)}, unchanged...)...),
 		// carol moderates her own room: powerless in the post's
