@@ -96,7 +96,9 @@ func TestModerationRules(t *testing.T) {
 	// muting: dave cannot write, reads on
 	send := map[string]any{"room": room.Id, "message": "hello"}
 	testutil.MustSave(t, app, "room_mutes", map[string]any{"room": room.Id, "user": testutil.DaveId})
-	if got := status(http.MethodPost, "/api/collections/messages/records", send, testutil.DaveEmail); got != http.StatusBadRequest {
+	// (the rule alone would answer 400; the moderation package answers the
+	// documented 403 with the time left before the rule runs)
+	if got := status(http.MethodPost, "/api/collections/messages/records", send, testutil.DaveEmail); got != http.StatusForbidden {
 		t.Errorf("muted dave sends: %d", got)
 	}
 	if got := status(http.MethodPost, "/api/collections/messages/records", send, testutil.CarolEmail); got != http.StatusOK {

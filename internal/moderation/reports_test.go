@@ -401,7 +401,7 @@ func TestReportResolve(t *testing.T) {
 			}
 		}))
 	// (the moderation hooks of room_mutes, room_bans and deleted_by may log more rows)
-	del.ExpectedEvents = testutil.WriteEvents(2, 4, 0)  // its version and the log row; the message, three reports
+	del.ExpectedEvents = testutil.WriteEvents(3, 4, 0)  // its version, its "delete_message" and the "resolve_report" log rows; the message, three reports
 	mute.ExpectedEvents = testutil.WriteEvents(3, 3, 0) // the mute, its "mute" log row and the "resolve_report" one; three reports
 	ban.ExpectedEvents = testutil.WriteEvents(3, 3, 0)  // the ban, its "ban" log row and the "resolve_report" one; three reports
 	appointedOnModerator := resolve("an appointed moderator cannot mute another", `{"action":"mute"}`, testutil.DaveEmail, 403,
