@@ -61,7 +61,7 @@ e2e: build e2e-deps
 
 ## screenshots: the browser tests, saving their screenshots to docs/screenshots
 screenshots: build e2e-deps
-	cd $(E2E_DIR) && COBRASPACE_BIN=$(CURDIR)/$(BIN) SCREENSHOT_DIR=$(CURDIR)/docs/screenshots node --test browser.test.mjs
+	cd $(E2E_DIR) && COBRASPACE_BIN=$(CURDIR)/$(BIN) SCREENSHOT_DIR=$(CURDIR)/docs/screenshots node --test browser.test.mjs chat_product_browser.test.mjs
 
 clean:
 	rm -rf bin

@@ -36,3 +36,15 @@ export async function signOut() {
     pb.authStore.clear();
   }
 }
+
+// A route of the chat product that this server may not have yet (or a
+// feature switched off): a 404/405/501 answers `fallback` instead of
+// failing, so the page works without it. Other errors still throw.
+export async function optional(path, options, fallback = null) {
+  try {
+    return await api(path, options);
+  } catch (err) {
+    if ([404, 405, 501].includes(err?.status) && !err?.response?.detail) return fallback;
+    throw err;
+  }
+}

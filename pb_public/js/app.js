@@ -5,6 +5,9 @@ import { postsView, postView, editorView } from './views/posts.js';
 import { loginView, signupView } from './views/auth.js';
 import { profileView } from './views/profile.js';
 import { friendsView } from './views/friends.js';
+import { chatsView, roomView } from './views/chats.js';
+import { bell, refreshBell } from './bell.js';
+import { startMemberFeed, onUnread } from './member.js';
 
 const routes = [
   [/^#?\/?$/, postsView],
@@ -15,6 +18,8 @@ const routes = [
   [/^#\/post\/([a-z0-9]+)\/edit$/, editorView, true],
   [/^#\/profile$/, profileView, true],
   [/^#\/friends$/, friendsView, true],
+  [/^#\/chats$/, chatsView, true],
+  [/^#\/chat\/([a-z0-9]+)$/, roomView, true],
 ];
 
 let cleanup = null; // the current view's teardown (e.g. chat unsubscribe)
@@ -75,6 +80,16 @@ async function render() {
   mount(view, h('section.card', {}, h('h2', {}, '페이지를 찾을 수 없습니다'), h('a', { href: '#/' }, '게시글 목록으로')));
 }
 
+// the header's chat link carries the total of unread messages, live
+const chatBadge = h('span.badge', { hidden: true });
+const chatLink = h('a.nav-chats', { href: '#/chats' }, '채팅', chatBadge);
+onUnread((u) => {
+  chatBadge.textContent = u.total > 99 ? '99+' : String(u.total);
+  chatBadge.hidden = !u.total;
+  chatBadge.classList.toggle('mention', u.mentions > 0);
+  chatLink.title = u.total ? `읽지 않은 메시지 ${u.total}개` : '채팅';
+});
+
 function renderNav() {
   const nav = document.getElementById('nav');
   const user = me();
@@ -86,7 +101,9 @@ function renderNav() {
   mount(nav,
     h('a', { href: '#/' }, '게시글'),
     h('a', { href: '#/write' }, '글쓰기'),
+    chatLink,
     h('a', { href: '#/friends' }, '친구'),
+    bell,
     h('a.me', { href: '#/profile', title: '내 프로필' }, avatar(profilePath, user.nickname), h('span.nick', {}, user.nickname)),
     h('button.link#logout', {
       onclick: async () => {
@@ -97,6 +114,13 @@ function renderNav() {
   );
 }
 
-pb.authStore.onChange(() => renderNav());
+// the member's live feed (badges, bell) follows the login
+function session() {
+  startMemberFeed();
+  refreshBell();
+}
+
+pb.authStore.onChange(() => { renderNav(); session(); });
+session();
 window.addEventListener('hashchange', render);
 render();

@@ -149,19 +149,20 @@ export async function copyText(text) {
 }
 
 // A chat message's text: plain text (never HTML), with ```fenced``` code
-// blocks shown as highlighted code blocks.
-export function messageText(text) {
+// blocks shown as highlighted code blocks. decorate(text), when given,
+// turns each run of plain text into nodes (e.g. highlighted @mentions).
+export function messageText(text, decorate = (t) => t) {
   const parts = [];
   const fence = /```([\w#+.-]*)[^\S\n]*\n([\s\S]*?)\n?```/g;
   let at = 0;
   for (const m of text.matchAll(fence)) {
     const before = text.slice(at, m.index).replace(/^\n+|\n+$/g, '');
-    if (before) parts.push(h('span', {}, before));
+    if (before) parts.push(h('span', {}, decorate(before)));
     parts.push(codeBlock(m[2], m[1].toLowerCase()));
     at = m.index + m[0].length;
   }
   const rest = text.slice(at).replace(at ? /^\n+/ : /^$/, '');
-  if (rest) parts.push(h('span', {}, rest));
+  if (rest) parts.push(h('span', {}, decorate(rest)));
   return parts;
 }
 
@@ -205,6 +206,7 @@ const FIELD_LABELS = {
   title: '제목', content: '내용', category: '카테고리', tags: '태그', name: '이름',
   room: '채팅방', message: '메시지', parent_chat: '답장할 메시지', keyword: '검색어',
   page: '페이지', page_size: '페이지 크기', refresh: '로그인 정보',
+  emoji: '반응', q: '검색어', mentions: '멘션', user: '회원', ids: '알림',
 };
 
 const CODES = {
@@ -243,6 +245,11 @@ const MESSAGES = [
   [/valid positive integer|valid integer|valid number/i, '올바른 숫자가 아닙니다.'],
   [/Invalid pk|object does not exist|Failed to find all relation records/i, '존재하지 않는 항목입니다.'],
   [/User with this email does not exist/i, '해당 이메일로 가입한 회원이 없습니다.'],
+  [/Enter exactly one emoji/i, '이모지 하나만 고르세요.'],
+  [/at most (\d+) different reactions/i, (n) => `한 메시지에는 반응을 ${n}종류까지 남길 수 있습니다.`],
+  [/only change your own messages/i, '내 메시지만 수정하거나 삭제할 수 있습니다.'],
+  [/cannot message yourself/i, '자기 자신에게는 메시지를 보낼 수 없습니다.'],
+  [/only message your friends/i, '친구에게만 메시지를 보낼 수 있습니다.'],
   [/cannot add yourself/i, '자기 자신은 친구로 추가할 수 없습니다.'],
   [/This account is private/i, '비공개 계정입니다.'],
   [/Authentication credentials were not provided|requires valid record authorization token|requires valid authorization/i, '로그인이 필요합니다.'],

@@ -117,11 +117,11 @@ func ReindexAll(app core.App, progress func(done, total int)) error {
 			return err
 		}
 		insertDoc := tx.DB().NewQuery("INSERT INTO " + docsTable + " (id, message, room) VALUES ({:id}, {:message}, {:room})").Prepare()
-		defer insertDoc.Close()
+		defer func() { _ = insertDoc.Close() }() // a statement of a finished transaction: nothing to report
 		insertText := tx.DB().NewQuery("INSERT INTO " + textTable + " (rowid, doc) VALUES ({:id}, {:doc})").Prepare()
-		defer insertText.Close()
+		defer func() { _ = insertText.Close() }() // a statement of a finished transaction: nothing to report
 		insertGrams := tx.DB().NewQuery("INSERT INTO " + gramsTable + " (rowid, grams) VALUES ({:id}, {:grams})").Prepare()
-		defer insertGrams.Close()
+		defer func() { _ = insertGrams.Close() }() // a statement of a finished transaction: nothing to report
 
 		next := int64(-1)
 		for start := 0; start < len(rowids); start += reindexBatch {

@@ -1,5 +1,6 @@
 import { api } from '../api.js';
 import { h, mount, avatar, toast, errorText } from '../dom.js';
+import { openDM } from './chats.js';
 
 const statusText = { available: '🟢 대화 가능', away: '🌙 자리 비움', busy: '⛔ 바쁨' };
 
@@ -20,8 +21,9 @@ export async function friendsView(view, ctx) {
   async function refresh() {
     const friends = await api('/user/friends/');
     if (!ctx.current()) return friends;
-    mount(friendsList, friends.length ? friends.map((f) => person(f,
-      f.email ? h('button.small.secondary', { onclick: () => remove(f.email) }, '삭제') : null))
+    mount(friendsList, friends.length ? friends.map((f) => person(f, h('span.person-actions', {},
+      h('button.small.primary.dm', { onclick: () => openDM(f), title: `${f.nickname}님에게 메시지 보내기` }, '💬 메시지'),
+      f.email ? h('button.small.secondary', { onclick: () => remove(f.email) }, '삭제') : null)))
       : h('li.empty', {}, '아직 친구가 없습니다. 이메일로 찾아 추가해 보세요.'));
     return friends;
   }

@@ -1,0 +1,204 @@
+// One chat message on screen: the bubble, its actions (reply, react, and
+// for the sender edit and delete), the reaction chips, the "(수정됨)"
+// marker and the "삭제된 메시지입니다" placeholder. Each part can be
+// updated in place when a live frame changes the message.
+import { api } from './api.js';
+import { h, mount, avatar, timeAgo, toast, errorText, messageText } from './dom.js';
+
+export const EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '🔥'];
+export const DELETED_TEXT = '삭제된 메시지입니다';
+
+// stored messages carry the sender's id in "sender"; live frames in "sender_id"
+export function normalize(m) {
+  const out = { ...m };
+  if (!out.sender_id && !m.type) out.sender_id = m.sender;
+  delete out.type;
+  if (!Array.isArray(out.reactions)) out.reactions = [];
+  if (!Array.isArray(out.mentions)) out.mentions = [];
+  if (out.deleted) { out.message = ''; out.reactions = []; }
+  return out;
+}
+
+export function excerpt(m, length = 60) {
+  if (!m) return '';
+  if (m.deleted) return DELETED_TEXT;
+  const text = (m.message || '').replace(/\s+/g, ' ').trim();
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+/**
+ * The <li> of message m. env: {user, known (id → message), decorate(),
+ * onReply(m), onChanged(m)}. Returns {el, update(m)}, update re-rendering
+ * whatever changed.
+ */
+export function messageView(m, env) {
+  const { user } = env;
+  let current = m;
+  const mine = () => Boolean(user && current.sender_id === user.id);
+  const text = h('div.text');
+  const edited = h('span.edited.muted', { hidden: true }, '(수정됨)');
+  const reactions = h('div.reactions');
+  const actions = h('span.msg-actions');
+  const quote = m.parent_chat ? h('div.quote', { hidden: true, dataset: { quoteOf: m.parent_chat } }) : null;
+  const bubble = h('div.bubble', {},
+    h('div.who', {}, h('strong', {}, m.nickname || '알 수 없음'),
+      h('time.muted', { datetime: m.created_at, title: new Date(m.created_at).toLocaleString('ko-KR') }, timeAgo(m.created_at)),
+      edited, actions),
+    quote, text, reactions);
+  const el = h('li.message', { class: mine() ? 'mine' : '', dataset: { id: m.id, seq: m.seq ?? '' } },
+    avatar(m.profile_picture_url, m.nickname), bubble);
+  let editing = null; // the open edit form
+
+  function renderText() {
+    if (editing) return;
+    if (current.deleted) mount(text, h('em.deleted-text', {}, DELETED_TEXT));
+    else mount(text, messageText(current.message || '', env.decorate(current)));
+  }
+
+  function renderQuote() {
+    if (!quote) return;
+    const parent = env.known.get(current.parent_chat);
+    quote.hidden = !parent || current.deleted;
+    quote.textContent = parent ? `↪ ${parent.nickname}: ${excerpt(parent)}` : '';
+  }
+
+  function renderActions() {
+    if (current.deleted) return mount(actions);
+    return mount(actions,
+      h('button.link.reply', { type: 'button', onclick: () => env.onReply(current), 'aria-label': '답장' }, '답장'),
+      h('button.link.react-open', { type: 'button', title: '반응 남기기', 'aria-label': '반응 남기기', 'aria-haspopup': 'true', onclick: (ev) => { ev.stopPropagation(); openPicker(); } }, '😊+'),
+      mine() ? h('button.link.edit', { type: 'button', onclick: () => startEdit() }, '수정') : null,
+      mine() ? h('button.link.delete', { type: 'button', onclick: () => remove() }, '삭제') : null);
+  }
+
+  function renderReactions() {
+    const list = current.deleted ? [] : current.reactions.filter((r) => r.count > 0);
+    reactions.hidden = !list.length;
+    mount(reactions, list.map((r) => h('button.reaction', {
+      type: 'button', class: r.me ? 'me' : '', 'aria-pressed': String(Boolean(r.me)), dataset: { emoji: r.emoji },
+      title: r.me ? '내 반응 취소' : '같은 반응 남기기', 'aria-label': `${r.emoji} ${r.count}명${r.me ? ' (내 반응)' : ''}`,
+      onclick: () => react(r.emoji),
+    }, h('span.emoji', {}, r.emoji), h('span.count', {}, String(r.count)))));
+  }
+
+  function render() {
+    el.classList.toggle('mine', mine());
+    el.classList.toggle('deleted', Boolean(current.deleted));
+    el.classList.toggle('mentions-me', Boolean(user && !current.deleted && current.mentions.includes(user.id)));
+    el.dataset.seq = current.seq ?? '';
+    edited.hidden = !current.edited_at || current.deleted;
+    if (current.edited_at) edited.title = `수정됨: ${new Date(current.edited_at).toLocaleString('ko-KR')}`;
+    renderText();
+    renderQuote();
+    renderActions();
+    renderReactions();
+  }
+
+  // ---- reactions ----
+  let picker = null;
+  function closePicker() {
+    picker?.remove();
+    picker = null;
+    document.removeEventListener('click', outside, true);
+    document.removeEventListener('keydown', escape);
+  }
+  function outside(ev) { if (picker && !picker.contains(ev.target)) closePicker(); }
+  function escape(ev) { if (ev.key === 'Escape') closePicker(); }
+  function openPicker() {
+    if (picker) return closePicker();
+    picker = h('div.emoji-picker', { role: 'menu', 'aria-label': '반응 고르기' },
+      EMOJI.map((e) => h('button', { type: 'button', role: 'menuitem', title: e, onclick: () => { closePicker(); react(e); } }, e)));
+    bubble.append(picker);
+    setTimeout(() => document.addEventListener('click', outside, true));
+    document.addEventListener('keydown', escape);
+    picker.querySelector('button').focus();
+    return undefined;
+  }
+
+  async function react(emoji) {
+    try {
+      const r = await api(`/api/chat/message/${current.id}/reactions/`, { method: 'POST', body: { emoji } });
+      if (r && Array.isArray(r.reactions)) update({ ...current, reactions: r.reactions });
+    } catch (err) {
+      toast(err?.status === 404 && !err?.response?.detail ? '반응 기능을 아직 사용할 수 없습니다.' : errorText(err), 'error');
+    }
+  }
+
+  // ---- edit and delete ----
+  function startEdit() {
+    if (editing || current.deleted) return;
+    const area = h('textarea', { rows: 2, maxlength: 2000, value: current.message, 'aria-label': '메시지 수정' });
+    const save = h('button.primary.small', { type: 'submit' }, '저장');
+    editing = h('form.edit-form', {
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        const value = area.value.trim();
+        if (!value) return;
+        if (value === current.message) { stopEdit(); return; }
+        save.disabled = true;
+        try {
+          const saved = await api(`/api/chat/message/${current.id}/`, { method: 'PATCH', body: { message: value } });
+          stopEdit();
+          update({ ...current, ...normalize(saved), reactions: current.reactions });
+        } catch (err) {
+          save.disabled = false;
+          toast(err?.status === 404 && !err?.response?.detail ? '수정 기능을 아직 사용할 수 없습니다.' : errorText(err), 'error');
+        }
+      },
+    }, area, h('div.edit-actions', {}, h('button.secondary.small', { type: 'button', onclick: () => stopEdit() }, '취소'), save));
+    area.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') { ev.preventDefault(); stopEdit(); }
+      else if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) { ev.preventDefault(); editing.requestSubmit(); }
+    });
+    mount(text, editing);
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  }
+
+  function stopEdit() {
+    editing = null;
+    renderText();
+  }
+
+  async function remove() {
+    if (!window.confirm('이 메시지를 삭제할까요?')) return;
+    try {
+      await api(`/api/chat/message/${current.id}/`, { method: 'DELETE' });
+      update({ ...current, deleted: true, message: '', reactions: [] });
+    } catch (err) {
+      toast(err?.status === 404 && !err?.response?.detail ? '삭제 기능을 아직 사용할 수 없습니다.' : errorText(err), 'error');
+    }
+  }
+
+  function update(next) {
+    current = normalize({ ...next, sender_id: next.sender_id || current.sender_id });
+    if (current.deleted) { editing = null; closePicker(); }
+    env.known.set(current.id, current);
+    render();
+    env.onChanged?.(current);
+  }
+
+  env.known.set(current.id, current);
+  render();
+  return {
+    el,
+    get message() { return current; },
+    update,
+    refreshQuote: renderQuote,
+    refreshText: renderText,
+  };
+}
+
+/**
+ * The reactions after a chat.reaction frame: the frame's summary (no "me"),
+ * with the reader's own reactions carried over and the frame's toggle
+ * applied when it is theirs.
+ */
+export function applyReactionFrame(reactions, frame, userId) {
+  const mine = new Set(reactions.filter((r) => r.me).map((r) => r.emoji));
+  if (frame.user_id === userId) {
+    if (frame.added) mine.add(frame.emoji);
+    else mine.delete(frame.emoji);
+  }
+  return (frame.reactions || []).map((r) => ({ emoji: r.emoji, count: r.count, me: mine.has(r.emoji) }));
+}
