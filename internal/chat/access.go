@@ -40,7 +40,8 @@ var (
 // roomAccess checks, as stored now, everything a connection was admitted
 // on: its token (signed with the member's current token key, unexpired,
 // its login session open, not revoked), the member's existence, the room's
-// existence and the room's view rule. It returns the fresh member and room.
+// existence and the room's view rule (an active ban: 4009). It returns the
+// fresh member and room.
 // Every transport asks it at admission, before storing anything a client
 // sends, and again whenever something it depends on ends (Revalidate).
 func roomAccess(app core.App, token, roomId string) (member, room *core.Record, r refusal) {
@@ -53,7 +54,7 @@ func roomAccess(app core.App, token, roomId string) (member, room *core.Record, 
 		return member, nil, refusedRoomGone
 	}
 	if !CanReadRoom(app, room, member) {
-		return member, room, refusedForbidden
+		return member, room, unreadable(app, room, member)
 	}
 	return member, room, refusal{}
 }

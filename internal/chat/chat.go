@@ -15,6 +15,10 @@
 //     goes live;
 //   - access.go, revocation.go: who may be in a room, and ending live
 //     access when what it relied on ends;
+//   - moderation.go, kick.go: what chat knows of moderation (who
+//     moderates, the muted and slow mode refusals; a ban's 4009, ending a
+//     member's connections to a room, frames for one member in a room) —
+//     the actions are internal/moderation's;
 //   - limit_send.go, limit_connections.go, limit_room_create.go: the
 //     per-member limits;
 //   - routes.go, rooms.go, messages.go, send.go: the /api/chat REST

@@ -119,7 +119,7 @@ func admitToRoom(e *core.RequestEvent, member *core.Record, viaCookie bool) (*co
 		return nil, refusedRoomGone
 	}
 	if !CanReadRoom(e.App, room, member) {
-		return nil, refusedForbidden
+		return nil, unreadable(e.App, room, member)
 	}
 	return room, refusal{}
 }
