@@ -14,7 +14,8 @@ import { mkdtemp, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer } from './server.mjs';
+import { startServer, api } from './server.mjs';
+import { signUp as restSignUp } from './helpers.mjs';
 
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -136,7 +137,7 @@ async function roomOfTwo(tag, modName, memberName) {
   return { moderator, member, postId, roomId };
 }
 
-test('a moderator mutes, deletes and sets slow mode; the member sees each live; a report reaches the queue', async () => {
+test('a moderator deletes, mutes and sets slow mode; the member sees each live and cannot send while muted', async () => {
   const { moderator, member, postId, roomId } = await roomOfTwo('live', '방장', '참여자');
 
   // only the moderator gets the moderator's bar
@@ -213,31 +214,63 @@ test('a moderator mutes, deletes and sets slow mode; the member sees each live; 
   assert.ok(!(await storedTexts(moderator, roomId)).includes('슬로우 모드 두 번째 메시지'));
   await shot(member, 'moderation-slow-mode');
 
-  // a report from the member reaches the moderator's queue page
-  await say(moderator, '신고될 메시지');
-  await bubble(member, '신고될 메시지').waitFor({ timeout: WAIT });
-  await messageMenu(member, '신고될 메시지', 'report');
-  await confirmModal(member, '광고성 메시지');
-  await member.locator('#toast', { hasText: '신고했습니다' }).waitFor({ timeout: WAIT });
-
-  await moderator.goto(`${server.url}/#/moderation`);
-  const report = moderator.locator('.reports .report', { hasText: '신고될 메시지' });
-  await report.locator('.report-reason', { hasText: '광고성 메시지' }).waitFor({ timeout: WAIT });
-  await shot(moderator, 'moderation-queue');
-  await report.locator('button[data-resolve="dismiss"]').click();
-  await confirmModal(moderator);
-  await report.waitFor({ state: 'detached', timeout: WAIT });
-
   // the room's log names what was done
   await moderator.goto(`${server.url}/#/moderation?room=${roomId}`);
   for (const action of ['delete_message', 'mute', 'unmute', 'slow_mode']) {
     await moderator.locator(`.mod-log .log-entry[data-action="${action}"]`).first().waitFor({ timeout: WAIT });
   }
+  await shot(moderator, 'moderation-log');
   // the member's queue is empty: they moderate nothing
   await member.goto(`${server.url}/#/moderation`);
   await member.locator('.reports li.empty').waitFor({ timeout: WAIT });
   assert.equal(await member.locator('.reports .report').count(), 0);
   assert.ok(postId);
+
+  assert.deepEqual(moderator.errors, []);
+  assert.deepEqual(member.errors, []);
+  await moderator.context().close();
+  await member.context().close();
+});
+
+test('a report reaches the moderator\'s queue page; three reports hide the message until it is dismissed', async () => {
+  const { moderator, member, roomId } = await roomOfTwo('report', '신고방장', '신고자');
+  await say(moderator, '신고될 메시지');
+  await bubble(member, '신고될 메시지').waitFor({ timeout: WAIT });
+
+  // the member reports it from the message's menu, with a reason
+  await messageMenu(member, '신고될 메시지', 'report');
+  await confirmModal(member, '광고성 메시지');
+  await member.locator('#toast', { hasText: '신고했습니다' }).waitFor({ timeout: WAIT });
+
+  // it reaches the moderator's queue
+  await moderator.goto(`${server.url}/#/moderation`);
+  const report = moderator.locator('.reports .report', { hasText: '신고될 메시지' });
+  await report.locator('.report-reason', { hasText: '광고성 메시지' }).waitFor({ timeout: WAIT });
+  assert.match(await report.locator('.report-reason').textContent(), /신고자님의 신고 사유/);
+
+  // two more members report it: the member's screen hides it
+  const messageId = await report.getAttribute('data-message');
+  for (const n of [1, 2]) {
+    const other = await restSignUp(server.url, `other${n}.report@example.com`, 'browser-pass-123', { nickname: `신고${n}` });
+    const res = await api(server.url, 'POST', `/api/chat/message/${messageId}/report/`, { token: other.access, body: { reason: `스팸 ${n}` } });
+    assert.equal(res.status, 201, res.text);
+  }
+  await member.locator('.messages .message.veiled .hidden-text', { hasText: '신고로 가려진 메시지입니다' }).waitFor({ timeout: WAIT });
+  await waitGone(member, '신고될 메시지');
+  await moderator.reload();
+  await moderator.locator('.reports .report', { hasText: '신고될 메시지' }).first().waitFor({ timeout: WAIT });
+  await shot(moderator, 'moderation-queue');
+
+  // dismissed from the queue: every open report of it goes, and the member sees it again
+  await moderator.locator('.reports .report', { hasText: '신고될 메시지' }).first().locator('button[data-resolve="dismiss"]').click();
+  await confirmModal(moderator, '문제 없음');
+  await moderator.waitForFunction(() => ![...document.querySelectorAll('.reports .report')].some((r) => r.textContent.includes('신고될 메시지')), null, { timeout: WAIT });
+  await moderator.locator('.reports li.empty').waitFor({ timeout: WAIT });
+  await bubble(member, '신고될 메시지').waitFor({ timeout: WAIT });
+
+  // the log of the room has the resolution
+  await moderator.goto(`${server.url}/#/moderation?room=${roomId}`);
+  await moderator.locator('.mod-log .log-entry[data-action="resolve_report"]').first().waitFor({ timeout: WAIT });
 
   assert.deepEqual(moderator.errors, []);
   assert.deepEqual(member.errors, []);

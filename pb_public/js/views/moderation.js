@@ -98,7 +98,9 @@ export async function moderationView(view, ctx) {
       addRooms(list.map((r) => r.room).filter(Boolean));
     } catch (err) {
       if (!ctx.current()) return;
-      mount(reports, h('li.empty', {}, err?.status === 403 ? '신고 목록은 채팅방 관리자만 볼 수 있습니다.' : errorText(err)));
+      reportsInfo.textContent = '';
+      // a member who moderates no room: nothing to review (not an error)
+      mount(reports, h('li.empty', {}, err?.status === 403 ? '관리하는 채팅방이 없어 볼 신고가 없습니다. 내 글의 채팅방 신고가 여기에 모입니다.' : errorText(err)));
     }
   }
 
