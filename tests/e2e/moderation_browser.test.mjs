@@ -246,7 +246,7 @@ test('a report reaches the moderator\'s queue page; three reports hide the messa
   await moderator.goto(`${server.url}/#/moderation`);
   const report = moderator.locator('.reports .report', { hasText: '신고될 메시지' });
   await report.locator('.report-reason', { hasText: '광고성 메시지' }).waitFor({ timeout: WAIT });
-  assert.match(await report.locator('.report-reason').textContent(), /신고자님의 신고 사유/);
+  assert.match(await report.locator('.report-reason').first().textContent(), /신고자님의 신고 사유/);
 
   // two more members report it: the member's screen hides it
   const messageId = await report.getAttribute('data-message');

@@ -34,6 +34,18 @@ async function askResolution(action, label, help) {
   return body;
 }
 
+// the queue lists each report; one card per message carries all their reasons
+function grouped(list) {
+  const byMessage = new Map();
+  for (const r of list) {
+    const key = `${r.message?.id || r.id}:${r.status}`;
+    const group = byMessage.get(key);
+    if (group) group.reasons.push(r);
+    else byMessage.set(key, { ...r, reasons: [r] });
+  }
+  return [...byMessage.values()];
+}
+
 function reportItem(r, onResolved) {
   const m = r.message || {};
   const text = m.deleted || (m.hidden && !m.message) ? excerpt(m) : (m.message || '');
@@ -47,7 +59,7 @@ function reportItem(r, onResolved) {
       m.hidden ? h('span.chip.hidden-chip', {}, '가려짐') : null,
       h('time.muted', { datetime: r.created_at }, timeAgo(r.created_at))),
     h('blockquote.report-message', { class: m.deleted ? 'deleted' : '' }, text),
-    h('p.report-reason', {}, h('span.muted', {}, `${r.reporter?.nickname || '누군가'}님의 신고 사유: `), r.reason || ''),
+    h('ul.report-reasons', {}, r.reasons.map((x) => h('li.report-reason', {}, h('span.muted', {}, `${x.reporter?.nickname || '누군가'}님의 신고 사유: `), x.reason || ''))),
     h('div.report-actions', {},
       open ? RESOLVE.map(([action, label, help]) => h(`button.small.${action === 'dismiss' ? 'secondary' : 'danger'}`, {
         type: 'button', dataset: { resolve: action },
@@ -93,9 +105,10 @@ export async function moderationView(view, ctx) {
       }
       const list = data.results || (Array.isArray(data) ? data : []);
       reportsInfo.textContent = list.length ? `신고 ${data.count ?? list.length}건` : '';
-      mount(reports, list.length ? list.map((r) => reportItem(r, () => loadReports()))
+      mount(reports, list.length ? grouped(list).map((r) => reportItem(r, () => loadReports()))
         : h('li.empty', {}, status === 'open' ? '처리할 신고가 없습니다. 관리하는 채팅방의 신고가 여기에 모입니다.' : '신고가 없습니다.'));
       addRooms(list.map((r) => r.room).filter(Boolean));
+      if (!roomId && list[0]?.room && !logShown) { roomId = list[0].room; roomSelect.value = roomId; loadLog(); }
     } catch (err) {
       if (!ctx.current()) return;
       reportsInfo.textContent = '';
@@ -121,7 +134,9 @@ export async function moderationView(view, ctx) {
     loadLog();
   });
 
+  let logShown = false;
   async function loadLog() {
+    logShown = Boolean(roomId);
     if (!roomId) { mount(log, h('li.empty', {}, '채팅방을 고르면 그 방의 관리 기록이 보입니다.')); return; }
     await renderLog(log, roomId);
   }
