@@ -22,7 +22,9 @@
 //   - limit_send.go, limit_connections.go, limit_room_create.go: the
 //     per-member limits;
 //   - routes.go, rooms.go, messages.go, send.go: the /api/chat REST
-//     routes, the room and message objects, storing a message.
+//     routes, the room and message objects, storing a message;
+//   - blocks.go: members' blocks in the live fan-out and the history;
+//     hidden.go: messages hidden by reports, live.
 package chat
 
 import (
@@ -43,4 +45,6 @@ func Register(app core.App) {
 	bindTypingRoutes(app)
 	bindUnreadRoutes(app)
 	bindDMRoutes(app)
+	bindBlockHooks(app)
+	bindHiddenHooks(app)
 }

@@ -128,8 +128,12 @@ func dmAnswer(e *core.RequestEvent, room, me *core.Record, status int) error {
 }
 
 // mayMessage: me may open a DM with other when either has the other on
-// their friends list, unless other is private and has not added me.
+// their friends list, unless other is private and has not added me, or
+// other blocked me.
 func mayMessage(app core.App, me, other *core.Record) (bool, error) {
+	if Blocked(app, other.Id, me.Id) {
+		return false, nil // they blocked me: as for a stranger, and never told
+	}
 	var rows []struct {
 		User string `db:"user"`
 	}

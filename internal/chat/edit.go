@@ -252,5 +252,5 @@ func publishMessageChange(app core.App, m *core.Record) {
 	default:
 		return
 	}
-	HubOf(app).Publish(m.GetString("room"), frame)
+	HubOf(app).PublishFrom(m.GetString("room"), frame, m.GetString("sender"))
 }

@@ -118,7 +118,7 @@ func TestLiveEditDelete(t *testing.T) {
 			f := withoutEvent(got[len(got)-1])
 			testutil.AssertKeys(t, "edit frame", f, testutil.Exactly, append(messageKeys[:0:0],
 				"type", "id", "room", "nickname", "profile_picture_url", "message", "parent_chat", "message_type", "created_at",
-				"seq", "edited_at", "deleted", "mentions", "sender_id", "sender")...)
+				"seq", "edited_at", "deleted", "mentions", "hidden", "sender_id", "sender")...)
 			if f["edited_at"] == nil || f["sender_id"] != testutil.AliceId || f["deleted"] != false {
 				t.Errorf("%s: edit frame %v", r, f)
 			}

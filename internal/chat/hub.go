@@ -115,13 +115,32 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 	}
 }
 
+// PublishFrom is Publish of a frame that comes from members (a message's
+// sender, a reaction's member): the listeners of members who blocked any
+// of them do not get it (an in-memory set lookup per listener).
+func (h *Hub) PublishFrom(roomId string, frame []byte, from ...string) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for l := range h.rooms[roomId] {
+		if l.blocks(from...) {
+			continue
+		}
+		select {
+		case l.out <- frame:
+		default:
+			l.drop()
+		}
+	}
+}
+
 // PublishExcept is Publish to every listener of the room but those of one
-// user (a typing notice never goes back to the typist's own connections).
+// user (a typing notice never goes back to the typist's own connections),
+// and but those of members who blocked that user.
 func (h *Hub) PublishExcept(roomId, exceptUserId string, frame []byte) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for l := range h.rooms[roomId] {
-		if l.UserId == exceptUserId {
+		if l.UserId == exceptUserId || l.blocks(exceptUserId) {
 			continue
 		}
 		select {

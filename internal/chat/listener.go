@@ -2,6 +2,7 @@ package chat
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // ListenerBuffer is how many frames a listener may have waiting. A listener
@@ -26,6 +27,11 @@ type Listener struct {
 	// on its own transport (a close code, a topic's error frame).
 	token  string
 	revoke func(code int, reason string)
+
+	// blocked is the set of members whose frames this listener's member
+	// never gets (their blocks; see blocks.go): loaded when it joins,
+	// replaced whenever the member blocks or unblocks someone.
+	blocked atomic.Pointer[blockSet]
 }
 
 // NewListener makes a listener; dropped is called (once) if the hub drops

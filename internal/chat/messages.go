@@ -44,10 +44,16 @@ type messageFields struct {
 	EditedAt api.NullString `json:"edited_at"` // null until the sender edits it
 	Deleted  bool           `json:"deleted"`   // soft deleted: "message" is "" from then on
 	Mentions []string       `json:"mentions"`  // ids of the members it mentions
+	// Hidden: enough reports hid it pending review. Its sender and the
+	// room's moderators still see it; everyone else (and every live
+	// frame) gets it as a deleted one: "message" "", no mentions, no
+	// reactions.
+	Hidden bool `json:"hidden"`
 }
 
 // MessagesJSON renders stored messages in the documented shape, as viewer
-// may see them (e-mails only where visible), loading their senders and
+// may see them (e-mails only where visible; a hidden message's text only
+// for its sender and the room's moderators), loading their senders and
 // their reaction summaries at once (a query each).
 func MessagesJSON(app core.App, messages []*core.Record, viewer *core.Record) ([]Message, error) {
 	senders, err := loadUsers(app, messages, "sender")
@@ -56,10 +62,12 @@ func MessagesJSON(app core.App, messages []*core.Record, viewer *core.Record) ([
 	}
 	out := make([]Message, len(messages))
 	ids := make([]string, 0, len(messages))
+	moderates := map[string]bool{} // room → viewer moderates it (hidden messages only)
 	for i, m := range messages {
-		out[i] = messageJSON(m, senders[m.GetString("sender")], viewer)
-		if !out[i].Deleted {
-			ids = append(ids, m.Id)
+		reveal := m.GetBool("hidden") && MaySeeHidden(app, m, viewer, moderates)
+		out[i] = messageJSONOf(m, senders[m.GetString("sender")], viewer, reveal)
+		if !out[i].Deleted && (!out[i].Hidden || reveal) {
+			ids = append(ids, m.Id) // no reactions on a deleted or concealed one
 		}
 	}
 	viewerId := ""
@@ -71,16 +79,44 @@ func MessagesJSON(app core.App, messages []*core.Record, viewer *core.Record) ([
 		return nil, err
 	}
 	for i := range out {
-		if r := reactions[out[i].Id]; r != nil && !out[i].Deleted {
+		if r := reactions[out[i].Id]; r != nil {
 			out[i].Reactions = r
 		}
 	}
 	return out, nil
 }
 
+// MaySeeHidden reports whether viewer sees the text of hidden message m:
+// its sender and the moderators of its room do. moderates caches the
+// answer per room (nil: no cache).
+func MaySeeHidden(app core.App, m, viewer *core.Record, moderates map[string]bool) bool {
+	if viewer == nil {
+		return false
+	}
+	if viewer.Id == m.GetString("sender") && !viewer.IsSuperuser() {
+		return true
+	}
+	roomId := m.GetString("room")
+	if ok, known := moderates[roomId]; known {
+		return ok
+	}
+	room, err := app.FindRecordById("rooms", roomId)
+	ok := err == nil && Moderates(app, room, viewer)
+	if moderates != nil {
+		moderates[roomId] = ok
+	}
+	return ok
+}
+
 // messageJSON is m as viewer may see it; sender is nil when the member is
-// gone (no e-mail, nickname "", no picture).
+// gone (no e-mail, nickname "", no picture). A hidden message is shown as
+// a deleted one (MessagesJSON shows its text to whom may see it).
 func messageJSON(m, sender, viewer *core.Record) Message {
+	return messageJSONOf(m, sender, viewer, false)
+}
+
+// messageJSONOf is messageJSON; reveal shows a hidden message's text.
+func messageJSONOf(m, sender, viewer *core.Record, reveal bool) Message {
 	out := Message{
 		messageFields: messageFields{
 			Id:          m.Id,
@@ -97,8 +133,9 @@ func messageJSON(m, sender, viewer *core.Record) Message {
 		Sender:    m.GetString("sender"),
 		Reactions: []Reaction{},
 	}
-	if out.Deleted {
-		out.Message = "" // stored empty too; never shown, whatever the row says
+	out.Hidden = m.GetBool("hidden") && !out.Deleted
+	if out.Deleted || (out.Hidden && !reveal) {
+		out.Message = "" // stored empty too when deleted; never shown, whatever the row says
 		out.Mentions = []string{}
 	}
 	if sender != nil {
@@ -132,10 +169,19 @@ func loadUsers(app core.App, records []*core.Record, field string) (map[string]*
 // RecentMessages is a page of a room's history, oldest first: the newest
 // limit messages, or the newest ones older than the message before.
 func RecentMessages(app core.App, roomId, before string, limit int) ([]*core.Record, error) {
+	return RecentMessagesFor(app, roomId, "", before, limit)
+}
+
+// RecentMessagesFor is RecentMessages as the member viewerId reads it:
+// without the messages of the members they blocked.
+func RecentMessagesFor(app core.App, roomId, viewerId, before string, limit int) ([]*core.Record, error) {
 	query := app.RecordQuery("messages").
 		Where(dbx.HashExp{"room": roomId}).
 		OrderBy("created DESC", "id DESC").
 		Limit(int64(limit))
+	if viewerId != "" && HasBlocks(app, viewerId) {
+		query.AndWhere(dbx.NewExp("messages.sender "+notBlockedSQL, dbx.Params{"viewer": viewerId}))
+	}
 	if before != "" {
 		cursor, err := app.FindRecordById("messages", before)
 		if err != nil || cursor.GetString("room") != roomId {

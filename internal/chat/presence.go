@@ -13,7 +13,7 @@ import (
 // presenceChanged below).
 func Join(app core.App, l *Listener) {
 	hub := HubOf(app)
-	if hub.Add(l) {
+	if joinWithBlocks(app, hub, l) {
 		hub.presenceChanged(l.RoomId, l.UserId, l.Nickname)
 	}
 }

@@ -19,5 +19,5 @@ func bindPublishHooks(app core.App) {
 // once per message, after the message is committed, whichever API made it.
 func publishMessage(app core.App, m *core.Record) {
 	sender, _ := app.FindRecordById("users", m.GetString("sender"))
-	HubOf(app).Publish(m.GetString("room"), encodeMessageFrame(m, sender))
+	HubOf(app).PublishFrom(m.GetString("room"), encodeMessageFrame(m, sender), m.GetString("sender"))
 }

@@ -202,7 +202,7 @@ func publishReaction(app core.App, r *core.Record, added bool) {
 	if user, err := app.FindRecordById("users", frame.UserId); err == nil {
 		frame.Username = user.GetString("nickname")
 	}
-	HubOf(app).Publish(frame.Room, mustJSON(frame))
+	HubOf(app).PublishFrom(frame.Room, mustJSON(frame), frame.UserId, m.GetString("sender"))
 }
 
 // reactionSummaries are the reaction summaries of messages, by message id,

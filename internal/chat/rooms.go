@@ -99,7 +99,7 @@ func roomJSON(e *core.RequestEvent, room *core.Record) roomListItem {
 // roomData is the room object of room as viewer sees it, with the newest
 // page of history (or the page before the message before).
 func roomData(e *core.RequestEvent, room, viewer *core.Record, before string) (*Room, error) {
-	messages, err := RecentMessages(e.App, room.Id, before, HistoryPageSize)
+	messages, err := RecentMessagesFor(e.App, room.Id, viewerId(viewer), before, HistoryPageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -115,10 +115,15 @@ func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 
 	// the newest message of each followed room: one seek per room in the
 	// (room, seq) index, which holds the rowid, then the row by rowid
+	// (without the messages of members I blocked, when I blocked any)
+	notBlocked := ""
+	if HasBlocks(e.App, me.Id) {
+		notBlocked = " AND m.sender " + notBlockedSQL
+	}
 	newest := []*core.Record{}
 	err = e.App.RecordQuery("messages").AndWhere(dbx.NewExp(`messages.rowid IN (
-			SELECT (SELECT m.rowid FROM messages m WHERE m.room = f.room ORDER BY m.seq DESC LIMIT 1)
-			FROM room_follows f WHERE f.user = {:me} AND f.following = TRUE)`, dbx.Params{"me": me.Id})).
+			SELECT (SELECT m.rowid FROM messages m WHERE m.room = f.room`+notBlocked+` ORDER BY m.seq DESC LIMIT 1)
+			FROM room_follows f WHERE f.user = {:me} AND f.following = TRUE)`, dbx.Params{"me": me.Id, "viewer": me.Id})).
 		All(&newest)
 	if err != nil {
 		return err

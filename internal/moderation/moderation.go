@@ -9,7 +9,9 @@
 //     connections, the log) and the refusal of a muted member's writes;
 //   - expiry.go: a mute or ban row is deleted when it ends (a timer per
 //     row, a sweep every minute and at start);
-//   - routes.go, log.go: the /api/chat/room/<id>/... routes.
+//   - routes.go, log.go: the /api/chat/room/<id>/... routes;
+//   - reports.go, report_routes.go: reports, hiding a message at the
+//     threshold, the queue and its resolution.
 package moderation
 
 import "github.com/pocketbase/pocketbase/core"
@@ -21,4 +23,5 @@ func Register(app core.App) {
 	bindLogHooks(app)
 	bindExpiry(app)
 	bindRoutes(app)
+	bindReports(app)
 }

@@ -269,7 +269,8 @@ func paramsOf(values []any) dbx.Params {
 
 // resolveMentions is who a message mentions: the members its text names
 // by nickname, then the explicit ids, each once; only existing members
-// other than the sender who may read the room, at most MaxMentions.
+// other than the sender who may read the room and did not block the
+// sender, at most MaxMentions.
 func resolveMentions(app core.App, room *core.Record, senderId, text string, explicit []string) ([]*core.Record, error) {
 	byName, err := usersByNicknames(app, MentionTokens(text))
 	if err != nil {
@@ -299,6 +300,10 @@ func resolveMentions(app core.App, room *core.Record, senderId, text string, exp
 			candidates = append(candidates, u)
 		}
 	}
+	blockers, err := blockersOf(app, senderId, candidates)
+	if err != nil {
+		return nil, err
+	}
 	var out []*core.Record
 	taken := map[string]bool{}
 	checked := 0
@@ -306,8 +311,8 @@ func resolveMentions(app core.App, room *core.Record, senderId, text string, exp
 		if len(out) == MaxMentions || checked == maxRoomChecks {
 			break
 		}
-		if taken[u.Id] || u.Id == senderId {
-			continue
+		if taken[u.Id] || u.Id == senderId || blockers[u.Id] {
+			continue // a member who blocked the sender is never mentioned by them
 		}
 		taken[u.Id] = true
 		checked++
@@ -351,4 +356,24 @@ func mentionsNotInText(app core.App, mentioned []string, text string) ([]string,
 		}
 	}
 	return out, nil
+}
+
+// blockersOf is which of candidates blocked the member senderId (one
+// query).
+func blockersOf(app core.App, senderId string, candidates []*core.Record) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(candidates) == 0 || senderId == "" {
+		return out, nil
+	}
+	ids := make([]any, len(candidates))
+	for i, u := range candidates {
+		ids[i] = u.Id
+	}
+	var users []string
+	err := app.DB().Select("user").From("blocks").
+		Where(dbx.HashExp{"blocked": senderId}).AndWhere(dbx.In("user", ids...)).Column(&users)
+	for _, id := range users {
+		out[id] = true
+	}
+	return out, err
 }

@@ -112,8 +112,12 @@ func notifyMentions(app core.App, m, room *core.Record, senderId string, added [
 }
 
 // createNotification stores one notification (a record save: the stock
-// realtime subscription and the live hook below see it once committed).
+// realtime subscription and the live hook below see it once committed),
+// unless its member blocked its actor.
 func createNotification(app core.App, userId, kind, actorId, roomId, messageId string) error {
+	if actorId != "" && chat.Blocked(app, userId, actorId) {
+		return nil // nothing from a member one blocked (replies, DMs, ...)
+	}
 	collection, err := app.FindCachedCollectionByNameOrId("notifications")
 	if err != nil {
 		return err

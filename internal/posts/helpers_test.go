@@ -33,7 +33,7 @@ var roomKeys = []string{"id", "name", "chat_url", "chat_messages", "owner", "onl
 
 // messageKeys are the documented keys of a stored message.
 var messageKeys = []string{"id", "room", "sender", "sender_email", "nickname", "profile_picture_url", "message", "parent_chat", "message_type", "created_at",
-	"seq", "edited_at", "deleted", "mentions", "reactions"} // the original ten, then the chat product's
+	"seq", "edited_at", "deleted", "mentions", "hidden", "reactions"} // the original ten, then the chat product's
 
 func alice(t testing.TB) map[string]string { return testutil.AuthHeader(t, testutil.AliceEmail) }
 func bob(t testing.TB) map[string]string   { return testutil.AuthHeader(t, testutil.BobEmail) }

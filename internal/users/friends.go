@@ -12,6 +12,7 @@ import (
 
 	"github.com/cobraspace/cobraspace/internal/api"
 	"github.com/cobraspace/cobraspace/internal/auth"
+	"github.com/cobraspace/cobraspace/internal/chat"
 )
 
 const (
@@ -66,6 +67,10 @@ func addFriend(e *core.RequestEvent, me *core.Record) error {
 		return err
 	} else if row != nil {
 		return api.Detail(http.StatusBadRequest, fmt.Sprintf(msgAlreadyFriend, other.Email()))
+	}
+	if chat.Blocked(e.App, other.Id, me.Id) {
+		// they blocked me: answered as usual, stored nothing, never told
+		return e.JSON(http.StatusOK, messageAnswer{fmt.Sprintf(msgFriendAdded, other.Email())})
 	}
 	collection, err := e.App.FindCachedCollectionByNameOrId("friends")
 	if err != nil {

@@ -1,5 +1,5 @@
 // Package users serves the documented /user/* routes (also under
-// /api/user/*): registration, login sessions, profile and friends.
+// /api/user/*): registration, login sessions, profile, friends and blocks.
 package users
 
 import (
@@ -61,4 +61,7 @@ func (m *module) mount(g *api.Group) {
 	handle(http.MethodGet, "/friend-profile/{id}", api.RequireMember(friendProfile))
 	handle(http.MethodGet, "/search-friends", api.RequireMember(searchFriends))
 	handle(http.MethodPost, "/delete-friend", api.RequireMember(deleteFriend))
+	handle(http.MethodPost, "/block", api.RequireMember(blockMember))
+	handle(http.MethodPost, "/unblock", api.RequireMember(unblockMember))
+	handle(http.MethodGet, "/blocked", api.RequireMember(listBlocked))
 }

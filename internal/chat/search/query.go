@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/cobraspace/cobraspace/internal/fts"
 )
 
@@ -17,6 +18,8 @@ type Query struct {
 	Room   string // optional: one room only
 	Limit  int64
 	Offset int64
+
+	skipBlocked bool // Viewer blocked someone: leave out their messages
 }
 
 // readableRoomSQL is the rooms view rule (migration 1764000006) in SQL,
@@ -55,6 +58,11 @@ func matchSQL(q Query) (sql string, params dbx.Params, ok bool) {
 		params["room"] = q.Room
 	}
 	b.WriteString(" AND " + readableRoomSQL)
+	if q.skipBlocked {
+		// the messages of members the viewer blocked (a lookup by id each)
+		b.WriteString(" AND NOT EXISTS (SELECT 1 FROM messages bm JOIN blocks b ON b.blocked = bm.sender" +
+			" WHERE bm.id = d.message AND b.user = {:viewer})")
+	}
 	return b.String(), params, true
 }
 
@@ -84,6 +92,7 @@ func Search(app core.App, q Query, maxCount int64) (ids []string, count int64, c
 // maxCount < 0, its count up to maxCount.
 func search(app core.App, q Query, maxCount int64) (ids []string, count int64, capped bool, err error) {
 	ids = []string{}
+	q.skipBlocked = q.Viewer != "" && chat.HasBlocks(app, q.Viewer)
 	from, params, ok := matchSQL(q)
 	if !ok {
 		return ids, 0, false, nil
@@ -187,9 +196,13 @@ func scanRoom(app core.App, q Query, stopAfter int64) ([]string, error) {
 		Bind(dbx.Params{"room": q.Room, "viewer": q.Viewer}).Row(&readable); err != nil || readable == 0 {
 		return ids, err
 	}
+	notBlocked := ""
+	if q.skipBlocked {
+		notBlocked = " AND m.sender NOT IN (SELECT b.blocked FROM blocks b WHERE b.user = {:viewer})"
+	}
 	rows, err := app.DB().NewQuery("SELECT d.message, m.message AS text FROM " + docsTable + " d" +
-		" JOIN messages m ON m.id = d.message WHERE d.room = {:room} ORDER BY d.id ASC").
-		Bind(dbx.Params{"room": q.Room}).Rows()
+		" JOIN messages m ON m.id = d.message WHERE d.room = {:room}" + notBlocked + " ORDER BY d.id ASC").
+		Bind(dbx.Params{"room": q.Room, "viewer": q.Viewer}).Rows()
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,7 @@ func searchRoute(e *core.RequestEvent, me *core.Record) error {
 	if err != nil {
 		return err
 	}
+	messages = withoutConcealed(e.App, messages, me)
 	if out.Results, err = chat.MessagesJSON(e.App, messages, me); err != nil {
 		return err
 	}
@@ -96,4 +97,20 @@ func findInOrder(app core.App, ids []string) ([]*core.Record, error) {
 		}
 	}
 	return out, nil
+}
+
+// withoutConcealed leaves out the hidden messages (enough reports hid
+// them) the viewer may not see: found like a deleted one, i.e. not at
+// all. Rare, so checked on the page rather than in the index query (the
+// count may include them).
+func withoutConcealed(app core.App, messages []*core.Record, viewer *core.Record) []*core.Record {
+	out := messages[:0]
+	moderates := map[string]bool{}
+	for _, m := range messages {
+		if m.GetBool("hidden") && !chat.MaySeeHidden(app, m, viewer, moderates) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
 }
