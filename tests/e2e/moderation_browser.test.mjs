@@ -144,9 +144,21 @@ test('a moderator deletes, mutes and sets slow mode; the member sees each live a
   await moderator.locator('.chat .mod-bar .slow-mode-select').waitFor({ timeout: WAIT });
   assert.equal(await member.locator('.chat .mod-bar').count(), 0);
 
-  await say(member, '지워질 메시지');
+  await say(member, '고치기 전 문장');
   await say(member, '남을 메시지');
-  await bubble(moderator, '남을 메시지').waitFor({ timeout: WAIT });
+  // the member edits the first one; the moderator reads its history
+  const first = bubble(member, '고치기 전 문장');
+  await first.hover();
+  await first.locator('button.edit').click();
+  await member.fill('.edit-form textarea', '지워질 메시지');
+  await member.press('.edit-form textarea', 'Enter');
+  await bubble(moderator, '지워질 메시지').locator('.edited').waitFor({ timeout: WAIT });
+  await messageMenu(moderator, '지워질 메시지', 'history');
+  const history = moderator.locator('dialog.history-modal[open]');
+  await history.locator('.version', { hasText: '고치기 전 문장' }).waitFor({ timeout: WAIT });
+  await history.locator('.version.current', { hasText: '지워질 메시지' }).waitFor({ timeout: WAIT });
+  await moderator.keyboard.press('Escape');
+  await history.waitFor({ state: 'detached', timeout: WAIT });
 
   // a moderator's delete: the member's screen shows the placeholder, the text is gone
   await messageMenu(moderator, '지워질 메시지', 'mod-delete');
