@@ -1253,13 +1253,34 @@ func TestMessagesRules(t *testing.T) {
 			AfterTestFunc:   onlyFixtureMessage,
 		},
 		{
-			Name:            "alice (the room's owner) deletes bob's message",
+			Name:            "carol (reads the post's room, does not moderate it) deletes bob's message",
 			Method:          http.MethodDelete,
 			URL:             "/api/collections/messages/records/" + testutil.MessageId,
-			Headers:         alice,
+			Headers:         carol,
 			ExpectedStatus:  404,
 			ExpectedContent: []string{`"data":{}`},
 			AfterTestFunc:   onlyFixtureMessage,
+		},
+		{
+			Name:           "alice (the post's writer moderates its room) deletes bob's message: a moderator's soft delete, logged",
+			Method:         http.MethodDelete,
+			URL:            "/api/collections/messages/records/" + testutil.MessageId,
+			Headers:        alice,
+			ExpectedStatus: 204,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				testutil.ExpectCount(t, app, "messages", nil, 1)
+				m := testutil.MustFind(t, app, "messages", testutil.MessageId)
+				testutil.ExpectField(t, m, "message", "")
+				testutil.ExpectField(t, m, "deleted_by", testutil.AliceId)
+				if m.GetDateTime("deleted_at").IsZero() {
+					t.Errorf("deleted_at not set")
+				}
+				testutil.ExpectCount(t, app, "moderation_log", dbx.HashExp{
+					"room": f.PostRoomId, "action": "delete_message", "actor": testutil.AliceId,
+					"target": testutil.BobId, "message": testutil.MessageId,
+				}, 1)
+				testutil.ExpectCount(t, app, "moderation_log", nil, 1)
+			},
 		},
 		{
 			Name:           "bob deletes his message (a soft delete: the row stays, emptied)",
@@ -1271,6 +1292,8 @@ func TestMessagesRules(t *testing.T) {
 				testutil.ExpectCount(t, app, "messages", nil, 1)
 				m := testutil.MustFind(t, app, "messages", testutil.MessageId)
 				testutil.ExpectField(t, m, "message", "")
+				testutil.ExpectField(t, m, "deleted_by", testutil.BobId)
+				testutil.ExpectCount(t, app, "moderation_log", nil, 0) // one's own delete is no moderation
 				if m.GetDateTime("deleted_at").IsZero() {
 					t.Errorf("deleted_at not set")
 				}

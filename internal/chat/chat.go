@@ -25,6 +25,11 @@
 //     routes, the room and message objects, storing a message;
 //   - blocks.go: members' blocks in the live fan-out and the history;
 //     hidden.go: messages hidden by reports, live.
+//   - moderation.go: who moderates a room, the muted and slow mode
+//     refusals; room_settings.go: PATCH of a room (slow mode, name), its
+//     moderators in the room answer; slow_mode.go: the slow mode check of
+//     every send; moderator_delete.go: a moderator's delete of a message
+//     (logged); history.go: a message's previous versions.
 package chat
 
 import (
@@ -47,4 +52,8 @@ func Register(app core.App) {
 	bindDMRoutes(app)
 	bindBlockHooks(app)
 	bindHiddenHooks(app)
+	bindRoomSettings(app)
+	bindSlowMode(app)
+	bindModeratorDelete(app)
+	bindHistoryRoute(app)
 }

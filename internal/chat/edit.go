@@ -15,7 +15,8 @@ import (
 )
 
 // Editing and deleting one's own message (docs/API.md, "Edit and delete —
-// sender only"), on every API: PATCH/DELETE /api/chat/message/<id>/, the
+// sender only"; the room's moderators delete any: moderator_delete.go), on
+// every API: PATCH/DELETE /api/chat/message/<id>/, the
 // chat.message.edit / chat.message.delete WebSocket frames and the record
 // API (update; a member's delete is a soft delete there too). The data
 // invariants (edited_at, message_versions, emptying a deleted message,
@@ -50,14 +51,15 @@ func bindEditRoutes(app core.App) {
 }
 
 // softDeleteRequest answers a member's record API delete of their message
-// with a soft delete (204) instead of removing the row; a deleted message
-// or one in a room they may no longer read is 404, as on the REST route.
+// (or, as its room's moderator, anyone's) with a soft delete (204) instead
+// of removing the row; a deleted message or one in a room they may no
+// longer read is 404, as on the REST route.
 func softDeleteRequest(e *core.RecordRequestEvent) error {
 	me := api.Member(e.RequestEvent)
 	if e.HasSuperuserAuth() || me == nil {
 		return e.Next()
 	}
-	m, err := ownMessage(e.App, me, e.Record.Id, "")
+	m, err := deletableMessage(e.App, me, e.Record.Id, "")
 	if err != nil {
 		var p *api.Problem
 		if errors.As(err, &p) && p.Status == http.StatusForbidden {
@@ -114,9 +116,10 @@ func EditMessage(app core.App, me, m *core.Record, text string) error {
 	return api.FromValidation(app.Save(m))
 }
 
-// DeleteMessage soft-deletes a member's own message m (see ownMessage):
-// the hooks empty it, keep its text in message_versions and remove its
-// reactions and notifications, in the update's transaction.
+// DeleteMessage soft-deletes m for me, its sender or a moderator of its
+// room (see deletableMessage): the hooks empty it, keep its text in
+// message_versions, remove its reactions and notifications, set
+// deleted_by and log a moderator's delete, in the update's transaction.
 func DeleteMessage(app core.App, me, m *core.Record) error {
 	m.Set("deleted_at", types.NowDateTime())
 	m.Set(hooks.EditorKey, me.Id)
@@ -149,9 +152,10 @@ func patchMessage(e *core.RequestEvent, me *core.Record) error {
 	return e.JSON(http.StatusOK, rendered[0])
 }
 
-// deleteMessage: DELETE /api/chat/message/{id}/ — 204 (soft delete).
+// deleteMessage: DELETE /api/chat/message/{id}/ — 204 (soft delete), for
+// its sender and the room's moderators.
 func deleteMessage(e *core.RequestEvent, me *core.Record) error {
-	m, err := ownMessage(e.App, me, e.Request.PathValue("id"), "")
+	m, err := deletableMessage(e.App, me, e.Request.PathValue("id"), "")
 	if err != nil {
 		return err
 	}
@@ -212,7 +216,7 @@ func handleDeleteFrame(app core.App, room, member *core.Record, data []byte) []b
 	if !ok {
 		return encodeErrorFrame("invalid_request", msgBadFormat)
 	}
-	m, err := ownMessage(app, member, id, room.Id)
+	m, err := deletableMessage(app, member, id, room.Id)
 	if err != nil {
 		return errorFrameOf(app, err)
 	}
@@ -227,6 +231,8 @@ type deleteFrame struct {
 	Seq     int64  `json:"seq"`
 	Deleted bool   `json:"deleted"` // always true
 	Message string `json:"message"` // always ""
+	// DeletedBy is "moderator" or "sender" (moderator_delete.go).
+	DeletedBy api.NullString `json:"deleted_by"`
 }
 
 // publishMessageChange sends a committed edit or soft delete live to the
@@ -239,6 +245,7 @@ func publishMessageChange(app core.App, m *core.Record) {
 	case deleted && old.GetDateTime("deleted_at").IsZero():
 		frame = mustJSON(deleteFrame{
 			Type: TypeDelete, Id: m.Id, Room: m.GetString("room"), Seq: int64(m.GetInt("seq")), Deleted: true,
+			DeletedBy: deletedBy(m),
 		})
 	case !deleted && m.GetString("message") != old.GetString("message"):
 		sender, _ := app.FindRecordById("users", m.GetString("sender"))

@@ -188,7 +188,7 @@ func TestLiveEditDelete(t *testing.T) {
 		deletes[i]()
 		mid := ids[text]
 		seq := testutil.MustFind(t, s.App, "messages", mid).GetInt("seq")
-		want := fmt.Sprintf(`{"type":"chat.message.delete","id":%q,"room":%q,"seq":%d,"deleted":true,"message":""}`, mid, room, seq)
+		want := fmt.Sprintf(`{"type":"chat.message.delete","id":%q,"room":%q,"seq":%d,"deleted":true,"message":"","deleted_by":"sender"}`, mid, room, seq)
 		for _, r := range everyone {
 			got := until(t, r, "delete of "+text, deleteOf(mid))
 			if f := withoutEvent(got[len(got)-1]); !sameJSON(t, []byte(testutil.JSONOf(f)), []byte(want)) {

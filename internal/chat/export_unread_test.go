@@ -5,3 +5,6 @@ const (
 	DefaultRoomsListRule = defaultRoomsListRule
 	RoomReadableSQL      = roomReadableSQL
 )
+
+// MayRead is the set-based check of the room activity frames (follows.go).
+var MayRead = mayRead

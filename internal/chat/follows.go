@@ -213,7 +213,8 @@ func announceMessage(app core.App, m *core.Record) {
 // rule is the migrations' (defaultRoomsListRule, also the view rule), in
 // one set-based check that mirrors it: everyone reads a post's room, a
 // DM's two members read it, a room's owner and the people on the owner's
-// friends list read any other room. A rule changed in the dashboard is
+// friends list read any other room, and nobody while a ban of the room
+// names them. A rule changed in the dashboard is
 // evaluated for each member as stored.
 func mayRead(app core.App, room *core.Record, userIds []string) ([]string, error) {
 	if rule := room.Collection().ViewRule; rule == nil || *rule != defaultRoomsListRule {
@@ -229,6 +230,13 @@ func mayRead(app core.App, room *core.Record, userIds []string) ([]string, error
 		}
 		return readers, nil
 	}
+	var banned []string
+	err := app.DB().Select("user").From("room_bans").
+		Where(dbx.HashExp{"room": room.Id}).AndWhere(dbx.In("user", toAny(userIds)...)).Column(&banned)
+	if err != nil {
+		return nil, err
+	}
+	userIds = slices.DeleteFunc(userIds, func(id string) bool { return slices.Contains(banned, id) })
 	switch roomKind(room) {
 	case KindPost:
 		return userIds, nil
@@ -238,7 +246,7 @@ func mayRead(app core.App, room *core.Record, userIds []string) ([]string, error
 	}
 	owner := room.GetString("owner")
 	var friends []string
-	err := app.DB().Select("friend").From("friends").
+	err = app.DB().Select("friend").From("friends").
 		Where(dbx.HashExp{"user": owner}).AndWhere(dbx.In("friend", toAny(userIds)...)).Column(&friends)
 	if err != nil {
 		return nil, err

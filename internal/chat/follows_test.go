@@ -529,25 +529,66 @@ func TestRoomReadableSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, who := range []string{testutil.AliceId, testutil.BobId, testutil.CarolId, testutil.DaveId} {
-		member := testutil.MustFind(t, app, "users", who)
-		var ids []string
-		err := app.DB().Select("rooms.id").From("rooms").AndWhere(dbx.NewExp(chat.RoomReadableSQL, dbx.Params{"me": who})).Column(&ids)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, room := range all {
-			if got, want := slices.Contains(ids, room.Id), chat.CanReadRoom(app, room, member); got != want {
-				t.Errorf("%s reading %s (%s): SQL %v, rule %v", who, room.Id, room.GetString("name"), got, want)
+	agree := func(step string) {
+		t.Helper()
+		for _, who := range []string{testutil.AliceId, testutil.BobId, testutil.CarolId, testutil.DaveId} {
+			member := testutil.MustFind(t, app, "users", who)
+			var ids []string
+			err := app.DB().Select("rooms.id").From("rooms").AndWhere(dbx.NewExp(chat.RoomReadableSQL, dbx.Params{"me": who})).Column(&ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, room := range all {
+				want := chat.CanReadRoom(app, room, member)
+				if got := slices.Contains(ids, room.Id); got != want {
+					t.Errorf("[%s] %s reading %s (%s): SQL %v, rule %v", step, who, room.Id, room.GetString("name"), got, want)
+				}
+				// the activity frames' check agrees too
+				readers, err := chat.MayRead(app, room, []string{who})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := slices.Contains(readers, who); got != want {
+					t.Errorf("[%s] %s reading %s (%s): activity frames %v, rule %v", step, who, room.Id, room.GetString("name"), got, want)
+				}
 			}
 		}
 	}
+	agree("fixture")
+	// banned members: bob from alice's room and from the post's room, carol
+	// from the DM of carol and dave (a ban with an end counts while it lasts)
+	for _, ban := range []struct{ room, user, until string }{
+		{aliceRoomId, testutil.BobId, ""},
+		{postRoomId(t), testutil.BobId, "2999-01-01 00:00:00.000Z"},
+		{"roomdmcaroldave", testutil.CarolId, ""},
+	} {
+		testutil.MustSave(t, app, "room_bans", map[string]any{"room": ban.room, "user": ban.user, "until": ban.until})
+	}
+	agree("bans")
+	var bobReads []string
+	if err := app.DB().Select("rooms.id").From("rooms").AndWhere(dbx.NewExp(chat.RoomReadableSQL, dbx.Params{"me": testutil.BobId})).Column(&bobReads); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(bobReads, aliceRoomId) || slices.Contains(bobReads, postRoomId(t)) {
+		t.Errorf("banned bob still reads %v", bobReads)
+	}
+	if _, err := app.DB().Delete("room_bans", nil).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	agree("bans lifted")
 
 	// a stricter rule set in the dashboard: post rooms only
 	for _, id := range []string{aliceRoomId, dmRoomId} {
 		if err := chat.FollowRoom(app, testutil.AliceId, id); err != nil {
 			t.Fatal(err)
 		}
+	}
+	expectUnread(t, s, testutil.AliceEmail, 1, 0, dmRoomId+":0/0/0", aliceRoomId+":0/0/1", postRoomId(t)+":1/0/1")
+	// a ban takes the room out of the member's unread list, while it lasts
+	ban := testutil.MustSave(t, app, "room_bans", map[string]any{"room": aliceRoomId, "user": testutil.AliceId})
+	expectUnread(t, s, testutil.AliceEmail, 1, 0, dmRoomId+":0/0/0", postRoomId(t)+":1/0/1")
+	if err := app.Delete(ban); err != nil {
+		t.Fatal(err)
 	}
 	expectUnread(t, s, testutil.AliceEmail, 1, 0, dmRoomId+":0/0/0", aliceRoomId+":0/0/1", postRoomId(t)+":1/0/1")
 	rule := `@request.auth.id != "" && post != ""`

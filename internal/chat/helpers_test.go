@@ -67,7 +67,8 @@ const (
 var (
 	roomKeys    = []string{"id", "name", "chat_url", "chat_messages", "owner", "online_users"}
 	messageKeys = []string{"id", "room", "sender", "sender_email", "nickname", "profile_picture_url", "message", "parent_chat", "message_type", "created_at",
-		"seq", "edited_at", "deleted", "mentions", "hidden", "reactions"} // the original ten, then the chat product's
+		"seq", "edited_at", "deleted", "mentions", "hidden", "reactions", // the original ten, then the chat product's
+		"deleted_by"} // then moderation's
 )
 
 // ---------------------------------------------------------------------------

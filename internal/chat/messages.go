@@ -19,6 +19,9 @@ type Message struct {
 	// Reactions summarises the message's reactions as the viewer sees
 	// them ("me": the viewer's own); empty on a deleted message.
 	Reactions []Reaction `json:"reactions"`
+	// DeletedBy is who deleted it: "sender" or "moderator" (null while it
+	// is not deleted; see moderator_delete.go).
+	DeletedBy api.NullString `json:"deleted_by"`
 }
 
 // Reaction is one emoji of a message's reaction summary.
@@ -132,6 +135,7 @@ func messageJSONOf(m, sender, viewer *core.Record, reveal bool) Message {
 		},
 		Sender:    m.GetString("sender"),
 		Reactions: []Reaction{},
+		DeletedBy: deletedBy(m),
 	}
 	out.Hidden = m.GetBool("hidden") && !out.Deleted
 	if out.Deleted || (out.Hidden && !reveal) {

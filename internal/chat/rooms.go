@@ -42,6 +42,12 @@ type Room struct {
 	OnlineUsers  []OnlineUser   `json:"online_users"`
 	Kind         string         `json:"kind"`              // KindPost, KindGroup or KindDM
 	Members      []string       `json:"members,omitempty"` // a DM's two members; absent on other rooms
+	SlowMode     int            `json:"slow_mode_seconds"` // 0: off
+
+	// GET /api/chat/room/<id>/ (and its PATCH) only: who moderates the
+	// room and what the member asking may do (room_settings.go).
+	Moderators *[]RoomModerator `json:"moderators,omitzero"`
+	Me         *RoomMe          `json:"me,omitzero"`
 }
 
 // Kinds of room: a post's room, a room made with POST /api/chat/room/
@@ -81,6 +87,7 @@ type roomListItem struct {
 	CreatedAt api.NullString `json:"created_at"`
 	Kind      string         `json:"kind"`
 	Members   []string       `json:"members,omitempty"` // DMs only
+	SlowMode  int            `json:"slow_mode_seconds"`
 }
 
 func roomJSON(e *core.RequestEvent, room *core.Record) roomListItem {
@@ -93,6 +100,7 @@ func roomJSON(e *core.RequestEvent, room *core.Record) roomListItem {
 		CreatedAt: api.TimeOf(room.GetDateTime("created")),
 		Kind:      roomKind(room),
 		Members:   roomMembers(room),
+		SlowMode:  room.GetInt("slow_mode_seconds"),
 	}
 }
 
@@ -117,6 +125,7 @@ func roomData(e *core.RequestEvent, room, viewer *core.Record, before string) (*
 		OnlineUsers:  OnlineUsers(e.App, room.Id),
 		Kind:         roomKind(room),
 		Members:      roomMembers(room),
+		SlowMode:     room.GetInt("slow_mode_seconds"),
 	}, nil
 }
 

@@ -110,7 +110,8 @@ func readableRoom(e *core.RequestEvent, me *core.Record, id string) (*core.Recor
 }
 
 // getRoom: GET /api/chat/room/{id}/?before=<message id> — the room with
-// a page of history (older pages by cursor) and who is online.
+// a page of history (older pages by cursor), who is online, who moderates
+// it and what the member asking may do.
 func getRoom(e *core.RequestEvent, me *core.Record) error {
 	room, err := readableRoom(e, me, e.Request.PathValue("id"))
 	if err != nil {
@@ -118,6 +119,9 @@ func getRoom(e *core.RequestEvent, me *core.Record) error {
 	}
 	data, err := roomData(e, room, me, e.Request.URL.Query().Get("before"))
 	if err != nil {
+		return err
+	}
+	if err := addModeration(e.App, data, room, me); err != nil { // room_settings.go
 		return err
 	}
 	return e.JSON(http.StatusOK, data)

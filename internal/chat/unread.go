@@ -31,18 +31,19 @@ type unreadAnswer struct {
 }
 
 // defaultRoomsListRule is the rooms list rule as the migrations leave it
-// (1764000006). While it is the stored rule, roomReadableSQL evaluates
+// (1764000009: 1764000006's, and no ban names the member). While it is the stored rule, roomReadableSQL evaluates
 // it: the same condition, with EXISTS where PocketBase's "?=" joins a
 // room's owner's whole friends list to every room (and then needs
 // DISTINCT), which made GET /api/chat/unread/ slower with every friend the
 // rooms' owners have. TestRoomReadableSQL checks that both agree.
-const defaultRoomsListRule = `@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members:each ?= @request.auth.id))`
+const defaultRoomsListRule = `@request.auth.id != "" && @request.auth.collectionName = "users" && (post != "" || (dm_key = "" && (owner = @request.auth.id || owner.friends_via_user.friend ?= @request.auth.id)) || (dm_key != "" && members:each ?= @request.auth.id)) && room_bans_via_room.user != @request.auth.id`
 
 // roomReadableSQL is defaultRoomsListRule for the member {:me}, on the
 // rooms table.
-const roomReadableSQL = `(rooms.post != ''
+const roomReadableSQL = `((rooms.post != ''
 	OR (rooms.dm_key = '' AND (rooms.owner = {:me} OR EXISTS (SELECT 1 FROM friends fr WHERE fr.user = rooms.owner AND fr.friend = {:me})))
-	OR (rooms.dm_key != '' AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(rooms.members) THEN rooms.members ELSE '[]' END) WHERE value = {:me})))`
+	OR (rooms.dm_key != '' AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(rooms.members) THEN rooms.members ELSE '[]' END) WHERE value = {:me})))
+	AND NOT EXISTS (SELECT 1 FROM room_bans rb WHERE rb.room = rooms.id AND rb.user = {:me}))`
 
 // followedRoom is a row of the followed rooms query.
 type followedRoom struct {
@@ -54,6 +55,7 @@ type followedRoom struct {
 	Members types.JSONRaw  `db:"members"`
 	Created types.DateTime `db:"created"`
 	ReadSeq int64          `db:"read_seq"`
+	Slow    int            `db:"slow_mode_seconds"`
 }
 
 // item is the room as GET /api/chat/room/ lists it (roomJSON's shape).
@@ -66,6 +68,7 @@ func (r followedRoom) item(e *core.RequestEvent) roomListItem {
 		Post:      api.NullString(r.Post),
 		CreatedAt: api.TimeOf(r.Created),
 		Kind:      KindGroup,
+		SlowMode:  r.Slow,
 	}
 	switch {
 	case r.DMKey != "":
@@ -95,7 +98,7 @@ func unreadRoute(e *core.RequestEvent, me *core.Record) error {
 		return err
 	}
 	// the rooms as plain rows (no record objects), with the marker
-	columns := []string{"rooms.id", "rooms.name", "rooms.owner", "rooms.post", "rooms.dm_key", "rooms.members", "rooms.created", "follows.read_seq"}
+	columns := []string{"rooms.id", "rooms.name", "rooms.owner", "rooms.post", "rooms.dm_key", "rooms.members", "rooms.created", "follows.read_seq", "rooms.slow_mode_seconds"}
 	followed := dbx.NewExp("follows.room = rooms.id AND follows.user = {:me} AND follows.following = TRUE", dbx.Params{"me": me.Id})
 	var query *dbx.SelectQuery
 	if collection.ListRule != nil && *collection.ListRule == defaultRoomsListRule {

@@ -22,15 +22,17 @@ type Query struct {
 	skipBlocked bool // Viewer blocked someone: leave out their messages
 }
 
-// readableRoomSQL is the rooms view rule (migration 1764000006) in SQL,
+// readableRoomSQL is the rooms view rule (migration 1764000009) in SQL,
 // over the rooms row "r" and the viewer {:viewer}: a room with a post; a
 // room that is not a DM, for its owner and for anyone on the owner's
-// friends list; a DM, for its two members.
-const readableRoomSQL = `(r.post != ''
+// friends list; a DM, for its two members; and never while a ban of the
+// room names the viewer.
+const readableRoomSQL = `((r.post != ''
 	OR (r.dm_key = '' AND (r.owner = {:viewer}
 		OR EXISTS (SELECT 1 FROM friends fr WHERE fr.user = r.owner AND fr.friend = {:viewer})))
 	OR (r.dm_key != '' AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(r.members) THEN r.members ELSE '[]' END) je
-		WHERE je.value = {:viewer})))`
+		WHERE je.value = {:viewer})))
+	AND NOT EXISTS (SELECT 1 FROM room_bans rb WHERE rb.room = r.id AND rb.user = {:viewer}))`
 
 // matchSQL is the FROM and WHERE of q: the index table that answers the
 // text (streamed in id order, newest first), the documents, their rooms

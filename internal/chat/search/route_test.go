@@ -89,7 +89,7 @@ func TestSearchRoute(t *testing.T) {
 			t.Fatalf("results %v", p.Results)
 		}
 		testutil.AssertKeys(t, "message", p.Results[0], testutil.Exactly, "id", "room", "nickname", "profile_picture_url", "message",
-			"parent_chat", "message_type", "created_at", "seq", "edited_at", "deleted", "mentions", "hidden", "sender", "sender_email", "reactions")
+			"parent_chat", "message_type", "created_at", "seq", "edited_at", "deleted", "mentions", "hidden", "sender", "sender_email", "reactions", "deleted_by")
 	})
 
 	t.Run("one room", func(t *testing.T) {

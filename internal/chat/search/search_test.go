@@ -548,4 +548,32 @@ func TestReadableRoomsAgreeWithViewRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("bob's list emptied")
+	// bans: the banned member loses the room (a post's, a DM, a friends'
+	// room), the others keep it; a ban with an end still in force counts
+	// as one for good does
+	for _, ban := range []struct{ room, user, until string }{
+		{r.post, testutil.CarolId, ""},
+		{r.dmAliceBob, testutil.BobId, "2999-01-01 00:00:00.000Z"},
+		{r.alice, testutil.AliceId, ""}, // even the room's owner
+		{r.bob, testutil.DaveId, ""},
+	} {
+		testutil.MustSave(t, app, "room_bans", map[string]any{"room": ban.room, "user": ban.user, "until": ban.until})
+	}
+	check("bans")
+	for room, banned := range map[string]string{r.post: testutil.CarolId, r.dmAliceBob: testutil.BobId, r.alice: testutil.AliceId, r.bob: testutil.DaveId} {
+		got, _ := search.ReadableRooms(app, banned)
+		if slices.Contains(got, room) {
+			t.Errorf("%s reads %s while banned from it", banned, room)
+		}
+	}
+	if got, _ := search.ReadableRooms(app, testutil.DaveId); !slices.Contains(got, r.post) {
+		t.Errorf("dave lost the post's room to carol's ban: %v", got)
+	}
+	if _, err := app.DB().Delete("room_bans", dbx.HashExp{"user": testutil.CarolId}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	check("carol's ban lifted")
+	if got, _ := search.ReadableRooms(app, testutil.CarolId); !slices.Contains(got, r.post) {
+		t.Errorf("carol does not read the post's room once her ban is lifted: %v", got)
+	}
 }
