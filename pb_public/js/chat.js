@@ -48,7 +48,12 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   if (room.me === undefined && user) {
     try { info = (await optional(`/api/chat/room/${room.id}/`)) || room; } catch { info = room; }
   }
-  let isModerator = Boolean(info.me?.moderator);
+  const isModerator = Boolean(info.me?.moderator);
+  const owner = info.owner || room.owner || null;
+  const moderatorIds = new Set((info.moderators || []).map((m) => m.id));
+  // a moderator acts on members, not on themselves or the owner; on another moderator only as the owner
+  const canModerate = (id) => isModerator && Boolean(id) && id !== user?.id && id !== owner
+    && (user?.id === owner || !moderatorIds.has(id));
   let slowSeconds = Number(info.slow_mode_seconds ?? room.slow_mode_seconds) || 0;
   let muted = null; // {until: Date|null, reason}
   let waitUntil = 0; // slow mode: no send before this time (ms)
@@ -101,11 +106,11 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   function renderOnline() {
     mount(onlineList, [...online.entries()].sort((a, b) => a[1].localeCompare(b[1]))
       .map(([id, nick]) => {
-        const items = isModerator ? memberItems(room.id, { id, nickname: nick }, { moderator: true }) : [];
+        const items = canModerate(id) ? memberItems(room.id, { id, nickname: nick }, { moderator: true }) : [];
         return h('li', { class: id === user?.id ? 'me' : '', dataset: { user: id } }, h('span.dot'),
           items.length ? h('button.link.member-name', {
             type: 'button', 'aria-haspopup': 'menu', title: `${nick}님 관리`,
-            onclick: (ev) => popupMenu(ev.currentTarget, `${nick}님`, memberItems(room.id, { id, nickname: nick }, { moderator: isModerator })),
+            onclick: (ev) => popupMenu(ev.currentTarget, `${nick}님`, memberItems(room.id, { id, nickname: nick }, { moderator: canModerate(id) })),
           }, nick) : nick);
       }));
   }
@@ -210,6 +215,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     decorate,
     room: room.id,
     moderator: () => isModerator,
+    canModerate,
     onReply: (m) => setReply(m),
     onChanged: (m) => {
       // replies quoting it, and the reply bar, show the new text (or none)

@@ -44,7 +44,8 @@ export function excerpt(m, length = 60) {
 /**
  * The <li> of message m. env: {user, known (id → message), decorate(),
  * onReply(m), onChanged(m), room (id), moderator() (whether the reader
- * moderates the room)}. Returns {el, update(m)}, update re-rendering
+ * moderates the room), canModerate(userId) (whether they may act on that
+ * member: not themselves, not the owner, another moderator only as owner)}. Returns {el, update(m)}, update re-rendering
  * whatever changed.
  */
 export function messageView(m, env) {
@@ -82,15 +83,16 @@ export function messageView(m, env) {
   }
 
   const moderator = () => Boolean(env.moderator?.());
+  const overSender = () => Boolean(env.canModerate ? env.canModerate(current.sender_id) : moderator());
   const sender = () => ({ id: current.sender_id, nickname: current.nickname, email: current.sender_email || null });
 
   // the sender's name opens the menu about them (moderation, block)
   function renderName() {
-    const items = env.room ? memberItems(env.room, sender(), { moderator: moderator() }) : [];
+    const items = env.room ? memberItems(env.room, sender(), { moderator: overSender() }) : [];
     if (!items.length) return mount(name, h('strong', {}, current.nickname || '알 수 없음'));
     return mount(name, h('button.link.member-name', {
       type: 'button', 'aria-haspopup': 'menu', title: `${current.nickname}님 메뉴`,
-      onclick: (ev) => popupMenu(ev.currentTarget, `${current.nickname}님`, memberItems(env.room, sender(), { moderator: moderator() })),
+      onclick: (ev) => popupMenu(ev.currentTarget, `${current.nickname}님`, memberItems(env.room, sender(), { moderator: overSender() })),
     }, current.nickname || '알 수 없음'));
   }
 
@@ -99,9 +101,9 @@ export function messageView(m, env) {
     const items = [];
     if (!mine() && !current.deleted && !veiled(current)) items.push({ label: '🚩 신고', action: 'report', run: () => report() });
     if (moderator()) {
-      if (!mine() && !current.deleted) items.push({ label: '🗑 삭제 (관리자)', action: 'mod-delete', danger: true, run: () => moderatorDelete() });
+      if (!mine() && !current.deleted && overSender()) items.push({ label: '🗑 삭제 (관리자)', action: 'mod-delete', danger: true, run: () => moderatorDelete() });
       items.push({ label: '🕘 수정 기록', action: 'history', run: () => showHistory(current) });
-      if (!mine()) items.push(...memberItems(env.room, sender(), { moderator: true }));
+      if (!mine() && overSender()) items.push(...memberItems(env.room, sender(), { moderator: true }));
     }
     return items;
   }
