@@ -6,6 +6,7 @@ import { loginView, signupView } from './views/auth.js';
 import { profileView } from './views/profile.js';
 import { friendsView } from './views/friends.js';
 import { chatsView, roomView } from './views/chats.js';
+import { moderationView } from './views/moderation.js';
 import { bell, refreshBell } from './bell.js';
 import { startMemberFeed, onUnread } from './member.js';
 
@@ -20,6 +21,7 @@ const routes = [
   [/^#\/friends$/, friendsView, true],
   [/^#\/chats$/, chatsView, true],
   [/^#\/chat\/([a-z0-9]+)$/, roomView, true],
+  [/^#\/moderation$/, moderationView, true],
 ];
 
 let cleanup = null; // the current view's teardown (e.g. chat unsubscribe)

@@ -2,13 +2,17 @@
 // messages and presence over the room's realtime topic, replies, edits,
 // deletes, reactions, "입력 중…", @mention completion, the "새 메시지"
 // divider at the read marker, and the marker kept at the newest message
-// while the room is in view.
+// while the room is in view. Moderation: the moderator's menus (on each
+// message and member name), slow mode (the indicator for everyone, the
+// setting for moderators, the wait after a refusal), the muted member's
+// notice, kicks and bans, messages hidden by reports.
 import { pb, api, optional } from './api.js';
 import { h, mount, toast, errorText } from './dom.js';
 import { messageView, normalize, excerpt, applyReactionFrame } from './chat_message.js';
 import { mentionCompleter, mentionDecorator } from './mentions.js';
 import { refreshUnread, unread, markRead, setViewing } from './member.js';
 import { forgetMessage } from './bell.js';
+import { SLOW_MODES, secondsText, durationText, mod, popupMenu, memberItems } from './moderation.js';
 
 const TYPING_SEND_EVERY = 3000; // the server drops more than one per 3 s anyway
 const TYPING_SHOWN_FOR = 5000;
@@ -37,6 +41,24 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   let lastTypingSent = 0;
   let typingRoute = true; // false once the server said it has no typing route
   const friendList = await friends(user);
+
+  // what the reader may do here: the room answer's "me" (a post's room_data
+  // may not carry it: ask the room once)
+  let info = room;
+  if (room.me === undefined && user) {
+    try { info = (await optional(`/api/chat/room/${room.id}/`)) || room; } catch { info = room; }
+  }
+  const isModerator = Boolean(info.me?.moderator);
+  const owner = info.owner || room.owner || null;
+  const moderatorIds = new Set((info.moderators || []).map((m) => m.id));
+  // a moderator acts on members, not on themselves or the owner; on another moderator only as the owner
+  const canModerate = (id) => isModerator && Boolean(id) && id !== user?.id && id !== owner
+    && (user?.id === owner || !moderatorIds.has(id));
+  let slowSeconds = Number(info.slow_mode_seconds ?? room.slow_mode_seconds) || 0;
+  let muted = null; // {until: Date|null, reason}
+  let waitUntil = 0; // slow mode: no send before this time (ms)
+  let muteTimer = null;
+  let waitTimer = null;
 
   const list = h('ol.messages', { 'aria-label': '채팅 메시지' });
   const onlineList = h('ul.online');
@@ -76,18 +98,124 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
   }
   const sendButton = h('button.primary', { type: 'submit' }, '전송');
   const form = h('form.send', { onsubmit: send }, h('div.compose', {}, completer.menu, input), sendButton);
+  const muteNotice = h('div.mute-notice', { role: 'alert', hidden: true });
+  const waitLine = h('div.slow-wait', { 'aria-live': 'polite', hidden: true });
+  const slowIndicator = h('span.slow-indicator', { hidden: true, title: '한 사람이 메시지를 보낸 뒤 이 시간이 지나야 다음 메시지를 보낼 수 있습니다' });
   const placeholder = h('li.empty-chat', {}, h('span', { 'aria-hidden': 'true' }, '💬'), h('span', {}, '아직 메시지가 없습니다.'), h('span.muted', {}, '첫 메시지를 남겨 대화를 시작해 보세요!'));
 
   function renderOnline() {
     mount(onlineList, [...online.entries()].sort((a, b) => a[1].localeCompare(b[1]))
-      .map(([id, nick]) => h('li', { class: id === user?.id ? 'me' : '' }, h('span.dot'), nick)));
+      .map(([id, nick]) => {
+        const items = canModerate(id) ? memberItems(room.id, { id, nickname: nick }, { moderator: true }) : [];
+        return h('li', { class: id === user?.id ? 'me' : '', dataset: { user: id } }, h('span.dot'),
+          items.length ? h('button.link.member-name', {
+            type: 'button', 'aria-haspopup': 'menu', title: `${nick}님 관리`,
+            onclick: (ev) => popupMenu(ev.currentTarget, `${nick}님`, memberItems(room.id, { id, nickname: nick }, { moderator: canModerate(id) })),
+          }, nick) : nick);
+      }));
   }
+
+  // ---- moderation: slow mode, mute ----
+  function renderSlow() {
+    slowIndicator.hidden = !slowSeconds;
+    slowIndicator.textContent = slowSeconds ? `🐢 슬로우 모드: ${secondsText(slowSeconds)}` : '';
+    if (!slowSelect) return;
+    if (![...slowSelect.options].some((o) => o.value === String(slowSeconds))) slowSelect.append(h('option', { value: String(slowSeconds) }, secondsText(slowSeconds)));
+    slowSelect.value = String(slowSeconds);
+  }
+
+  function renderComposer() {
+    const blocked = closed || Boolean(muted);
+    input.disabled = blocked;
+    const waiting = !blocked && waitUntil > Date.now();
+    sendButton.disabled = blocked || waiting;
+    if (!closed) input.placeholder = muted ? '채팅이 제한되어 있습니다' : '메시지를 입력하세요';
+    waitLine.hidden = !waiting;
+    if (waiting) {
+      const left = Math.ceil((waitUntil - Date.now()) / 1000);
+      waitLine.textContent = `🐢 슬로우 모드: ${left}초 후에 보낼 수 있습니다`;
+      sendButton.textContent = `${left}초`;
+    } else sendButton.textContent = '전송';
+  }
+
+  function setWait(seconds) {
+    if (!seconds || seconds <= 0) return;
+    waitUntil = Math.max(waitUntil, Date.now() + seconds * 1000);
+    clearInterval(waitTimer);
+    waitTimer = setInterval(() => {
+      if (Date.now() >= waitUntil) { clearInterval(waitTimer); waitTimer = null; }
+      renderComposer();
+    }, 250);
+    renderComposer();
+  }
+
+  function setMuted(until, reason = '') {
+    clearTimeout(muteTimer);
+    const end = until ? new Date(until) : null;
+    if (end && end.getTime() <= Date.now()) return clearMuted();
+    muted = { until: end, reason };
+    const left = end ? durationText(Math.ceil((end.getTime() - Date.now()) / 60000)) : null;
+    mount(muteNotice,
+      h('strong', {}, left ? `${left} 동안 채팅이 제한되었습니다` : '채팅이 제한되었습니다'),
+      h('span.muted', {}, end ? ` ${end.toLocaleTimeString('ko-KR', { hour: '2-digit', minute: '2-digit' })}까지 메시지를 보낼 수 없습니다.` : ' 관리자가 풀 때까지 메시지를 보낼 수 없습니다.'),
+      reason ? h('span.mute-reason', {}, `사유: ${reason}`) : null);
+    muteNotice.hidden = false;
+    if (end) muteTimer = setTimeout(() => { clearMuted(); notice('채팅 제한이 끝났습니다.'); }, Math.min(end.getTime() - Date.now() + 500, 2 ** 31 - 1));
+    renderComposer();
+    return undefined;
+  }
+
+  function clearMuted() {
+    clearTimeout(muteTimer);
+    muted = null;
+    muteNotice.hidden = true;
+    muteNotice.replaceChildren();
+    renderComposer();
+  }
+
+  // the minutes in "You are muted in this room for 10 more minutes."
+  function mutedFrom(err) {
+    const data = err?.response || {};
+    const text = String(data.detail || data.message || '');
+    if (err?.status !== 403 || !/muted/i.test(text)) return false;
+    let until = data.muted_until || null;
+    const n = /for (\d+) more minute/i.exec(text);
+    if (!until && n) until = new Date(Date.now() + Number(n[1]) * 60000).toISOString();
+    setMuted(until);
+    return true;
+  }
+
+  function slowFrom(err) {
+    const data = err?.response || {};
+    const text = String(data.detail || data.message || '');
+    if (err?.status !== 429 || !/slow mode/i.test(text)) return false;
+    const n = /wait (\d+) second/i.exec(text) || /(\d+)/.exec(text);
+    setWait(n ? Number(n[1]) : slowSeconds || 5);
+    return true;
+  }
+
+  const slowSelect = isModerator ? h('select.slow-mode-select', {
+    name: 'slow_mode', 'aria-label': '슬로우 모드',
+    onchange: async () => {
+      const seconds = Number(slowSelect.value);
+      const done = await mod.slowMode(room.id, seconds);
+      if (done) { slowSeconds = seconds; }
+      renderSlow();
+    },
+  }, SLOW_MODES.map(([s, label]) => h('option', { value: String(s) }, label))) : null;
+  const modBar = isModerator ? h('div.mod-bar', {},
+    h('span.mod-badge', { title: '이 채팅방의 관리자입니다' }, '🛡 관리자'),
+    h('label.slow-mode', {}, h('span', {}, '슬로우 모드'), slowSelect),
+    h('a.button.small.secondary.mod-link', { href: `#/moderation?room=${room.id}` }, '관리 기록·신고')) : null;
 
   // ---- messages ----
   const env = {
     user,
     known,
     decorate,
+    room: room.id,
+    moderator: () => isModerator,
+    canModerate,
     onReply: (m) => setReply(m),
     onChanged: (m) => {
       // replies quoting it, and the reply bar, show the new text (or none)
@@ -131,6 +259,8 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     ev.preventDefault();
     const text = input.value.trim();
     if (!text || closed) return;
+    if (muted) { toast('채팅이 제한되어 있어 보낼 수 없습니다.', 'error'); return; }
+    if (waitUntil > Date.now()) { renderComposer(); toast(`슬로우 모드: ${Math.ceil((waitUntil - Date.now()) / 1000)}초 후에 보낼 수 있습니다.`, 'error'); return; }
     const mentions = completer.mentionIds(text);
     input.value = '';
     grow();
@@ -141,9 +271,11 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
       setReply(null);
       completer.reset();
       lastTypingSent = 0;
+      if (slowSeconds && !isModerator) setWait(slowSeconds);
     } catch (err) {
       input.value = text;
       grow();
+      if (mutedFrom(err) || slowFrom(err)) return;
       toast(errorText(err), 'error');
     }
   }
@@ -210,11 +342,14 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     return el;
   }
 
-  const header = h('header', {}, h('h2', {}, '💬 실시간 채팅'), h('span.muted.room-name', {}, title || room.name));
-  const element = h('aside.card.chat', { dataset: { room: room.id } },
+  const header = h('header', {}, h('h2', {}, '💬 실시간 채팅'), slowIndicator, h('span.muted.room-name', {}, title || room.name));
+  const element = h('aside.card.chat', { dataset: { room: room.id }, class: isModerator ? 'moderating' : '' },
     header,
+    modBar,
     h('div.presence', {}, h('span.muted', {}, '접속 중'), onlineList),
-    list, typingLine, replyBar, form);
+    list, typingLine, replyBar, muteNotice, waitLine, form);
+  renderSlow();
+  if (info.me?.muted || info.me?.muted_until) setMuted(info.me.muted_until || null);
 
   if (!room.chat_messages.length) list.append(placeholder);
   room.chat_messages.forEach((m) => add(m));
@@ -228,6 +363,8 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     4001: '로그인이 끝나 이 채팅방에 더 이상 접근할 수 없습니다. 다시 로그인해 주세요.',
     4003: '이 채팅방에 더 이상 접근할 수 없습니다.',
     4004: '채팅방이 삭제되어 더 이상 접근할 수 없습니다.',
+    4008: '관리자가 회원님을 이 채팅방에서 내보냈습니다.',
+    4009: '이 채팅방에서 입장이 금지되었습니다.',
   };
   function revoked(frame) {
     if (closed) return;
@@ -239,11 +376,14 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     typing.clear();
     renderTyping();
     setReply(null);
-    input.disabled = true;
-    sendButton.disabled = true;
-    input.placeholder = '채팅이 종료되었습니다';
+    clearMuted();
+    clearInterval(waitTimer);
+    waitUntil = 0;
+    renderComposer();
+    input.placeholder = frame.code === 4009 ? '입장이 금지된 채팅방입니다' : '채팅이 종료되었습니다';
     placeholder.remove();
-    list.append(h('li.notice.revoked', { role: 'alert' }, REVOKED[frame.code] || REVOKED[4003]));
+    list.append(h('li.notice.revoked', { role: 'alert', dataset: { code: frame.code ?? '' } }, REVOKED[frame.code] || REVOKED[4003],
+      frame.code === 4008 ? h('button.small.secondary.rejoin', { type: 'button', onclick: () => window.dispatchEvent(new HashChangeEvent('hashchange')) }, '다시 들어가기') : null));
     list.scrollTop = list.scrollHeight;
   }
 
@@ -259,11 +399,26 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
       case 'chat.message.edit':
       case 'chat.message.delete': {
         if (frame.type === 'chat.message.delete') forgetMessage(frame.id);
+        // an edit frame carries the text: a message hidden by reports is shown again
+        const next = frame.type === 'chat.message.edit' ? { ...frame, hidden: Boolean(frame.hidden) } : frame;
         const view = views.get(frame.id);
-        if (view) view.update({ ...view.message, ...frame });
-        else if (known.has(frame.id)) known.set(frame.id, normalize({ ...known.get(frame.id), ...frame }));
+        if (view) view.update({ ...view.message, ...next });
+        else if (known.has(frame.id)) known.set(frame.id, normalize({ ...known.get(frame.id), ...next }));
         break;
       }
+      case 'chat.message.hide': {
+        // its sender and the moderators still read it; everyone else sees the placeholder
+        const view = views.get(frame.id);
+        const old = view?.message || known.get(frame.id);
+        if (!old) break;
+        const keep = isModerator || old.sender_id === user?.id;
+        const next = keep ? { ...old, hidden: true } : { ...old, hidden: true, message: '', reactions: [] };
+        if (view) view.update(next); else known.set(frame.id, normalize(next));
+        break;
+      }
+      case 'chat.moderation':
+        moderation(frame);
+        break;
       case 'chat.reaction': {
         const view = views.get(frame.id);
         if (view) view.update({ ...view.message, reactions: applyReactionFrame(view.message.reactions, frame, user?.id) });
@@ -288,6 +443,20 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
       default:
     }
     return undefined;
+  }
+
+  function moderation(frame) {
+    if (frame.action === 'slow_mode') {
+      slowSeconds = Number(frame.slow_mode_seconds) || 0;
+      renderSlow();
+      notice(slowSeconds ? `슬로우 모드가 켜졌습니다: ${secondsText(slowSeconds)}에 한 번씩 보낼 수 있습니다.` : '슬로우 모드가 꺼졌습니다.');
+      if (!slowSeconds) { waitUntil = 0; renderComposer(); }
+    } else if (frame.user_id && frame.user_id === user?.id) {
+      if (frame.action === 'mute') setMuted(frame.until || null, frame.reason || '');
+      else if (frame.action === 'unmute') { clearMuted(); notice('채팅 제한이 풀렸습니다.'); }
+    } else if (frame.action === 'mute' && frame.username) {
+      notice(`${frame.username}님의 채팅이 제한되었습니다.`);
+    }
   }
 
   const topic = `chat/${room.id}`;
@@ -317,6 +486,8 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
       document.removeEventListener('visibilitychange', onVisible);
       clearTimeout(readTimer);
       clearTimeout(typingTimer);
+      clearTimeout(muteTimer);
+      clearInterval(waitTimer);
       if (closed) return undefined;
       closed = true;
       return unsubscribe();

@@ -207,6 +207,7 @@ const FIELD_LABELS = {
   room: '채팅방', message: '메시지', parent_chat: '답장할 메시지', keyword: '검색어',
   page: '페이지', page_size: '페이지 크기', refresh: '로그인 정보',
   emoji: '반응', q: '검색어', mentions: '멘션', user: '회원', ids: '알림',
+  reason: '사유', minutes: '기간', slow_mode_seconds: '슬로우 모드', action: '처리',
 };
 
 const CODES = {
@@ -247,6 +248,18 @@ const MESSAGES = [
   [/User with this email does not exist/i, '해당 이메일로 가입한 회원이 없습니다.'],
   [/Enter exactly one emoji/i, '이모지 하나만 고르세요.'],
   [/at most (\d+) different reactions/i, (n) => `한 메시지에는 반응을 ${n}종류까지 남길 수 있습니다.`],
+  [/muted in this room for (\d+) more minute/i, (n) => `채팅이 제한되어 있습니다. ${n}분 뒤에 다시 보낼 수 있습니다.`],
+  [/muted in this room/i, '채팅이 제한되어 있어 보낼 수 없습니다.'],
+  [/Slow mode is on\D*(\d+)/i, (n) => `슬로우 모드: ${n}초 후에 보낼 수 있습니다.`],
+  [/already reported this message/i, '이미 신고한 메시지입니다.'],
+  [/cannot report your own/i, '내 메시지는 신고할 수 없습니다.'],
+  [/do not moderate this room/i, '이 채팅방의 관리자가 아닙니다.'],
+  [/cannot moderate this member/i, '이 회원에게는 관리 기능을 쓸 수 없습니다.'],
+  [/Only the room's owner appoints/i, '관리자 지정은 방장만 할 수 있습니다.'],
+  [/cannot block yourself/i, '자기 자신은 차단할 수 없습니다.'],
+  [/cannot unblock yourself/i, '자기 자신은 차단 해제할 수 없습니다.'],
+  [/greater than or equal to (\d+)/i, (n) => `${n} 이상이어야 합니다.`],
+  [/less than or equal to (\d+)/i, (n) => `${n} 이하여야 합니다.`],
   [/only change your own messages/i, '내 메시지만 수정하거나 삭제할 수 있습니다.'],
   [/cannot message yourself/i, '자기 자신에게는 메시지를 보낼 수 없습니다.'],
   [/only message your friends/i, '친구에게만 메시지를 보낼 수 있습니다.'],

@@ -1,6 +1,16 @@
 import { api } from '../api.js';
 import { h, mount, avatar, toast, errorText } from '../dom.js';
 import { openDM } from './chats.js';
+import { mod, modal } from '../moderation.js';
+
+async function block(f) {
+  const ok = await modal({
+    title: `${f.nickname}님을 차단할까요?`,
+    body: h('p.muted', {}, '차단한 사람의 메시지와 반응은 보이지 않고, 상대는 나를 멘션하거나 DM을 보낼 수 없습니다. 상대에게는 알리지 않습니다. 프로필에서 언제든 해제할 수 있습니다.'),
+    actions: [{ label: '취소', value: null }, { label: '차단', value: 'ok', kind: 'danger' }],
+  });
+  if (ok === 'ok') await mod.block(f.email);
+}
 
 const statusText = { available: '🟢 대화 가능', away: '🌙 자리 비움', busy: '⛔ 바쁨' };
 
@@ -23,7 +33,8 @@ export async function friendsView(view, ctx) {
     if (!ctx.current()) return friends;
     mount(friendsList, friends.length ? friends.map((f) => person(f, h('span.person-actions', {},
       h('button.small.primary.dm', { onclick: () => openDM(f), title: `${f.nickname}님에게 메시지 보내기` }, '💬 메시지'),
-      f.email ? h('button.small.secondary', { onclick: () => remove(f.email) }, '삭제') : null)))
+      f.email ? h('button.small.secondary', { onclick: () => remove(f.email) }, '삭제') : null,
+      f.email ? h('button.small.danger.block', { onclick: () => block(f), title: `${f.nickname}님 차단` }, '차단') : null)))
       : h('li.empty', {}, '아직 친구가 없습니다. 이메일로 찾아 추가해 보세요.'));
     return friends;
   }
