@@ -42,6 +42,9 @@ import (
 // wait bounds every receive of the tests.
 const wait = 5 * time.Second
 
+// requestDeadline bounds one HTTP request of a test to the live server.
+const requestDeadline = 60 * time.Second
+
 // Rooms without a post, made by the tests (see makePrivateRooms).
 //
 //   - bob's room: bob's friends list is empty, so only bob may read it;
@@ -253,7 +256,9 @@ func (s *liveServer) do(t testing.TB, method, path string, headers map[string]st
 		}
 		r = bytes.NewReader(raw)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*wait)
+	// a bound on a hung server, not a timing check: a password change
+	// (bcrypt) under -race on a loaded machine takes seconds
+	ctx, cancel := context.WithTimeout(context.Background(), requestDeadline)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, r)
 	if err != nil {
