@@ -800,3 +800,85 @@ describe('the chat product with the real SDK, the room topic and the WebSocket',
     assert.equal((await deadline(ws.closed, 'C refused')).code, 4003);
   });
 });
+
+// ---------------------------------------------------------- moderation (issue 11)
+
+describe('moderation with the real SDK, the room topic and the WebSocket', () => {
+  let Mod;
+  let Mem;
+  let Other;
+
+  before(async () => {
+    Mod = await member('mod@moderation.test', 'Mod');
+    Mem = await member('mem@moderation.test', 'Mem');
+    Other = await member('other@moderation.test', 'Other');
+  });
+
+  test('a mute refuses the SDK, REST and WebSocket sends at once; lifting it lets them through', async () => {
+    const room = await postRoom(Mod, 'mute');
+    const wsMem = await joinedSocket(room, Mem, 'Mem ws');
+    const pbMem = sdkFor(Mem);
+    const mute = await call('POST', `/api/chat/room/${room}/mute/`, { token: Mod.access, body: { user: Mem.id, minutes: 10, reason: 'cool down' } });
+    assert.equal(mute.status, 200, mute.text);
+    await wsMem.frames.waitFor((fs) => fs.find((f) => f.type === 'chat.moderation' && f.action === 'mute'), 'the mute frame');
+
+    await rejectsWith(pbMem.collection('messages').create({ room, message: 'still here?' }), 403, 'a muted SDK create');
+    const rest = await call('POST', '/api/chat/message/', { token: Mem.access, body: { room, message: 'still here?' } });
+    assert.equal(rest.status, 403, rest.text);
+    assert.match(rest.json.detail, /muted in this room for 10 more minutes/);
+    wsMem.ws.send(JSON.stringify({ type: 'chat.message', message: 'still here?' }));
+    await wsMem.frames.waitFor((fs) => fs.find((f) => f.error_type === 'muted'), 'the muted error frame');
+    assert.ok(!(await storedTexts(Mod, room)).includes('still here?'), 'a muted send was stored');
+    // others are not muted
+    await pbMem.collection('messages').getList(1, 1, { filter: `room="${room}"` }); // still reads
+    const lift = await call('DELETE', `/api/chat/room/${room}/mute/`, { token: Mod.access, body: { user: Mem.id } });
+    assert.equal(lift.status, 204, lift.text);
+    await pbMem.collection('messages').create({ room, message: 'back again' });
+  });
+
+  test('a ban closes the WebSocket with 4009, takes the topic away and silences the stock subscription', async () => {
+    const room = await postRoom(Mod, 'ban');
+    const wsMem = await joinedSocket(room, Mem, 'Mem ws');
+    const pbMem = sdkFor(Mem);
+    const topicMem = await topicSubscription(pbMem, room, 'Mem topic');
+    const stockMem = await stockSubscription(pbMem, room, 'Mem stock');
+    const wsOther = await joinedSocket(room, Other, 'Other ws');
+
+    const ban = await call('POST', `/api/chat/room/${room}/ban/`, { token: Mod.access, body: { user: Mem.id, reason: 'spam' } });
+    assert.equal(ban.status, 200, ban.text);
+    assert.equal((await deadline(wsMem.closed, 'the banned WebSocket closed')).code, 4009);
+    await topicMem.waitFor((fs) => fs.find((f) => f.error_type === 'access_revoked' && f.code === 4009), 'the topic revoked');
+    await rejectsWith(pbMem.collection('messages').create({ room, message: 'let me in' }), [400, 403, 404], 'a banned SDK create');
+
+    await restSend(Mod, room, 'after the ban');
+    await wsOther.frames.waitForText('after the ban');
+    assert.equal(stockMem.count('after the ban'), 0, 'the banned stock subscription got a message');
+    await rejectsWith(pbMem.collection('rooms').getOne(room), 404, 'the banned member views the room');
+    const again = roomSocket(room, Mem, 'Mem ws again');
+    assert.equal((await deadline(again.closed, 'a new WebSocket refused')).code, 4009);
+    const selfLift = await call('DELETE', `/api/chat/room/${room}/ban/`, { token: Mem.access, body: { user: Mem.id } });
+    assert.ok([403, 404].includes(selfLift.status), `the banned member lifts their ban: ${selfLift.status}`);
+  });
+
+  test('a block hides the blocked member from the blocker alone, live and in history', async () => {
+    const room = await postRoom(Mod, 'block');
+    const block = await call('POST', '/user/block/', { token: Mem.access, body: { email: Other.email } });
+    assert.equal(block.status, 200, block.text);
+    const pbMem = sdkFor(Mem);
+    const topicMem = await topicSubscription(pbMem, room, 'Mem topic');
+    const stockMem = await stockSubscription(pbMem, room, 'Mem stock');
+    const topicMod = await topicSubscription(sdkFor(Mod), room, 'Mod topic');
+
+    await restSend(Other, room, 'from the blocked one');
+    await restSend(Mod, room, 'from the moderator');
+    await topicMod.waitForText('from the blocked one');
+    for (const l of [topicMem, stockMem]) {
+      await l.waitForText('from the moderator');
+      assert.equal(l.count('from the blocked one'), 0, `${l.name} got the blocked member's message`);
+    }
+    assert.ok(!(await storedTexts(Mem, room)).includes('from the blocked one'), 'history shows the blocked member');
+    assert.ok((await storedTexts(Mod, room)).includes('from the blocked one'), 'the others lose it too');
+    const list = await sdkFor(Other).collection('blocks').getList(1, 10);
+    assert.equal(list.totalItems, 0, 'the blocked member is told');
+  });
+});
