@@ -29,3 +29,28 @@ func RequireMember(next func(e *core.RequestEvent, me *core.Record) error) func(
 		return next(e, me)
 	}
 }
+
+// RequireMemberOrSuperuser wraps a handler open to members and to
+// superusers (who moderate every room; they are not members, so
+// RequireMember refuses them): 401 without (valid) credentials, 403 for
+// any other kind of auth.
+func RequireMemberOrSuperuser(next func(e *core.RequestEvent, auth *core.Record) error) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		switch {
+		case e.Auth == nil:
+			return Unauthorized(e)
+		case e.Auth.IsSuperuser(), Member(e) != nil:
+			return next(e, e.Auth)
+		}
+		return Forbidden()
+	}
+}
+
+// MemberId is auth's id when it is a member's, else "" (a superuser's id
+// never goes into a relation to users).
+func MemberId(auth *core.Record) string {
+	if auth == nil || auth.Collection().Name != MemberCollection {
+		return ""
+	}
+	return auth.Id
+}

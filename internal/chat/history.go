@@ -26,7 +26,7 @@ type messageVersion struct {
 func bindHistoryRoute(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/chat")
-		api.Handle(g, http.MethodGet, "/message/{id}/history", requireAuth(messageHistory))
+		api.Handle(g, http.MethodGet, "/message/{id}/history", api.RequireMemberOrSuperuser(messageHistory))
 		return se.Next()
 	})
 }
@@ -40,7 +40,7 @@ func messageHistory(e *core.RequestEvent, auth *core.Record) error {
 	if err != nil {
 		return api.NotFound()
 	}
-	if _, err := moderatedRoom(e.App, auth, m.GetString("room")); err != nil {
+	if _, err := ModeratedRoom(e.App, auth, m.GetString("room")); err != nil {
 		return err
 	}
 	var rows []struct {

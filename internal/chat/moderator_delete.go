@@ -50,8 +50,8 @@ func recordDeleter(e *core.RecordEvent) error {
 	if by == "" || by == sender {
 		return nil
 	}
-	return writeModerationLog(e.App, moderationEntry{
-		room: m.GetString("room"), actor: by, action: "delete_message", target: sender, message: m.Id,
+	return WriteModerationLog(e.App, ModerationEntry{
+		Room: m.GetString("room"), Actor: by, Action: "delete_message", Target: sender, Message: m.Id,
 	})
 }
 

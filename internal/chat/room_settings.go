@@ -57,12 +57,12 @@ type RoomMe struct {
 func bindRoomSettings(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/chat")
-		api.Handle(g, http.MethodPatch, "/room/{id}", requireAuth(patchRoom))
+		api.Handle(g, http.MethodPatch, "/room/{id}", api.RequireMemberOrSuperuser(patchRoom))
 		return se.Next()
 	})
 	app.OnRecordUpdateRequest("rooms").BindFunc(func(e *core.RecordRequestEvent) error {
 		if e.Auth != nil {
-			e.Record.Set(roomActorKey, memberId(e.Auth)) // "" for a superuser
+			e.Record.Set(roomActorKey, api.MemberId(e.Auth)) // "" for a superuser
 		}
 		return e.Next()
 	})
@@ -76,8 +76,8 @@ func bindRoomSettings(app core.App) {
 				return nil
 			}
 			actor, _ := e.Record.Get(roomActorKey).(string)
-			return writeModerationLog(e.App, moderationEntry{
-				room: e.Record.Id, actor: actor, action: "slow_mode", detail: map[string]any{"seconds": seconds},
+			return WriteModerationLog(e.App, ModerationEntry{
+				Room: e.Record.Id, Actor: actor, Action: "slow_mode", Detail: map[string]any{"seconds": seconds},
 			})
 		})
 	})
@@ -105,55 +105,9 @@ type slowModeFrame struct {
 	SlowModeSeconds int    `json:"slow_mode_seconds"`
 }
 
-// moderationEntry is a moderation_log row.
-type moderationEntry struct {
-	room, actor, action, target, message, reason string
-	detail                                       map[string]any
-}
-
-// writeModerationLog stores entry (in app's transaction, if any).
-func writeModerationLog(app core.App, entry moderationEntry) error {
-	c, err := app.FindCachedCollectionByNameOrId("moderation_log")
-	if err != nil {
-		return err
-	}
-	r := core.NewRecord(c)
-	r.Set("room", entry.room)
-	r.Set("actor", entry.actor)
-	r.Set("action", entry.action)
-	r.Set("target", entry.target)
-	r.Set("message", entry.message)
-	r.Set("reason", entry.reason)
-	if entry.detail != nil {
-		r.Set("detail", entry.detail)
-	} else {
-		r.Set("detail", map[string]any{})
-	}
-	return app.Save(r)
-}
-
-// requireAuth wraps a handler for members and superusers: 401 without
-// (valid) credentials.
-func requireAuth(next func(e *core.RequestEvent, auth *core.Record) error) func(*core.RequestEvent) error {
-	return func(e *core.RequestEvent) error {
-		if e.Auth == nil {
-			return api.Unauthorized(e)
-		}
-		return next(e, e.Auth)
-	}
-}
-
-// memberId is auth's id when it is a member's, else "".
-func memberId(auth *core.Record) string {
-	if auth == nil || auth.Collection().Name != api.MemberCollection {
-		return ""
-	}
-	return auth.Id
-}
-
-// moderatedRoom loads a room auth moderates: 404 when it is unknown or
+// ModeratedRoom loads a room auth moderates: 404 when it is unknown or
 // they may not read it, 403 when they read it but do not moderate it.
-func moderatedRoom(app core.App, auth *core.Record, id string) (*core.Record, error) {
+func ModeratedRoom(app core.App, auth *core.Record, id string) (*core.Record, error) {
 	room, err := app.FindRecordById("rooms", id)
 	if err != nil || (!auth.IsSuperuser() && !CanReadRoom(app, room, auth)) {
 		return nil, api.NotFound()
@@ -168,7 +122,7 @@ func moderatedRoom(app core.App, auth *core.Record, id string) (*core.Record, er
 // — 200 the room answer. Moderators set the slow mode (0 to 3600 seconds,
 // 0: off); only the owner (or a superuser) renames the room.
 func patchRoom(e *core.RequestEvent, auth *core.Record) error {
-	room, err := moderatedRoom(e.App, auth, e.Request.PathValue("id"))
+	room, err := ModeratedRoom(e.App, auth, e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -196,7 +150,7 @@ func patchRoom(e *core.RequestEvent, auth *core.Record) error {
 		return err
 	}
 	if body.Has("name") || body.Has("slow_mode_seconds") {
-		room.Set(roomActorKey, memberId(auth))
+		room.Set(roomActorKey, api.MemberId(auth))
 		if err := e.App.Save(room); err != nil {
 			return api.FromValidation(err)
 		}

@@ -39,14 +39,6 @@ var (
 // record naming who changes it, for the log, when "by" cannot (a delete).
 const actorKey = "@cobraModerationActor"
 
-// memberId is actor's id as a users relation ("" for a superuser).
-func memberId(actor *core.Record) string {
-	if actor == nil || actor.Collection().Name != api.MemberCollection {
-		return ""
-	}
-	return actor.Id
-}
-
 // CheckActs refuses actor acting on target in room unless actor moderates
 // room and may act on target (see ErrCannotModerate).
 func CheckActs(app core.App, actor, room, target *core.Record) error {
@@ -120,8 +112,8 @@ func sanction(app core.App, collection string, actor, room, target *core.Record,
 		}
 		row.Set("until", until)
 		row.Set("reason", reason)
-		row.Set("by", memberId(actor))
-		row.Set(actorKey, memberId(actor))
+		row.Set("by", api.MemberId(actor))
+		row.Set(actorKey, api.MemberId(actor))
 		row.Set(minutesKey, max(0, minutes))
 		return tx.Save(row)
 	})
@@ -152,7 +144,7 @@ func lift(app core.App, collection string, actor, room, target *core.Record) (bo
 	if err != nil {
 		return false, err
 	}
-	row.Set(actorKey, memberId(actor))
+	row.Set(actorKey, api.MemberId(actor))
 	if err := app.Delete(row); err != nil {
 		return false, err
 	}
@@ -166,7 +158,7 @@ func Kick(app core.App, actor, room, target *core.Record, reason string) (closed
 	if err := CheckActs(app, actor, room, target); err != nil {
 		return 0, err
 	}
-	if err := writeLog(app, logEntry{room: room.Id, actor: memberId(actor), action: "kick", target: target.Id, reason: reason}); err != nil {
+	if err := chat.WriteModerationLog(app, chat.ModerationEntry{Room: room.Id, Actor: api.MemberId(actor), Action: "kick", Target: target.Id, Reason: reason}); err != nil {
 		return 0, err
 	}
 	return chat.Kick(app, room.Id, target.Id), nil
@@ -188,8 +180,8 @@ func Appoint(app core.App, actor, room, target *core.Record) (created bool, err 
 	row := core.NewRecord(c)
 	row.Set("room", room.Id)
 	row.Set("user", target.Id)
-	row.Set("by", memberId(actor))
-	row.Set(actorKey, memberId(actor))
+	row.Set("by", api.MemberId(actor))
+	row.Set(actorKey, api.MemberId(actor))
 	if err := app.Save(row); err != nil {
 		return false, api.FromValidation(err)
 	}
@@ -208,7 +200,7 @@ func Dismiss(app core.App, actor, room, target *core.Record) (ended bool, err er
 	if err != nil {
 		return false, err
 	}
-	row.Set(actorKey, memberId(actor))
+	row.Set(actorKey, api.MemberId(actor))
 	return true, app.Delete(row)
 }
 

@@ -187,11 +187,11 @@ func bindSanctionHooks(app core.App) {
 			if me := api.Member(e.RequestEvent); me != nil {
 				e.Record.Set("by", me.Id)
 			}
-			e.Record.Set(actorKey, memberId(e.Auth))
+			e.Record.Set(actorKey, api.MemberId(e.Auth))
 			return e.Next()
 		})
 		app.OnRecordDeleteRequest(c).BindFunc(func(e *core.RecordRequestEvent) error {
-			e.Record.Set(actorKey, memberId(e.Auth))
+			e.Record.Set(actorKey, api.MemberId(e.Auth))
 			return e.Next()
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/chat"
 )
 
 // The moderation log: hooks write it whichever API changed a moderator,
@@ -21,30 +22,6 @@ const (
 	minutesKey = "@cobraModerationMinutes" // the minutes asked for (0: for good)
 	expiredKey = "@cobraModerationExpired" // deleted because it ended
 )
-
-type logEntry struct {
-	room, actor, action, target, message, reason string
-	detail                                       map[string]any
-}
-
-func writeLog(app core.App, entry logEntry) error {
-	c, err := app.FindCachedCollectionByNameOrId("moderation_log")
-	if err != nil {
-		return err
-	}
-	r := core.NewRecord(c)
-	r.Set("room", entry.room)
-	r.Set("actor", entry.actor)
-	r.Set("action", entry.action)
-	r.Set("target", entry.target)
-	r.Set("message", entry.message)
-	r.Set("reason", entry.reason)
-	if entry.detail == nil {
-		entry.detail = map[string]any{}
-	}
-	r.Set("detail", entry.detail)
-	return app.Save(r)
-}
 
 // actorOf is who changes row: the actor key when set (a route, a
 // request's member, "" for a superuser or the server), else "by".
@@ -85,12 +62,12 @@ func bindLogHooks(app core.App) {
 			if err := e.Next(); err != nil {
 				return err
 			}
-			entry := logEntry{room: e.Record.GetString("room"), actor: actorOf(e.Record, false), action: action[0],
-				target: e.Record.GetString("user"), reason: e.Record.GetString("reason")}
+			entry := chat.ModerationEntry{Room: e.Record.GetString("room"), Actor: actorOf(e.Record, false), Action: action[0],
+				Target: e.Record.GetString("user"), Reason: e.Record.GetString("reason")}
 			if c != collectionAppoints {
-				entry.detail = minutesOf(e.Record)
+				entry.Detail = minutesOf(e.Record)
 			}
-			return writeLog(e.App, entry)
+			return chat.WriteModerationLog(e.App, entry)
 		}
 		app.OnRecordCreateExecute(c).BindFunc(started)
 		app.OnRecordUpdateExecute(c).BindFunc(started)
@@ -103,12 +80,12 @@ func bindLogHooks(app core.App) {
 				// member's delete, which takes the log entries with it
 				return nil
 			}
-			entry := logEntry{room: e.Record.GetString("room"), actor: actorOf(e.Record, true), action: action[1],
-				target: e.Record.GetString("user")}
+			entry := chat.ModerationEntry{Room: e.Record.GetString("room"), Actor: actorOf(e.Record, true), Action: action[1],
+				Target: e.Record.GetString("user")}
 			if expired, _ := e.Record.GetRaw(expiredKey).(bool); expired {
-				entry.detail = map[string]any{"expired": true}
+				entry.Detail = map[string]any{"expired": true}
 			}
-			return writeLog(e.App, entry)
+			return chat.WriteModerationLog(e.App, entry)
 		})
 	}
 }

@@ -27,25 +27,10 @@ func bindReports(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		api.Handle(se.Router.Group("/api/chat"), http.MethodPost, "/message/{id}/report", api.RequireMember(postReport))
 		g := se.Router.Group("/api/moderation")
-		api.Handle(g, http.MethodGet, "/reports", requireStaff(listReports))
-		api.Handle(g, http.MethodPost, "/reports/{id}/resolve", requireStaff(resolveReport))
+		api.Handle(g, http.MethodGet, "/reports", api.RequireMemberOrSuperuser(listReports))
+		api.Handle(g, http.MethodPost, "/reports/{id}/resolve", api.RequireMemberOrSuperuser(resolveReport))
 		return se.Next()
 	})
-}
-
-// requireStaff wraps a handler open to members and superusers (who are
-// not members: api.RequireMember refuses them): 401 without (valid)
-// credentials, 403 for another auth collection.
-func requireStaff(next func(e *core.RequestEvent, actor *core.Record) error) func(*core.RequestEvent) error {
-	return func(e *core.RequestEvent) error {
-		switch {
-		case e.Auth == nil:
-			return api.Unauthorized(e)
-		case e.Auth.IsSuperuser(), e.Auth.Collection().Name == api.MemberCollection:
-			return next(e, e.Auth)
-		}
-		return api.Forbidden()
-	}
 }
 
 // MaxReasonLength bounds a report's reason (reports.reason).
@@ -143,7 +128,7 @@ func listReports(e *core.RequestEvent, actor *core.Record) error {
 		exps = append(exps, dbx.HashExp{"reports.status": status})
 	}
 	if roomId := q.Get("room"); roomId != "" {
-		room, err := moderatedRoomOf(e.App, actor, roomId)
+		room, err := chat.ModeratedRoom(e.App, actor, roomId)
 		if err != nil {
 			return err
 		}
@@ -259,7 +244,7 @@ func resolveReport(e *core.RequestEvent, actor *core.Record) error {
 	if err != nil {
 		return err
 	}
-	if _, err := moderatedRoomOf(e.App, actor, report.GetString("room")); err != nil {
+	if _, err := chat.ModeratedRoom(e.App, actor, report.GetString("room")); err != nil {
 		return err
 	}
 	res, err := readResolution(e)

@@ -108,9 +108,9 @@ func hideIfReported(app core.App, messageId string) error {
 	if err := app.Save(m); err != nil {
 		return err
 	}
-	return writeLog(app, logEntry{
-		room: m.GetString("room"), action: logHideMessage, target: m.GetString("sender"), message: m.Id,
-		detail: map[string]any{"reports": n},
+	return chat.WriteModerationLog(app, chat.ModerationEntry{
+		Room: m.GetString("room"), Action: logHideMessage, Target: m.GetString("sender"), Message: m.Id,
+		Detail: map[string]any{"reports": n},
 	})
 }
 
@@ -195,9 +195,9 @@ func ResolveReport(app core.App, actor, report *core.Record, res Resolution) err
 		case ActionDelete:
 			if m.GetDateTime("deleted_at").IsZero() {
 				m.Set("deleted_at", types.NowDateTime())
-				m.Set("deleted_by", memberId(actor))
+				m.Set("deleted_by", api.MemberId(actor))
 				m.Set("hidden", false)
-				m.Set(hooks.EditorKey, memberId(actor))
+				m.Set(hooks.EditorKey, api.MemberId(actor))
 				if err := tx.Save(m); err != nil {
 					return err
 				}
@@ -219,7 +219,7 @@ func ResolveReport(app core.App, actor, report *core.Record, res Resolution) err
 		}
 		for _, r := range open {
 			r.Set("status", status)
-			r.Set("resolved_by", memberId(actor))
+			r.Set("resolved_by", api.MemberId(actor))
 			r.Set("resolution", res.Action)
 			if err := tx.Save(r); err != nil {
 				return err
@@ -232,9 +232,9 @@ func ResolveReport(app core.App, actor, report *core.Record, res Resolution) err
 		if res.Minutes > 0 {
 			detail["minutes"] = res.Minutes
 		}
-		return writeLog(tx, logEntry{
-			room: room.Id, actor: memberId(actor), action: logResolveReport, target: target, message: m.Id,
-			reason: res.Reason, detail: detail,
+		return chat.WriteModerationLog(tx, chat.ModerationEntry{
+			Room: room.Id, Actor: api.MemberId(actor), Action: logResolveReport, Target: target, Message: m.Id,
+			Reason: res.Reason, Detail: detail,
 		})
 	})
 }
@@ -246,23 +246,4 @@ func reportFromPath(app core.App, id string) (*core.Record, error) {
 		return nil, api.NotFound()
 	}
 	return r, nil
-}
-
-// moderatedRoomOf is room id as actor may moderate it: 404 when unknown or
-// unreadable to them, 403 when they do not moderate it.
-func moderatedRoomOf(app core.App, actor *core.Record, roomId string) (*core.Record, error) {
-	room, err := app.FindRecordById("rooms", roomId)
-	if err != nil {
-		return nil, api.NotFound()
-	}
-	if actor.IsSuperuser() {
-		return room, nil
-	}
-	if !chat.CanReadRoom(app, room, actor) {
-		return nil, api.NotFound()
-	}
-	if !chat.Moderates(app, room, actor) {
-		return nil, ErrNotModerator
-	}
-	return room, nil
 }

@@ -19,31 +19,17 @@ import (
 func bindRoutes(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/chat")
-		api.Handle(g, http.MethodGet, "/room/{id}/moderators", requireActor(getModerators))
-		api.Handle(g, http.MethodPost, "/room/{id}/moderators", requireActor(postModerator))
-		api.Handle(g, http.MethodDelete, "/room/{id}/moderators", requireActor(deleteModerator))
-		api.Handle(g, http.MethodPost, "/room/{id}/mute", requireActor(postSanction(Mute)))
-		api.Handle(g, http.MethodDelete, "/room/{id}/mute", requireActor(deleteSanction(Unmute)))
-		api.Handle(g, http.MethodPost, "/room/{id}/ban", requireActor(postSanction(Ban)))
-		api.Handle(g, http.MethodDelete, "/room/{id}/ban", requireActor(deleteSanction(Unban)))
-		api.Handle(g, http.MethodPost, "/room/{id}/kick", requireActor(postKick))
-		api.Handle(g, http.MethodGet, "/room/{id}/log", requireActor(getLog))
+		api.Handle(g, http.MethodGet, "/room/{id}/moderators", api.RequireMemberOrSuperuser(getModerators))
+		api.Handle(g, http.MethodPost, "/room/{id}/moderators", api.RequireMemberOrSuperuser(postModerator))
+		api.Handle(g, http.MethodDelete, "/room/{id}/moderators", api.RequireMemberOrSuperuser(deleteModerator))
+		api.Handle(g, http.MethodPost, "/room/{id}/mute", api.RequireMemberOrSuperuser(postSanction(Mute)))
+		api.Handle(g, http.MethodDelete, "/room/{id}/mute", api.RequireMemberOrSuperuser(deleteSanction(Unmute)))
+		api.Handle(g, http.MethodPost, "/room/{id}/ban", api.RequireMemberOrSuperuser(postSanction(Ban)))
+		api.Handle(g, http.MethodDelete, "/room/{id}/ban", api.RequireMemberOrSuperuser(deleteSanction(Unban)))
+		api.Handle(g, http.MethodPost, "/room/{id}/kick", api.RequireMemberOrSuperuser(postKick))
+		api.Handle(g, http.MethodGet, "/room/{id}/log", api.RequireMemberOrSuperuser(getLog))
 		return se.Next()
 	})
-}
-
-// requireActor is api.RequireMember that also admits superusers: 401
-// without (valid) credentials, 403 for another kind of auth.
-func requireActor(next func(e *core.RequestEvent, actor *core.Record) error) func(*core.RequestEvent) error {
-	return func(e *core.RequestEvent) error {
-		switch {
-		case e.Auth == nil:
-			return api.Unauthorized(e)
-		case e.Auth.IsSuperuser(), api.Member(e) != nil:
-			return next(e, e.Auth)
-		}
-		return api.Forbidden()
-	}
 }
 
 // readableRoom is the path's room as actor may read it (404 otherwise).
@@ -55,16 +41,10 @@ func readableRoom(e *core.RequestEvent, actor *core.Record) (*core.Record, error
 	return room, nil
 }
 
-// moderatedRoom is readableRoom that actor moderates (403 otherwise).
+// moderatedRoom is the path's room as actor moderates it (404 unknown or
+// unreadable, 403 not moderated).
 func moderatedRoom(e *core.RequestEvent, actor *core.Record) (*core.Record, error) {
-	room, err := readableRoom(e, actor)
-	if err != nil {
-		return nil, err
-	}
-	if !moderates(e.App, room, actor) {
-		return nil, ErrNotModerator
-	}
-	return room, nil
+	return chat.ModeratedRoom(e.App, actor, e.Request.PathValue("id"))
 }
 
 const maxReason = 500
