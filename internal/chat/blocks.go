@@ -76,6 +76,9 @@ func loadBlockSet(app core.App, userId string) *blockSet {
 	if err != nil {
 		app.Logger().Error("chat: loading blocks", "user", userId, "error", err)
 	}
+	if len(ids) == 0 {
+		return nil // most members block nobody: no map per listener
+	}
 	set := make(blockSet, len(ids))
 	for _, id := range ids {
 		set[id] = struct{}{}
