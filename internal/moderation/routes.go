@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/api"
@@ -218,51 +217,10 @@ func postKick(e *core.RequestEvent, actor *core.Record) error {
 	return e.JSON(http.StatusOK, map[string]int{"closed": closed})
 }
 
-// Moderator is an entry of GET /api/chat/room/{id}/moderators/.
-type Moderator struct {
-	Id                string         `json:"id"`
-	Nickname          string         `json:"nickname"`
-	ProfilePictureURL api.NullString `json:"profile_picture_url"`
-	Appointed         bool           `json:"appointed"`
-}
-
-func moderatorJSON(user *core.Record, appointed bool) Moderator {
-	return Moderator{Id: user.Id, Nickname: user.GetString("nickname"),
+// moderatorJSON is a member as an entry of the moderators list.
+func moderatorJSON(user *core.Record, appointed bool) chat.RoomModerator {
+	return chat.RoomModerator{Id: user.Id, Nickname: user.GetString("nickname"),
 		ProfilePictureURL: api.FileURLOf(user, "profile_picture"), Appointed: appointed}
-}
-
-// Moderators lists who moderates room besides superusers: its owner first
-// (not of a DM), then those appointed, in the order they were.
-func Moderators(app core.App, room *core.Record) ([]Moderator, error) {
-	out := []Moderator{}
-	if room.GetString("dm_key") != "" {
-		return out, nil
-	}
-	if owner, err := app.FindRecordById(api.MemberCollection, room.GetString("owner")); err == nil {
-		out = append(out, moderatorJSON(owner, false))
-	}
-	rows, err := app.FindRecordsByFilter(collectionAppoints, "room = {:room}", "created,id", 0, 0, dbx.Params{"room": room.Id})
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.GetString("user")
-	}
-	users, err := app.FindRecordsByIds(api.MemberCollection, ids)
-	if err != nil {
-		return nil, err
-	}
-	byId := map[string]*core.Record{}
-	for _, u := range users {
-		byId[u.Id] = u
-	}
-	for _, id := range ids {
-		if u := byId[id]; u != nil {
-			out = append(out, moderatorJSON(u, true))
-		}
-	}
-	return out, nil
 }
 
 // getModerators: GET /api/chat/room/{id}/moderators/ — who may read the
@@ -272,7 +230,7 @@ func getModerators(e *core.RequestEvent, actor *core.Record) error {
 	if err != nil {
 		return err
 	}
-	list, err := Moderators(e.App, room)
+	list, err := chat.RoomModerators(e.App, room)
 	if err != nil {
 		return err
 	}
