@@ -5,7 +5,8 @@
 // Where to find what:
 //
 //   - hub.go, listener.go: the in-memory fan-out of encoded frames to the
-//     listeners (one per connection and room) of a room;
+//     listeners (one per connection and room) of a room; stats.go: what
+//     the hub tells the operators' metrics (internal/metrics);
 //   - websocket.go: the room WebSocket transport (/ws/chat/{room}/chat/);
 //   - topic.go, topic_refusals.go: the per-room realtime topics
 //     ("chat/<room id>") on PocketBase's SSE; sse_client.go: the SSE

@@ -3,6 +3,8 @@ package chat
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -16,8 +18,14 @@ type Hub struct {
 	rooms  map[string]map[*Listener]struct{}
 	users  map[string]map[*Listener]struct{} // user → their listeners, every room
 	online map[string]map[string]*presence   // room → user → presence
+	live   [numTransports]int                // listeners by transport (under mu)
 
 	notices noticeDebouncer
+
+	// for the operators' metrics (stats.go): slow listeners dropped, by
+	// transport, and who times Publish/PublishFrom (nil: nobody)
+	dropped   [numTransports]atomic.Uint64
+	onPublish atomic.Pointer[func(time.Duration)]
 }
 
 type presence struct {
@@ -51,6 +59,7 @@ func (h *Hub) Add(l *Listener) (first bool) {
 		h.rooms[l.RoomId] = map[*Listener]struct{}{}
 	}
 	h.rooms[l.RoomId][l] = struct{}{}
+	h.live[l.transport]++
 	if h.users[l.UserId] == nil {
 		h.users[l.UserId] = map[*Listener]struct{}{}
 	}
@@ -81,6 +90,7 @@ func (h *Hub) Remove(l *Listener) (last bool) {
 		return false
 	}
 	delete(listeners, l)
+	h.live[l.transport]--
 	if len(listeners) == 0 {
 		delete(h.rooms, l.RoomId)
 	}
@@ -104,13 +114,14 @@ func (h *Hub) Remove(l *Listener) (last bool) {
 // Publish hands frame to every listener of the room without blocking;
 // a listener whose buffer is full is dropped.
 func (h *Hub) Publish(roomId string, frame []byte) {
+	defer h.timePublish(time.Now())
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for l := range h.rooms[roomId] {
 		select {
 		case l.out <- frame:
 		default:
-			l.drop()
+			h.dropSlow(l)
 		}
 	}
 }
@@ -119,6 +130,7 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 // sender, a reaction's member): the listeners of members who blocked any
 // of them do not get it (an in-memory set lookup per listener).
 func (h *Hub) PublishFrom(roomId string, frame []byte, from ...string) {
+	defer h.timePublish(time.Now())
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for l := range h.rooms[roomId] {
@@ -128,7 +140,7 @@ func (h *Hub) PublishFrom(roomId string, frame []byte, from ...string) {
 		select {
 		case l.out <- frame:
 		default:
-			l.drop()
+			h.dropSlow(l)
 		}
 	}
 }
@@ -146,7 +158,7 @@ func (h *Hub) PublishExcept(roomId, exceptUserId string, frame []byte) {
 		select {
 		case l.out <- frame:
 		default:
-			l.drop()
+			h.dropSlow(l)
 		}
 	}
 }

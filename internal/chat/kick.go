@@ -64,14 +64,15 @@ const TypeModeration = "chat.moderation"
 // in roomId only (a listener that cannot take it is dropped, as the hub
 // does).
 func SendToMemberInRoom(app core.App, roomId, userId string, frame []byte) {
-	for _, l := range HubOf(app).ListenersOf(userId) {
+	hub := HubOf(app)
+	for _, l := range hub.ListenersOf(userId) {
 		if l.RoomId != roomId {
 			continue
 		}
 		select {
 		case l.out <- frame:
 		default:
-			l.drop()
+			hub.dropSlow(l)
 		}
 	}
 }

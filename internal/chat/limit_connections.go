@@ -17,21 +17,25 @@ import (
 type connSlots struct {
 	mu     sync.Mutex
 	byUser map[string]int
+	limits *limits.Limits // where a refusal is counted (limits.RefusedConnection)
 }
 
 const connSlotsStoreKey = "cobraChatConnSlots"
 
 func slotsOf(app core.App) *connSlots {
+	l := limits.Of(app) // not inside GetOrSet: the store's lock is not reentrant
 	return app.Store().GetOrSet(connSlotsStoreKey, func() any {
-		return &connSlots{byUser: map[string]int{}}
+		return &connSlots{byUser: map[string]int{}, limits: l}
 	}).(*connSlots)
 }
 
-// take reserves one of userId's slots; false when all are in use.
+// take reserves one of userId's slots; false (a counted refusal) when all
+// are in use.
 func (s *connSlots) take(userId string, max int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.byUser[userId] >= max {
+		s.limits.Refuse(limits.RefusedConnection)
 		return false
 	}
 	s.byUser[userId]++

@@ -13,10 +13,15 @@ const roomCreateKind = "room_create"
 
 // allowRoomCreate takes one of member's room creations (limits.RoomCreate:
 // rooms without a post, one bucket per member over every API; a post's
-// room comes with the post and counts as the post).
+// room comes with the post and counts as the post). A refusal is counted
+// (limits.RefusedRoom).
 func allowRoomCreate(app core.App, memberId string) (bool, time.Duration) {
 	l := limits.Of(app)
-	return l.Allow(roomCreateKind, l.RoomCreate, memberId)
+	ok, wait := l.Allow(roomCreateKind, l.RoomCreate, memberId)
+	if !ok {
+		l.Refuse(limits.RefusedRoom)
+	}
+	return ok, wait
 }
 
 // bindRoomCreateLimit applies the room creation limit to the record API

@@ -46,12 +46,17 @@ func bindSendLimit(app core.App) {
 }
 
 // sendAllowance takes one send from the member's budget; when none is
-// left, it tells how long until one is (for Retry-After).
+// left, it tells how long until one is (for Retry-After) and counts the
+// refusal (limits.RefusedMessage).
 func sendAllowance(app core.App, userId string) (ok bool, retryAfter time.Duration) {
 	l := app.Store().GetOrSet(limiterStoreKey, func() any {
 		return &sendLimiter{users: map[string]*userLimit{}}
 	}).(*sendLimiter)
-	return l.allow(userId)
+	ok, retryAfter = l.allow(userId)
+	if !ok {
+		limits.Of(app).Refuse(limits.RefusedMessage)
+	}
+	return ok, retryAfter
 }
 
 func (l *sendLimiter) allow(userId string) (bool, time.Duration) {

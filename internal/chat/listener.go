@@ -16,6 +16,8 @@ type Listener struct {
 	UserId   string
 	Nickname string
 
+	transport Transport // set before it joins the hub; never changes
+
 	out     chan []byte
 	done    chan struct{}
 	dropped func()
@@ -49,11 +51,15 @@ func (l *Listener) Frames() <-chan []byte { return l.out }
 // Done is closed when the listener is dropped for falling behind.
 func (l *Listener) Done() <-chan struct{} { return l.done }
 
-func (l *Listener) drop() {
+// drop ends the listener; first reports whether this call did (later
+// calls change nothing).
+func (l *Listener) drop() (first bool) {
 	l.once.Do(func() {
+		first = true
 		close(l.done)
 		if l.dropped != nil {
 			go l.dropped()
 		}
 	})
+	return first
 }

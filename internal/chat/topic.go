@@ -187,6 +187,7 @@ func newTopicListener(app core.App, client subscriptions.Client, roomId string, 
 		Listener: NewListener(roomId, auth.Id, auth.GetString("nickname"), dropped),
 		stop:     make(chan struct{}),
 	}
+	l.transport = TransportTopic
 	l.token = token
 	l.revoke = func(code int, reason string) { revokeTopicListener(app, client, l, code, reason) }
 	return l

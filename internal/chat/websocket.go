@@ -153,6 +153,7 @@ func newSocket(app core.App, room, member *core.Record, token string) *socket {
 	s.l = NewListener(room.Id, member.Id, member.GetString("nickname"), func() {
 		s.end(refusal{websocket.StatusTryAgainLater, "too slow: dropped"})
 	})
+	s.l.transport = TransportWebSocket
 	s.l.token = token
 	s.l.revoke = func(code int, reason string) {
 		Leave(app, s.l) // at once: nothing more reaches it

@@ -8,6 +8,7 @@ import (
 	"github.com/cobraspace/cobraspace/hooks"
 	"github.com/cobraspace/cobraspace/internal/chat"
 	chatsearch "github.com/cobraspace/cobraspace/internal/chat/search"
+	"github.com/cobraspace/cobraspace/internal/metrics"
 	"github.com/cobraspace/cobraspace/internal/moderation"
 	"github.com/cobraspace/cobraspace/internal/notifications"
 	"github.com/cobraspace/cobraspace/internal/posts"
@@ -27,4 +28,5 @@ func Bind(app core.App) {
 	moderation.Register(app)
 	users.Register(app)
 	posts.Register(app)
+	metrics.Register(app)
 }

@@ -63,6 +63,8 @@ func TestHostileInputNeverFails(t *testing.T) {
 		{"GET", "/api/collections/messages/records?sort=sender.email&filter=(((("},
 		{"POST", "/api/collections/users/auth-with-password"},
 		{"POST", "/api/realtime"},
+		// operators
+		{"GET", "/metrics?name[]=%ff"}, {"GET", "/metrics/"},
 	}
 	bodies := []struct{ contentType, body string }{
 		{"application/json", ``},

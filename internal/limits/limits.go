@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -38,7 +39,44 @@ type Limits struct {
 
 	mu      sync.Mutex
 	buckets map[string]*keyedBuckets
+
+	refused [numRefusals]atomic.Uint64 // refusals so far, by kind (Refuse)
 }
+
+// Refusal is a kind of request refused for being over a limit, counted for
+// the operators' metrics (cobra_rate_limited_total{kind}, internal/metrics).
+type Refusal int
+
+// The kinds of refusals. Each place that refuses a request over a limit
+// calls Refuse with its kind.
+const (
+	RefusedMessage    Refusal = iota // the send rate (messages and edits, every transport)
+	RefusedRoom                      // rooms without a post (RoomCreate)
+	RefusedPost                      // posts (PostCreate)
+	RefusedLogin                     // failed-login throttle and LoginCreate
+	RefusedConnection                // ConnectionsPerMember
+	numRefusals
+)
+
+var refusalNames = [numRefusals]string{"message", "room", "post", "login", "connection"}
+
+// String is the kind's label value ("message", "room", ...).
+func (k Refusal) String() string { return refusalNames[k] }
+
+// Refusals are every kind of refusal, in order.
+func Refusals() []Refusal {
+	out := make([]Refusal, numRefusals)
+	for i := range out {
+		out[i] = Refusal(i)
+	}
+	return out
+}
+
+// Refuse counts one refusal of kind k (an atomic add: cheap anywhere).
+func (l *Limits) Refuse(k Refusal) { l.refused[k].Add(1) }
+
+// Refused is how many refusals of kind k there have been.
+func (l *Limits) Refused(k Refusal) uint64 { return l.refused[k].Load() }
 
 // Defaults are generous for people and tight for scripts.
 func Defaults() *Limits {

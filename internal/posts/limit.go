@@ -12,10 +12,15 @@ import (
 const postCreateKind = "post_create"
 
 // allowPostCreate takes one of member's post creations (limits.PostCreate:
-// one bucket per member, shared by every API).
+// one bucket per member, shared by every API). A refusal is counted
+// (limits.RefusedPost).
 func allowPostCreate(app core.App, memberId string) (bool, time.Duration) {
 	l := limits.Of(app)
-	return l.Allow(postCreateKind, l.PostCreate, memberId)
+	ok, wait := l.Allow(postCreateKind, l.PostCreate, memberId)
+	if !ok {
+		l.Refuse(limits.RefusedPost)
+	}
+	return ok, wait
 }
 
 // limitRecordCreates applies the post creation limit to the record API

@@ -137,7 +137,7 @@ func (m *module) login(e *core.RequestEvent) error {
 	}
 
 	ip := e.RealIP()
-	guess, wait := m.limiter.reserve(ip, loginLimitKey(email))
+	guess, wait := m.reserveLogin(e.App, ip, loginLimitKey(email))
 	if guess == nil {
 		return api.Throttled(wait)
 	}
@@ -266,7 +266,7 @@ func setRetryAfter(e *core.RequestEvent, wait time.Duration) int {
 // under the same failure limit as POST /user/login/: the attempt is
 // reserved before PocketBase checks the password.
 func (m *module) throttleSDKLogin(e *core.RecordAuthWithPasswordRequestEvent) error {
-	guess, wait := m.limiter.reserve(e.RealIP(), loginLimitKey(e.Identity))
+	guess, wait := m.reserveLogin(e.App, e.RealIP(), loginLimitKey(e.Identity))
 	if guess == nil {
 		seconds := setRetryAfter(e.RequestEvent, wait)
 		return e.TooManyRequestsError(fmt.Sprintf("Too many failed logins. Try again in %d seconds.", seconds), nil)
@@ -295,7 +295,7 @@ func (m *module) throttleOldPassword(e *core.RecordRequestEvent) error {
 	if err != nil || !changesPassword(info.Body) {
 		return e.Next()
 	}
-	guess, wait := m.limiter.reserve(e.RealIP(), loginLimitKey(e.Record.Original().Email()))
+	guess, wait := m.reserveLogin(e.App, e.RealIP(), loginLimitKey(e.Record.Original().Email()))
 	if guess == nil {
 		seconds := setRetryAfter(e.RequestEvent, wait)
 		return e.TooManyRequestsError(fmt.Sprintf("Too many failed password checks. Try again in %d seconds.", seconds), nil)

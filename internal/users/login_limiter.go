@@ -3,6 +3,10 @@ package users
 import (
 	"sync"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 // loginLimiter counts failed password checks in a fixed window, per client
@@ -50,10 +54,10 @@ func (l *loginLimiter) reserve(ip, email string) (*attempt, time.Duration) {
 	defer l.mu.Unlock()
 	now := time.Now()
 	keys := [2]string{ipKey(ip), emailKey(ip, email)}
-	limits := [2]int{l.perIP, l.perEmail}
+	caps := [2]int{l.perIP, l.perEmail}
 	var wait time.Duration
 	for i, key := range keys {
-		if w := l.blocked(now, key, limits[i]); w > wait {
+		if w := l.blocked(now, key, caps[i]); w > wait {
 			wait = w
 		}
 	}
@@ -74,6 +78,16 @@ func (l *loginLimiter) reserve(ip, email string) (*attempt, time.Duration) {
 		l.sweep(now)
 	}
 	return a, 0
+}
+
+// reserveLogin is m.limiter.reserve for a request of app: a refusal is
+// counted for the metrics (limits.RefusedLogin).
+func (m *module) reserveLogin(app core.App, ip, email string) (*attempt, time.Duration) {
+	a, wait := m.limiter.reserve(ip, email)
+	if a == nil {
+		limits.Of(app).Refuse(limits.RefusedLogin)
+	}
+	return a, wait
 }
 
 func (l *loginLimiter) blocked(now time.Time, key string, limit int) time.Duration {

@@ -293,10 +293,15 @@ func openSDKSession(e *core.RecordAuthRequestEvent) error {
 const loginLimitKind = "login"
 
 // allowLogin takes one of user's successful logins (limits.LoginCreate,
-// shared by every login API); when none is left it says how long to wait.
+// shared by every login API); when none is left it says how long to wait
+// and counts the refusal (limits.RefusedLogin).
 func allowLogin(app core.App, user *core.Record) (bool, time.Duration) {
 	l := limits.Of(app)
-	return l.Allow(loginLimitKind, l.LoginCreate, user.Id)
+	ok, wait := l.Allow(loginLimitKind, l.LoginCreate, user.Id)
+	if !ok {
+		l.Refuse(limits.RefusedLogin)
+	}
+	return ok, wait
 }
 
 // purgeExpired deletes ended sessions and revocations of expired tokens.
