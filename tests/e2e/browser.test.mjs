@@ -9,56 +9,16 @@
 // phone, and a chat room whose access ends says so and drops its topic.
 // Screenshots go to $SCREENSHOT_DIR (make screenshots sets
 // docs/screenshots) or a temporary directory.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, api } from './server.mjs';
+import { api } from './server.mjs';
+import { browserSuite, WAIT } from './browser_suite.mjs';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WAIT = 10_000; // deadline for anything the page shows
-
-let server, browser, shots;
-const pageErrors = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
-  shots = process.env.SCREENSHOT_DIR || await mkdtemp(path.join(os.tmpdir(), 'cobraspace-shots-'));
-  await mkdir(shots, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function newPage({ viewport = { width: 1280, height: 820 }, ...options } = {}) {
-  const context = await browser.newContext({ viewport, locale: 'ko-KR', ...options });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('dialog', (d) => d.accept());
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-async function signUp(page, email, nickname) {
-  await page.goto(`${server.url}/#/signup`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=nickname]', nickname);
-  await page.fill('input[name=password]', 'browser-pass-123');
-  await page.click('form.auth button[type=submit]');
-  await page.locator('#nav .me', { hasText: nickname }).waitFor({ timeout: WAIT });
-}
+const suite = browserSuite();
+const { newPage, shot, signUp, roomOfPost } = suite;
 
 async function writePost(page, { title, content, tags }) {
-  await page.goto(`${server.url}/#/write`);
+  await page.goto(`${suite.server.url}/#/write`);
   await page.fill('input[name=title]', title);
   await page.fill('textarea[name=content]', content);
   await page.fill('input[name=tags]', tags);
@@ -84,7 +44,7 @@ test('two members chat live in a post room and see each other come and go', asyn
   await a.locator('.chat .online li', { hasText: '앨리스' }).waitFor({ timeout: WAIT });
 
   // bob opens the post: alice sees him arrive, live
-  await b.goto(`${server.url}/#/post/${postId}`);
+  await b.goto(`${suite.server.url}/#/post/${postId}`);
   await b.locator('.chat .online li', { hasText: '밥' }).waitFor({ timeout: WAIT });
   await a.locator('.chat .online li', { hasText: '밥' }).waitFor({ timeout: WAIT });
   await a.locator('.messages .notice', { hasText: '밥님이 들어왔습니다.' }).waitFor({ timeout: WAIT });
@@ -105,7 +65,7 @@ test('two members chat live in a post room and see each other come and go', asyn
   await shot(a, 'post-chat');
 
   // bob leaves: alice sees it live
-  await b.goto(`${server.url}/#/`);
+  await b.goto(`${suite.server.url}/#/`);
   await a.locator('.messages .notice', { hasText: '밥님이 나갔습니다.' }).waitFor({ timeout: WAIT });
   await a.locator('.chat .online li', { hasText: '밥' }).waitFor({ state: 'detached', timeout: WAIT });
 
@@ -115,19 +75,19 @@ test('two members chat live in a post room and see each other come and go', asyn
   await b.locator('.post-card h2', { hasText: '실시간 채팅 서버를 Go로 만들기' }).waitFor({ timeout: WAIT });
   await shot(b, 'search');
 
-  await a.goto(`${server.url}/#/write`);
+  await a.goto(`${suite.server.url}/#/write`);
   await a.fill('input[name=title]', 'Markdown 미리보기');
   await a.fill('textarea[name=content]', '# 제목\n\n- 목록 하나\n- **굵게**\n\n> 인용문');
   await shot(a, 'write');
 
-  await b.goto(`${server.url}/#/friends`);
+  await b.goto(`${suite.server.url}/#/friends`);
   await b.fill('form.search input', 'alice.browser');
   await b.click('form.search button');
   await b.locator('.people .person', { hasText: '앨리스' }).locator('button', { hasText: '친구 추가' }).click();
   await b.locator('.people .person', { hasText: 'alice.browser@example.com' }).first().waitFor({ timeout: WAIT });
   await shot(b, 'friends');
 
-  await b.goto(`${server.url}/#/profile`);
+  await b.goto(`${suite.server.url}/#/profile`);
   await b.fill('textarea[name=bio]', 'Go와 SQLite를 좋아합니다.');
   await b.selectOption('select[name=status]', 'busy');
   await b.click('form.profile button[type=submit]');
@@ -136,7 +96,7 @@ test('two members chat live in a post room and see each other come and go', asyn
 
   await a.context().close();
   await b.context().close();
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(suite.pageErrors, []);
 });
 
 test('hostile post content, titles and messages render inert', async () => {
@@ -171,9 +131,9 @@ test('hostile post content, titles and messages render inert', async () => {
 
 test('a superuser manages posts in the dashboard', async () => {
   const page = await newPage();
-  await page.goto(`${server.url}/_/`);
-  await page.fill('input[name=identity]', server.superuser.email);
-  await page.fill('input[name=password]', server.superuser.password);
+  await page.goto(`${suite.server.url}/_/`);
+  await page.fill('input[name=identity]', suite.server.superuser.email);
+  await page.fill('input[name=password]', suite.server.superuser.password);
   await page.click('button.btn.next');
   for (const name of ['users', 'categories', 'tags', 'rooms', 'messages', 'friends', 'posts']) {
     await page.getByText(name, { exact: true }).first().waitFor({ timeout: WAIT });
@@ -202,8 +162,8 @@ async function authOf(page) {
 let superToken;
 async function superuserToken() {
   if (superToken) return superToken;
-  const res = await api(server.url, 'POST', '/api/collections/_superusers/auth-with-password', {
-    body: { identity: server.superuser.email, password: server.superuser.password },
+  const res = await api(suite.server.url, 'POST', '/api/collections/_superusers/auth-with-password', {
+    body: { identity: suite.server.superuser.email, password: suite.server.superuser.password },
   });
   assert.equal(res.status, 200, res.text);
   superToken = res.json.token;
@@ -212,7 +172,7 @@ async function superuserToken() {
 
 /** A new category (superuser route); returns its id. */
 async function newCategory(name) {
-  const res = await api(server.url, 'POST', '/api/post/categories/', { body: { name }, token: await superuserToken() });
+  const res = await api(suite.server.url, 'POST', '/api/post/categories/', { body: { name }, token: await superuserToken() });
   assert.equal(res.status, 201, res.text);
   return res.json.id;
 }
@@ -221,7 +181,7 @@ async function newCategory(name) {
 async function seedPosts(n, { category, writer, title = (i) => `시드 글 ${i}` }) {
   const token = await superuserToken();
   for (let i = 1; i <= n; i++) {
-    const res = await api(server.url, 'POST', '/api/collections/posts/records', {
+    const res = await api(suite.server.url, 'POST', '/api/collections/posts/records', {
       body: { title: title(i), content: `본문 ${i}`, category, writer }, token,
     });
     assert.equal(res.status, 200, res.text);
@@ -260,7 +220,7 @@ test('editing only a post title keeps its body, category and tags', async () => 
   const page = await newPage();
   const errors = collectErrors(page);
   await signUp(page, 'editor.keep@example.com', '편집자');
-  await page.goto(`${server.url}/#/write`);
+  await page.goto(`${suite.server.url}/#/write`);
   await page.fill('input[name=title]', '원래 제목');
   await page.fill('textarea[name=content]', '## 본문\n\n지워지면 안 되는 내용입니다.');
   await page.selectOption('select[name=category]', 'Programming');
@@ -269,7 +229,7 @@ test('editing only a post title keeps its body, category and tags', async () => 
   await page.locator('article.post h1', { hasText: '원래 제목' }).waitFor({ timeout: WAIT });
   const postId = page.url().split('#/post/')[1];
 
-  await page.goto(`${server.url}/#/post/${postId}/edit`);
+  await page.goto(`${suite.server.url}/#/post/${postId}/edit`);
   await page.locator('form.editor input[name=title]').waitFor({ timeout: WAIT });
   assert.equal(await page.inputValue('textarea[name=content]'), '## 본문\n\n지워지면 안 되는 내용입니다.');
   assert.equal(await page.inputValue('select[name=category]'), 'Programming');
@@ -278,7 +238,7 @@ test('editing only a post title keeps its body, category and tags', async () => 
   await page.locator('article.post h1', { hasText: '바뀐 제목' }).waitFor({ timeout: WAIT });
 
   const { token } = await authOf(page);
-  const stored = await api(server.url, 'GET', `/api/post/detail/${postId}/edit/`, { token });
+  const stored = await api(suite.server.url, 'GET', `/api/post/detail/${postId}/edit/`, { token });
   assert.equal(stored.status, 200, stored.text);
   assert.equal(stored.json.title, '바뀐 제목');
   assert.equal(stored.json.content, '## 본문\n\n지워지면 안 되는 내용입니다.');
@@ -293,12 +253,12 @@ test('saving the profile with only a new nickname keeps the bio and the other fi
   const errors = collectErrors(page);
   await signUp(page, 'profile.keep@example.com', '프로필');
   const { token } = await authOf(page);
-  const set = await api(server.url, 'PATCH', '/user/profile/', {
+  const set = await api(suite.server.url, 'PATCH', '/user/profile/', {
     token, body: { bio: '여러 줄\n소개글입니다.', contact_number: '01012345678', status: 'busy', is_private: true },
   });
   assert.equal(set.status, 200, set.text);
 
-  await page.goto(`${server.url}/#/profile`);
+  await page.goto(`${suite.server.url}/#/profile`);
   await page.locator('form.profile input[name=nickname]').waitFor({ timeout: WAIT });
   assert.equal(await page.inputValue('textarea[name=bio]'), '여러 줄\n소개글입니다.');
   assert.equal(await page.inputValue('select[name=status]'), 'busy');
@@ -306,7 +266,7 @@ test('saving the profile with only a new nickname keeps the bio and the other fi
   await page.click('form.profile button[type=submit]');
   await page.locator('#toast', { hasText: '프로필을 저장했습니다.' }).waitFor({ timeout: WAIT });
 
-  const stored = await api(server.url, 'GET', '/user/profile/', { token });
+  const stored = await api(suite.server.url, 'GET', '/user/profile/', { token });
   assert.equal(stored.json.nickname, '새닉네임');
   assert.equal(stored.json.bio, '여러 줄\n소개글입니다.');
   assert.equal(stored.json.contact_number, '01012345678');
@@ -327,14 +287,14 @@ test('"더 보기" shows only while there is more: empty search, one result, a l
   const cards = page.locator('.post-card');
 
   // an empty search
-  await page.goto(`${server.url}/#/?search=${encodeURIComponent('아무것도없는검색어')}`);
+  await page.goto(`${suite.server.url}/#/?search=${encodeURIComponent('아무것도없는검색어')}`);
   await page.locator('.post-list .empty').waitFor({ timeout: WAIT });
   assert.equal(await more.isVisible(), false, 'no "더 보기" for an empty search');
 
   // a one-result search
   const only = await newCategory('페이지하나');
   await seedPosts(1, { category: only, writer: id, title: () => '유일무이한검색대상' });
-  await page.goto(`${server.url}/#/?search=${encodeURIComponent('유일무이한검색대상')}`);
+  await page.goto(`${suite.server.url}/#/?search=${encodeURIComponent('유일무이한검색대상')}`);
   await cards.first().waitFor({ timeout: WAIT });
   assert.equal(await cards.count(), 1);
   assert.equal(await more.isVisible(), false, 'no "더 보기" for one result');
@@ -342,7 +302,7 @@ test('"더 보기" shows only while there is more: empty search, one result, a l
   // exactly one page (20): nothing more to load
   const twenty = await newCategory('스무개');
   await seedPosts(20, { category: twenty, writer: id });
-  await page.goto(`${server.url}/#/?category=${encodeURIComponent('스무개')}`);
+  await page.goto(`${suite.server.url}/#/?category=${encodeURIComponent('스무개')}`);
   await cards.nth(19).waitFor({ timeout: WAIT });
   assert.equal(await cards.count(), 20);
   assert.equal(await more.isVisible(), false, 'no "더 보기" when the first page is all there is');
@@ -350,7 +310,7 @@ test('"더 보기" shows only while there is more: empty search, one result, a l
   // 21: one click loads the last one, then the button goes
   const list = await newCategory('스물하나');
   await seedPosts(21, { category: list, writer: id });
-  await page.goto(`${server.url}/#/?category=${encodeURIComponent('스물하나')}`);
+  await page.goto(`${suite.server.url}/#/?category=${encodeURIComponent('스물하나')}`);
   await cards.nth(19).waitFor({ timeout: WAIT });
   await more.waitFor({ state: 'visible', timeout: WAIT });
   await more.click();
@@ -372,7 +332,7 @@ test('post-card excerpts are the text of the rendered, sanitized Markdown', asyn
     content: '# 채널 예제\n\n```go\nch := make(chan int)\n```\n\n인라인 `<script>alert(1)</script>` 은 글자일 뿐, **굵게** [링크](https://example.com)\n\n<img src="/x.png" onerror="window.__excerpt=1"><b>태그</b>',
     tags: '요약',
   });
-  await page.goto(`${server.url}/#/?tag=${encodeURIComponent('요약')}`);
+  await page.goto(`${suite.server.url}/#/?tag=${encodeURIComponent('요약')}`);
   const excerpt = page.locator('.post-card', { hasText: '요약문 확인용 글' }).locator('.excerpt');
   await excerpt.waitFor({ timeout: WAIT });
   const text = await excerpt.textContent();
@@ -400,15 +360,15 @@ test('a navigation during a slow view render leaves the newer view in place', as
   let release;
   const held = new Promise((resolve) => { release = resolve; });
   await page.route(`**/api/post/detail/${postId}/`, async (route) => { await held; await route.continue(); });
-  await page.goto(`${server.url}/#/post/${postId}`);
-  await page.goto(`${server.url}/#/friends`);
+  await page.goto(`${suite.server.url}/#/post/${postId}`);
+  await page.goto(`${suite.server.url}/#/friends`);
   await page.locator('.friends-layout h1', { hasText: '내 친구' }).waitFor({ timeout: WAIT });
   release();
   await page.waitForTimeout(1500); // the slow answer arrives and its view would mount now
 
   assert.equal(await page.locator('.friends-layout h1', { hasText: '내 친구' }).isVisible(), true);
   assert.equal(await page.locator('article.post').count(), 0, 'the stale post view must not mount');
-  const room = await api(server.url, 'GET', `/api/chat/room/${roomId}/`, { token: (await authOf(writer)).token });
+  const room = await api(suite.server.url, 'GET', `/api/chat/room/${roomId}/`, { token: (await authOf(writer)).token });
   assert.equal(room.status, 200, room.text);
   assert.ok(!room.json.online_users.some((u) => u.nickname === '느린독자'), 'the stale view must not join the chat');
   assert.deepEqual(errors, []);
@@ -458,7 +418,7 @@ test('errors, notices and placeholders are in Korean', async () => {
   const errors = collectErrors(page);
 
   // an anonymous visitor sent to the login page is told why
-  await page.goto(`${server.url}/#/friends`);
+  await page.goto(`${suite.server.url}/#/friends`);
   await page.locator('form.auth').waitFor({ timeout: WAIT });
   await page.locator('.auth .notice', { hasText: '로그인이 필요합니다' }).waitFor({ timeout: WAIT });
 
@@ -478,7 +438,7 @@ test('errors, notices and placeholders are in Korean', async () => {
   await page.locator('#nav .me').waitFor({ timeout: WAIT });
 
   // a field error, in Korean
-  await page.goto(`${server.url}/#/profile`);
+  await page.goto(`${suite.server.url}/#/profile`);
   await page.fill('input[name=contact_number]', 'abc-not-a-phone');
   await page.click('form.profile button[type=submit]');
   const profileError = page.locator('form.profile .form-error');
@@ -488,7 +448,7 @@ test('errors, notices and placeholders are in Korean', async () => {
   assert.doesNotMatch(profileText, /[A-Za-z]/, `no English in "${profileText}"`);
 
   // an unknown post, in Korean
-  await page.goto(`${server.url}/#/post/zzzzzzzzzzzzzzz`);
+  await page.goto(`${suite.server.url}/#/post/zzzzzzzzzzzzzzz`);
   const notFound = page.locator('section.card.error');
   await notFound.waitFor({ timeout: WAIT });
   assert.doesNotMatch(await notFound.textContent(), /[A-Za-z]/);
@@ -529,7 +489,7 @@ test('a member viewing a post whose room goes away is told so and its topic is d
   const reader = await newPage();
   const errors = collectErrors(reader);
   await signUp(reader, 'revoke.reader@example.com', '보는사람');
-  await reader.goto(`${server.url}/#/post/${postId}`);
+  await reader.goto(`${suite.server.url}/#/post/${postId}`);
   await reader.locator('.chat .online li', { hasText: '보는사람' }).waitFor({ timeout: WAIT });
   const roomId = await reader.evaluate(async (id) => {
     const { api } = await import('/js/api.js');
@@ -537,7 +497,7 @@ test('a member viewing a post whose room goes away is told so and its topic is d
   }, postId);
   assert.match(roomId, /^[a-z0-9]{15}$/);
 
-  const del = await api(server.url, 'DELETE', `/api/post/detail/${postId}/delete/`, { token: (await authOf(writer)).token });
+  const del = await api(suite.server.url, 'DELETE', `/api/post/detail/${postId}/delete/`, { token: (await authOf(writer)).token });
   assert.equal(del.status, 204, del.text);
 
   await reader.locator('.chat .notice.revoked', { hasText: '더 이상' }).waitFor({ timeout: WAIT });
@@ -550,7 +510,7 @@ test('a member viewing a post whose room goes away is told so and its topic is d
 
   // the reader goes on to another post: its chat opens normally
   const otherId = await writePost(writer, { title: '남아 있는 글', content: '내용', tags: '' });
-  await reader.goto(`${server.url}/#/post/${otherId}`);
+  await reader.goto(`${suite.server.url}/#/post/${otherId}`);
   await reader.locator('.chat .online li', { hasText: '보는사람' }).waitFor({ timeout: WAIT });
   assert.deepEqual(errors, []);
   await reader.context().close();

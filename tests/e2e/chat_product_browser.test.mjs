@@ -6,71 +6,14 @@
 // room; the bell counts mentions; a DM opened from the friends list
 // reaches the friend; chat search finds a message and leads to its room;
 // the chat pages fit a phone. Every wait has a deadline.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer } from './server.mjs';
+import { browserSuite, WAIT } from './browser_suite.mjs';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WAIT = 10_000; // deadline for anything the page shows
+const suite = browserSuite();
+const { newPage, shot, signUp, roomOfPost } = suite;
 
-let server, browser, shots;
-
-before(async () => {
-  server = await startServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
-  shots = process.env.SCREENSHOT_DIR || await mkdtemp(path.join(os.tmpdir(), 'cobraspace-shots-'));
-  await mkdir(shots, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** A page in a fresh context; errors collects its uncaught errors. */
-async function newPage({ viewport = { width: 1280, height: 820 }, ...options } = {}) {
-  const context = await browser.newContext({ viewport, locale: 'ko-KR', ...options });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (err) => page.errors.push(err.message));
-  page.on('dialog', (d) => d.accept());
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-async function signUp(page, email, nickname) {
-  await page.goto(`${server.url}/#/signup`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=nickname]', nickname);
-  await page.fill('input[name=password]', 'browser-pass-123');
-  await page.click('form.auth button[type=submit]');
-  await page.locator('#nav .me', { hasText: nickname }).waitFor({ timeout: WAIT });
-}
-
-async function writePost(page, title) {
-  await page.goto(`${server.url}/#/write`);
-  await page.fill('input[name=title]', title);
-  await page.fill('textarea[name=content]', '채팅 제품 테스트용 글입니다.');
-  await page.click('form.editor button[type=submit]');
-  await page.locator('article.post h1', { hasText: title }).waitFor({ timeout: WAIT });
-  await page.locator('.chat .online li.me').waitFor({ timeout: WAIT });
-  return page.url().split('#/post/')[1];
-}
-
-async function roomOfPost(page, postId) {
-  return page.evaluate(async (id) => {
-    const { api } = await import('/js/api.js');
-    return (await api(`/api/post/detail/${id}/`)).room_data.id;
-  }, postId);
-}
+const writePost = (page, title) => suite.chatPost(page, title, '채팅 제품 테스트용 글입니다.');
 
 async function say(page, text) {
   await page.fill('.send textarea', text);
@@ -95,7 +38,7 @@ test('two members in one room see edits, reactions, typing and mentions live; a 
   await signUp(a, 'ann.product@example.com', '앤');
   await signUp(b, 'ben.product@example.com', '벤자민');
   const postId = await writePost(a, '채팅 제품 둘러보기');
-  await b.goto(`${server.url}/#/post/${postId}`);
+  await b.goto(`${suite.server.url}/#/post/${postId}`);
   await a.locator('.chat .online li', { hasText: '벤자민' }).waitFor({ timeout: WAIT });
 
   // edit: A fixes a typo, B sees the new text and the "(수정됨)" marker
@@ -160,7 +103,7 @@ test('two members in one room see edits, reactions, typing and mentions live; a 
   await b.locator('.bell-count').waitFor({ state: 'hidden', timeout: WAIT });
 
   // while B is elsewhere, the bell counts a mention; its entry leads to the message
-  await b.goto(`${server.url}/#/friends`);
+  await b.goto(`${suite.server.url}/#/friends`);
   await b.locator('.friends-layout').waitFor({ timeout: WAIT });
   await say(a, '@벤자민 이것도 봐 주세요');
   await b.locator('.bell-count', { hasText: '1' }).waitFor({ timeout: WAIT });
@@ -206,10 +149,10 @@ test('an unread badge rises while the member is elsewhere and clears when they o
   await signUp(b, 'ben.unread@example.com', '읽음벤');
   const postId = await writePost(a, '안 읽은 메시지 세기');
   const roomId = await roomOfPost(a, postId);
-  await b.goto(`${server.url}/#/post/${postId}`);
+  await b.goto(`${suite.server.url}/#/post/${postId}`);
   await say(b, '저도 이 방을 따라갑니다'); // sending follows the room
 
-  await b.goto(`${server.url}/#/chats`);
+  await b.goto(`${suite.server.url}/#/chats`);
   const item = b.locator(`.room-item[data-room="${roomId}"]`);
   await item.waitFor({ timeout: WAIT });
   assert.equal(await item.locator('.badge.unread').count(), 0);
@@ -226,7 +169,7 @@ test('an unread badge rises while the member is elsewhere and clears when they o
   const next = await b.evaluate(() => document.querySelector('.messages .divider').nextElementSibling.querySelector('.text').textContent);
   assert.equal(next, '첫 번째 새 소식');
   await b.locator('#nav .nav-chats .badge').waitFor({ state: 'hidden', timeout: WAIT });
-  await b.goto(`${server.url}/#/chats`);
+  await b.goto(`${suite.server.url}/#/chats`);
   await item.waitFor({ timeout: WAIT });
   await b.waitForFunction((id) => {
     const el = document.querySelector(`.room-item[data-room="${id}"]`);
@@ -256,7 +199,7 @@ test('a DM opened from the friends list reaches the other member', async () => {
   await signUp(b, 'ben.dm@example.com', '디엠벤');
 
   // B adds A as a friend, then messages A from the friends list
-  await b.goto(`${server.url}/#/friends`);
+  await b.goto(`${suite.server.url}/#/friends`);
   await b.fill('form.search input', 'ann.dm');
   await b.click('form.search button');
   await b.locator('.people .person', { hasText: '디엠앤' }).locator('button', { hasText: '친구 추가' }).click();
@@ -270,7 +213,7 @@ test('a DM opened from the friends list reaches the other member', async () => {
   await say(b, '디엠으로 인사합니다');
 
   // A: the bell rings, the DM is listed under B's name with its unread count, and the message is there
-  await a.goto(`${server.url}/#/chats`);
+  await a.goto(`${suite.server.url}/#/chats`);
   const dm = a.locator(`.dm-list .room-item[data-room="${dmId}"]`);
   await dm.locator('.room-title', { hasText: '디엠벤' }).waitFor({ timeout: WAIT });
   await dm.locator('.badge.unread', { hasText: '1' }).waitFor({ timeout: WAIT });
@@ -304,7 +247,7 @@ test('chat search finds a message and leads to it in its room', async () => {
   await say(a, '배포 스크립트는 deploy_검색용.sh 에 있어요');
   await say(a, '다른 이야기');
 
-  await a.goto(`${server.url}/#/chats`);
+  await a.goto(`${suite.server.url}/#/chats`);
   await a.fill('.chat-search-form input[name=q]', 'DEPLOY_검색');
   await a.click('.chat-search-form button');
   const result = a.locator('.search-result', { hasText: 'deploy_검색용.sh' });
@@ -317,7 +260,7 @@ test('chat search finds a message and leads to it in its room', async () => {
   await a.locator('.messages .message.flash', { hasText: 'deploy_검색용.sh' }).waitFor({ timeout: WAIT });
 
   // one room only: the select narrows the search
-  await a.goto(`${server.url}/#/chats`);
+  await a.goto(`${suite.server.url}/#/chats`);
   await a.locator(`.chat-search select option[value="${roomId}"]`).waitFor({ state: 'attached', timeout: WAIT });
   await a.selectOption('.chat-search select', roomId);
   await a.fill('.chat-search-form input[name=q]', '이야기');
@@ -333,7 +276,7 @@ test('hostile nicknames and messages stay inert in mentions, the bell, the room 
   await signUp(evil, 'evil.product@example.com', '<svg onload=q()>');
   await signUp(victim, 'victim.product@example.com', '피해자');
   const postId = await writePost(evil, '위험한 이름');
-  await victim.goto(`${server.url}/#/post/${postId}`);
+  await victim.goto(`${suite.server.url}/#/post/${postId}`);
   await say(victim, '저도 있어요');
   await evil.locator('.chat .online li', { hasText: '피해자' }).waitFor({ timeout: WAIT });
   await evil.locator('.send textarea').focus();
@@ -344,7 +287,7 @@ test('hostile nicknames and messages stay inert in mentions, the bell, the room 
   await evil.keyboard.press('Enter');
   await bubble(victim, '위험문자열').waitFor({ timeout: WAIT });
 
-  await victim.goto(`${server.url}/#/chats`);
+  await victim.goto(`${suite.server.url}/#/chats`);
   await victim.locator('.room-item', { hasText: '위험문자열' }).waitFor({ timeout: WAIT });
   await victim.click('.bell-button');
   await victim.locator('.bell-panel .notification', { hasText: '<svg onload=q()>님이 회원님을 언급했습니다' }).waitFor({ timeout: WAIT });
@@ -374,7 +317,7 @@ test('the chat pages fit a phone', async () => {
   await say(page, '휴대폰에서도 잘 보이나요? @폰사용자');
   const roomId = await roomOfPost(page, postId);
   for (const hash of ['#/chats', `#/chat/${roomId}`]) {
-    await page.goto(`${server.url}/${hash}`);
+    await page.goto(`${suite.server.url}/${hash}`);
     await page.locator(hash === '#/chats' ? '.chats-layout' : '.room-layout .chat').waitFor({ timeout: WAIT });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${hash} is ${overflow}px wider than the phone`);

@@ -8,72 +8,16 @@
 // page and is resolved there; a kick and a ban end the member's chat with
 // a notice; a member blocks and unblocks from the profile page; the
 // moderator's screens fit a phone. Every wait has a deadline.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, api } from './server.mjs';
+import { api } from './server.mjs';
+import { browserSuite, WAIT } from './browser_suite.mjs';
 import { signUp as restSignUp } from './helpers.mjs';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WAIT = 10_000; // deadline for anything the page shows
+const suite = browserSuite();
+const { newPage, shot, signUp, roomOfPost } = suite;
 
-let server, browser, shots;
-
-before(async () => {
-  server = await startServer();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
-  shots = process.env.SCREENSHOT_DIR || await mkdtemp(path.join(os.tmpdir(), 'cobraspace-shots-'));
-  await mkdir(shots, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** A page in a fresh context; errors collects its uncaught errors. */
-async function newPage({ viewport = { width: 1280, height: 820 }, ...options } = {}) {
-  const context = await browser.newContext({ viewport, locale: 'ko-KR', ...options });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('pageerror', (err) => page.errors.push(err.message));
-  page.on('dialog', (d) => d.accept());
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-async function signUp(page, email, nickname) {
-  await page.goto(`${server.url}/#/signup`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=nickname]', nickname);
-  await page.fill('input[name=password]', 'browser-pass-123');
-  await page.click('form.auth button[type=submit]');
-  await page.locator('#nav .me', { hasText: nickname }).waitFor({ timeout: WAIT });
-}
-
-async function writePost(page, title) {
-  await page.goto(`${server.url}/#/write`);
-  await page.fill('input[name=title]', title);
-  await page.fill('textarea[name=content]', '관리 기능 테스트용 글입니다.');
-  await page.click('form.editor button[type=submit]');
-  await page.locator('article.post h1', { hasText: title }).waitFor({ timeout: WAIT });
-  await page.locator('.chat .online li.me').waitFor({ timeout: WAIT });
-  return page.url().split('#/post/')[1];
-}
-
-async function roomOfPost(page, postId) {
-  return page.evaluate(async (id) => {
-    const { api } = await import('/js/api.js');
-    return (await api(`/api/post/detail/${id}/`)).room_data.id;
-  }, postId);
-}
+const writePost = (page, title) => suite.chatPost(page, title, '관리 기능 테스트용 글입니다.');
 
 /** The texts of the room's stored messages, as page's member reads them. */
 async function storedTexts(page, roomId) {
@@ -131,7 +75,7 @@ async function roomOfTwo(tag, modName, memberName) {
   await signUp(member, `member.${tag}@example.com`, memberName);
   const postId = await writePost(moderator, `관리 테스트 ${tag}`);
   const roomId = await roomOfPost(moderator, postId);
-  await member.goto(`${server.url}/#/post/${postId}`);
+  await member.goto(`${suite.server.url}/#/post/${postId}`);
   await member.locator('.chat .online li.me').waitFor({ timeout: WAIT });
   await moderator.locator('.chat .online li', { hasText: memberName }).waitFor({ timeout: WAIT });
   return { moderator, member, postId, roomId };
@@ -227,13 +171,13 @@ test('a moderator deletes, mutes and sets slow mode; the member sees each live a
   await shot(member, 'moderation-slow-mode');
 
   // the room's log names what was done
-  await moderator.goto(`${server.url}/#/moderation?room=${roomId}`);
+  await moderator.goto(`${suite.server.url}/#/moderation?room=${roomId}`);
   for (const action of ['delete_message', 'mute', 'unmute', 'slow_mode']) {
     await moderator.locator(`.mod-log .log-entry[data-action="${action}"]`).first().waitFor({ timeout: WAIT });
   }
   await shot(moderator, 'moderation-log');
   // the member's queue is empty: they moderate nothing
-  await member.goto(`${server.url}/#/moderation`);
+  await member.goto(`${suite.server.url}/#/moderation`);
   await member.locator('.reports li.empty').waitFor({ timeout: WAIT });
   assert.equal(await member.locator('.reports .report').count(), 0);
   assert.ok(postId);
@@ -255,7 +199,7 @@ test('a report reaches the moderator\'s queue page; three reports hide the messa
   await member.locator('#toast', { hasText: '신고했습니다' }).waitFor({ timeout: WAIT });
 
   // it reaches the moderator's queue
-  await moderator.goto(`${server.url}/#/moderation`);
+  await moderator.goto(`${suite.server.url}/#/moderation`);
   const report = moderator.locator('.reports .report', { hasText: '신고될 메시지' });
   await report.locator('.report-reason', { hasText: '광고성 메시지' }).waitFor({ timeout: WAIT });
   assert.match(await report.locator('.report-reason').first().textContent(), /신고자님의 신고 사유/);
@@ -263,8 +207,8 @@ test('a report reaches the moderator\'s queue page; three reports hide the messa
   // two more members report it: the member's screen hides it
   const messageId = await report.getAttribute('data-message');
   for (const n of [1, 2]) {
-    const other = await restSignUp(server.url, `other${n}.report@example.com`, 'browser-pass-123', { nickname: `신고${n}` });
-    const res = await api(server.url, 'POST', `/api/chat/message/${messageId}/report/`, { token: other.access, body: { reason: `스팸 ${n}` } });
+    const other = await restSignUp(suite.server.url, `other${n}.report@example.com`, 'browser-pass-123', { nickname: `신고${n}` });
+    const res = await api(suite.server.url, 'POST', `/api/chat/message/${messageId}/report/`, { token: other.access, body: { reason: `스팸 ${n}` } });
     assert.equal(res.status, 201, res.text);
   }
   await member.locator('.messages .message.veiled .hidden-text', { hasText: '신고로 가려진 메시지입니다' }).waitFor({ timeout: WAIT });
@@ -281,7 +225,7 @@ test('a report reaches the moderator\'s queue page; three reports hide the messa
   await bubble(member, '신고될 메시지').waitFor({ timeout: WAIT });
 
   // the log of the room has the resolution
-  await moderator.goto(`${server.url}/#/moderation?room=${roomId}`);
+  await moderator.goto(`${suite.server.url}/#/moderation?room=${roomId}`);
   await moderator.locator('.mod-log .log-entry[data-action="resolve_report"]').first().waitFor({ timeout: WAIT });
 
   assert.deepEqual(moderator.errors, []);
@@ -314,7 +258,7 @@ test('a kick and a ban end the member\'s chat with a notice', async () => {
   await shot(member, 'moderation-banned');
 
   // the post stays readable; its chat does not open
-  await member.goto(`${server.url}/#/post/${postId}`);
+  await member.goto(`${suite.server.url}/#/post/${postId}`);
   await member.locator('article.post h1').waitFor({ timeout: WAIT });
   assert.equal(await member.locator('.chat .online li.me').count(), 0);
 
@@ -334,7 +278,7 @@ test('a member blocks someone from their name and unblocks them from the profile
   await member.locator('#toast', { hasText: '차단했습니다' }).waitFor({ timeout: WAIT });
   assert.ok(!(await storedTexts(member, roomId)).includes('차단될 사람의 메시지'), 'a blocked member\'s messages leave the history');
 
-  await member.goto(`${server.url}/#/profile`);
+  await member.goto(`${suite.server.url}/#/profile`);
   const entry = member.locator('.blocked-list .person', { hasText: '글쓴이' });
   await entry.waitFor({ timeout: WAIT });
   await shot(member, 'moderation-blocked');
@@ -354,7 +298,7 @@ test('the moderator\'s menus and the queue fit a phone', async () => {
   await signUp(moderator, 'mod.phone@example.com', '폰방장');
   await signUp(member, 'member.phone@example.com', '폰손님');
   const postId = await writePost(moderator, '폰에서 관리하기');
-  await member.goto(`${server.url}/#/post/${postId}`);
+  await member.goto(`${suite.server.url}/#/post/${postId}`);
   await say(member, '폰에서 보이는 메시지');
   await bubble(moderator, '폰에서 보이는 메시지').waitFor({ timeout: WAIT });
   await moderator.locator('.chat .mod-bar').scrollIntoViewIfNeeded();
@@ -370,7 +314,7 @@ test('the moderator\'s menus and the queue fit a phone', async () => {
   await moderator.keyboard.press('Escape');
   await menu.waitFor({ state: 'detached', timeout: WAIT });
 
-  await moderator.goto(`${server.url}/#/moderation`);
+  await moderator.goto(`${suite.server.url}/#/moderation`);
   await moderator.locator('.reports-card h1').waitFor({ timeout: WAIT });
   assert.ok(await overflow() <= 0, 'the moderation page fits');
 
