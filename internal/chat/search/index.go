@@ -28,7 +28,7 @@ func syncDoc(app core.App, message *core.Record) error {
 // document keeps its id, so an edit keeps the message's place.
 func index(app core.App, message *core.Record) error {
 	params := dbx.Params{"message": message.Id, "room": message.GetString("room")}
-	id, err := docId(app, message.Id)
+	id, err := tables.DocId(app, message.Id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// each new document gets an id below every other (newest first is
@@ -51,50 +51,28 @@ func index(app core.App, message *core.Record) error {
 			Bind(params).Execute(); err != nil {
 			return err
 		}
-		if err := clearDoc(app, id); err != nil {
+		if err := tables.ClearText(app, id); err != nil {
 			return err
 		}
 	}
-	return writeDoc(app, id, fts.Fold(message.GetString("message")))
-}
-
-func writeDoc(app core.App, id int64, doc string) error {
-	if _, err := app.DB().Insert(textTable, dbx.Params{"rowid": id, "doc": doc}).Execute(); err != nil {
-		return err
-	}
-	_, err := app.DB().Insert(gramsTable, dbx.Params{"rowid": id, "grams": fts.Grams(doc)}).Execute()
-	return err
+	doc := fts.Fold(message.GetString("message"))
+	return tables.WriteText(app, id, doc, fts.Grams(doc))
 }
 
 // remove deletes the search document of a message, if it has one.
 func remove(app core.App, messageId string) error {
-	id, err := docId(app, messageId)
+	id, err := tables.DocId(app, messageId)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := clearDoc(app, id); err != nil {
+	if err := tables.ClearText(app, id); err != nil {
 		return err
 	}
 	_, err = app.DB().Delete(docsTable, dbx.HashExp{"id": id}).Execute()
 	return err
-}
-
-func docId(app core.App, messageId string) (int64, error) {
-	var id int64
-	err := app.DB().Select("id").From(docsTable).Where(dbx.HashExp{"message": messageId}).Row(&id)
-	return id, err
-}
-
-func clearDoc(app core.App, id int64) error {
-	for _, table := range []string{textTable, gramsTable} {
-		if _, err := app.DB().Delete(table, dbx.HashExp{"rowid": id}).Execute(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // reindexBatch is how many messages ReindexAll reads at a time.

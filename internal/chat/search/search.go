@@ -37,6 +37,7 @@ import (
 
 	"github.com/cobraspace/cobraspace/hooks"
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/fts"
 )
 
 // The index's tables, created by migration 1764000007_chat_search (its DDL
@@ -47,6 +48,9 @@ const (
 	textTable  = "chat_search_text"
 	gramsTable = "chat_search_grams"
 )
+
+// tables are the index's tables for the helpers they share with post search.
+var tables = fts.Tables{Docs: docsTable, Key: "message", Text: textTable, Grams: gramsTable}
 
 // Register binds the search route and the index hooks to app.
 func Register(app core.App) {

@@ -32,7 +32,7 @@ func index(app core.App, post *core.Record) error {
 	// caller's transaction
 	postExists := "EXISTS (SELECT 1 FROM posts WHERE id = {:post})"
 	params := dbx.Params{"post": post.Id, "category": post.GetString("category")}
-	id, err := docId(app, post.Id)
+	id, err := tables.DocId(app, post.Id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// each new document gets an id below every other (see the package doc)
@@ -64,10 +64,7 @@ func index(app core.App, post *core.Record) error {
 		}
 	}
 
-	if _, err := app.DB().Insert(textTable, dbx.Params{"rowid": id, "doc": doc}).Execute(); err != nil {
-		return err
-	}
-	if _, err := app.DB().Insert(gramsTable, dbx.Params{"rowid": id, "grams": grams(doc)}).Execute(); err != nil {
+	if err := tables.WriteText(app, id, doc, grams(doc)); err != nil {
 		return err
 	}
 	for _, tag := range uniqueStrings(tagIds) {
@@ -80,7 +77,7 @@ func index(app core.App, post *core.Record) error {
 
 // remove deletes the search document of a post.
 func remove(app core.App, postId string) error {
-	id, err := docId(app, postId)
+	id, err := tables.DocId(app, postId)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -153,17 +150,10 @@ func reindexPosts(app core.App, postIds []string) error {
 	return nil
 }
 
-func docId(app core.App, postId string) (int64, error) {
-	var id int64
-	err := app.DB().Select("id").From(docsTable).Where(dbx.HashExp{"post": postId}).Row(&id)
-	return id, err
-}
-
+// clearDoc deletes what document id holds: its text and its tags.
 func clearDoc(app core.App, id int64) error {
-	for _, table := range []string{textTable, gramsTable} {
-		if _, err := app.DB().Delete(table, dbx.HashExp{"rowid": id}).Execute(); err != nil {
-			return err
-		}
+	if err := tables.ClearText(app, id); err != nil {
+		return err
 	}
 	_, err := app.DB().Delete(tagsTable, dbx.HashExp{"doc": id}).Execute()
 	return err

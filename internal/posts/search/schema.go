@@ -25,6 +25,8 @@
 // whichever API made it.
 package search
 
+import "github.com/cobraspace/cobraspace/internal/fts"
+
 // The index's tables, created by migration 1764000004_post_search (its
 // DDL is frozen there; TestMigratedSchemaHasQueriedColumns checks these
 // names and the columns the queries use against the migrated database).
@@ -34,3 +36,7 @@ const (
 	textTable  = "post_search_text"
 	gramsTable = "post_search_grams"
 )
+
+// tables are the index's text tables for the helpers they share with chat
+// search (tagsTable is post search's own).
+var tables = fts.Tables{Docs: docsTable, Key: "post", Text: textTable, Grams: gramsTable}
