@@ -740,6 +740,11 @@ describe('the chat product with the real SDK, the room topic and the WebSocket',
     const laptop = sdkFor(B);
     const onPhone = await memberTopic(phone, B, 'B phone');
     const onLaptop = await memberTopic(laptop, B, 'B laptop');
+    // the stock subscription of the notifications collection (own rows only, by its rules)
+    const inboxB = new Collector('B notifications/*');
+    onCleanup(await laptop.collection('notifications').subscribe('*', (e) => inboxB.push(e)));
+    const inboxC = new Collector('C notifications/*');
+    onCleanup(await sdkFor(C).collection('notifications').subscribe('*', (e) => inboxC.push(e)));
     await rejectsWith(sdkFor(C).realtime.subscribe(`member/${B.id}`, () => {}), 403, "C subscribes to B's member topic");
 
     const pbA = sdkFor(A);
@@ -751,6 +756,8 @@ describe('the chat product with the real SDK, the room topic and the WebSocket',
       assert.equal(n.notification.message, m.id);
       assert.equal(n.unread, 1);
     }
+    const created = await inboxB.waitFor((es) => es.find((e) => e.action === 'create' && e.record.kind === 'mention'), 'the stock notifications create event');
+    assert.equal(created.record.message, m.id);
     const inbox = await phone.collection('notifications').getList(1, 10);
     assert.equal(inbox.totalItems, 1);
     assert.equal((await pbA.collection('notifications').getList(1, 10, { filter: `user="${B.id}"` })).totalItems, 0,
@@ -774,6 +781,10 @@ describe('the chat product with the real SDK, the room topic and the WebSocket',
     await onPhone.waitFor((fs) => fs.find((f) => f.type === 'chat.room.activity' && f.last_seq === more.seq), 'room activity');
     unread = await call('GET', '/api/chat/unread/', { token: B.access });
     assert.equal(unread.json.rooms.find((r) => r.room.id === room).unread, 1);
+    // C's own mention arrives after B's: C's ordered stream proves none of B's came before it
+    await restSend(A, room, 'and you, @cy');
+    await inboxC.waitFor((es) => es.find((e) => e.action === 'create' && e.record.kind === 'mention'), "C's own notification");
+    assert.deepEqual([...new Set(inboxC.events.map((e) => e.record.user))], [C.id], "C's stock subscription got someone else's notification");
   });
 
   test('a DM between friends is readable by the two only and notifies the other member', async () => {
