@@ -1,16 +1,13 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/pocketbase"
-	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/cobraspace"
 )
@@ -41,35 +38,13 @@ func TestMain(m *testing.M) {
 // phases of two messages, each with two 2 s settles.
 func TestChatCommand(t *testing.T) {
 	t.Setenv(serveEnv, "1")
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: t.TempDir()})
-	if err := app.Bootstrap(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := app.ClearBootstrap(); err != nil {
-			t.Error(err)
-		}
-	}()
-	cobraspace.Bind(app)
+	app, progress := benchApp(t)
 
-	var progress bytes.Buffer
-	saved := progressOut
-	progressOut = &progress
-	defer func() { progressOut = saved }()
-
-	cmd := Command(app)
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(io.Discard) // as PocketBase's root command does
-	cmd.SetArgs([]string{"chat", "--listeners", "5", "--idle", "5", "--idle-rooms", "2",
-		"--messages", "2", "--rate", "20", "--senders", "2"})
 	start := time.Now()
-	if err := cmd.Execute(); err != nil {
-		t.Fatalf("bench chat: %v\nprogress:\n%s", err, progress.String())
-	}
+	table := runBench(t, app, progress, "chat", "--listeners", "5", "--idle", "5", "--idle-rooms", "2",
+		"--messages", "2", "--rate", "20", "--senders", "2")
 	t.Logf("bench chat took %v", time.Since(start))
 
-	table := out.String()
 	for _, want := range []string{
 		"5 listeners in one room, 5 idle connections over 2 other rooms, 2 messages at 20/s",
 		"| stock collection subscription (`messages/*`, room filter) | 10 / 10 | 0 | 0 |",

@@ -1,15 +1,9 @@
 package bench
 
 import (
-	"bytes"
-	"io"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pocketbase/pocketbase/core"
-
-	"github.com/cobraspace/cobraspace/internal/cobraspace"
 )
 
 // A tiny `bench chatsearch` through the real command, on a scratch data
@@ -17,33 +11,11 @@ import (
 // builds the index (progress on progressOut), times every query class on
 // both sides and prints the table on stdout; a second run reuses the data.
 func TestChatSearchCommand(t *testing.T) {
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: t.TempDir()})
-	if err := app.Bootstrap(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := app.ClearBootstrap(); err != nil {
-			t.Error(err)
-		}
-	}()
-	cobraspace.Bind(app)
+	app, progress := benchApp(t)
 
-	var progress bytes.Buffer
-	saved := progressOut
-	progressOut = &progress
-	defer func() { progressOut = saved }()
-
-	cmd := Command(app)
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(io.Discard)
-	cmd.SetArgs([]string{"chatsearch", "--messages", "3000", "--posts", "5", "--requests", "2"})
 	start := time.Now()
-	if err := cmd.Execute(); err != nil {
-		t.Fatalf("bench chatsearch: %v\nprogress:\n%s", err, progress.String())
-	}
+	table := runBench(t, app, progress, "chatsearch", "--messages", "3000", "--posts", "5", "--requests", "2")
 	t.Logf("bench chatsearch took %v", time.Since(start))
-	table := out.String()
 	t.Log(table)
 	for _, want := range []string{"messages: 3000 in 35 rooms (20 readable by the member)", "| query | class | matches | ours p50 | ours p99 | stock p50 | stock p99 | stock/ours (p50) |"} {
 		if !strings.Contains(table, want) {

@@ -1,14 +1,8 @@
 package bench
 
 import (
-	"bytes"
-	"io"
 	"strings"
 	"testing"
-
-	"github.com/pocketbase/pocketbase/core"
-
-	"github.com/cobraspace/cobraspace/internal/cobraspace"
 )
 
 // A tiny `bench unread` through the real command, on a scratch data dir:
@@ -20,32 +14,10 @@ import (
 // data (no new messages).
 func TestUnreadCommand(t *testing.T) {
 	t.Setenv(serveEnv, "1")
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: t.TempDir()})
-	if err := app.Bootstrap(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := app.ClearBootstrap(); err != nil {
-			t.Error(err)
-		}
-	}()
-	cobraspace.Bind(app)
-
-	var progress bytes.Buffer
-	saved := progressOut
-	progressOut = &progress
-	defer func() { progressOut = saved }()
+	app, progress := benchApp(t)
 
 	run := func() string {
-		cmd := Command(app)
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(io.Discard)
-		cmd.SetArgs([]string{"unread", "--rooms", "20", "--messages", "300", "--requests", "10", "--members", "25", "--friends", "3"})
-		if err := cmd.Execute(); err != nil {
-			t.Fatalf("bench unread: %v\nprogress:\n%s", err, progress.String())
-		}
-		return out.String()
+		return runBench(t, app, progress, "unread", "--rooms", "20", "--messages", "300", "--requests", "10", "--members", "25", "--friends", "3")
 	}
 	table := run()
 	for _, want := range []string{

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,4 +228,27 @@ func MustSave(t testing.TB, app core.App, collection string, data map[string]any
 		t.Fatalf("save %s %v: %v", collection, data, err)
 	}
 	return r
+}
+
+// ExpectColumns fails unless every table of want exists in app's database
+// with (at least) the columns it lists: code that keeps its own copy of
+// table names a frozen migration created checks them this way.
+func ExpectColumns(t testing.TB, app core.App, want map[string][]string) {
+	t.Helper()
+	for table, columns := range want {
+		var have []string
+		if err := app.DB().NewQuery("SELECT name FROM pragma_table_info({:table})").
+			Bind(dbx.Params{"table": table}).Column(&have); err != nil {
+			t.Fatal(err)
+		}
+		if len(have) == 0 {
+			t.Errorf("table %s does not exist after migrating", table)
+			continue
+		}
+		for _, c := range columns {
+			if !slices.Contains(have, c) {
+				t.Errorf("table %s has columns %v, lacks %q", table, have, c)
+			}
+		}
+	}
 }

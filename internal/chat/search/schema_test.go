@@ -1,7 +1,6 @@
 package search_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/cobraspace/cobraspace/internal/chat/search"
@@ -17,20 +16,5 @@ func TestMigratedSchemaHasQueriedColumns(t *testing.T) {
 	if len(search.QueriedColumns) != 3 {
 		t.Fatalf("QueriedColumns names %d tables, want the index's 3", len(search.QueriedColumns))
 	}
-	for table, want := range search.QueriedColumns {
-		var columns []string
-		if err := app.DB().NewQuery("SELECT name FROM pragma_table_info({:table})").
-			Bind(map[string]any{"table": table}).Column(&columns); err != nil {
-			t.Fatal(err)
-		}
-		if len(columns) == 0 {
-			t.Errorf("table %s does not exist after migrating", table)
-			continue
-		}
-		for _, c := range want {
-			if !slices.Contains(columns, c) {
-				t.Errorf("table %s has columns %v, lacks %q", table, columns, c)
-			}
-		}
-	}
+	testutil.ExpectColumns(t, app, search.QueriedColumns)
 }
