@@ -41,6 +41,7 @@ import (
 func Register(app core.App) {
 	bindPublishHooks(app)
 	bindSendLimit(app)
+	bindGroupCommit(app)
 	bindTopicHooks(app)
 	bindSSEClients(app)
 	bindRevocationHooks(app)

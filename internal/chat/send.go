@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -26,7 +27,8 @@ func (e *RateLimitedError) RetrySeconds() int {
 	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
 }
 
-// SendMessage stores a member's message in a room they may read; live
+// SendMessage stores a member's message in a room they may read, through
+// the group commit (group_commit.go; ErrBusy when its queue is full); live
 // delivery follows from the messages hook once it is committed. The caller
 // has checked the room access. Errors are api.Problems or ErrRateLimited.
 // A blank or too long message (messages.message's limit as stored) is
@@ -51,8 +53,8 @@ func SendMessage(app core.App, sender, room *core.Record, text, parentChat strin
 	m.Set("parent_chat", parentChat)
 	m.Set("message_type", "text")
 	m.Set("mentions", mentions)
-	if err := app.Save(m); err != nil {
-		return nil, api.FromValidation(err)
+	if err := CommitterOf(app).Save(context.Background(), app, m); err != nil {
+		return nil, api.FromValidation(err) // ErrBusy passes as it is
 	}
 	return m, nil
 }

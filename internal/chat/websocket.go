@@ -360,6 +360,8 @@ func errorFrameOf(app core.App, err error) []byte {
 		return nil
 	case errors.Is(err, ErrRateLimited):
 		return rateLimitedFrame
+	case errors.Is(err, ErrBusy):
+		return busyFrame
 	}
 	var muted *MutedError
 	if errors.As(err, &muted) {
