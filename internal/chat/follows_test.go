@@ -539,9 +539,12 @@ func TestRoomReadableSQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, room := range all {
-				want := chat.CanReadRoom(app, room, member)
+				want := chat.CanReadRoomByRule(app, room, member) // PocketBase's own evaluation
 				if got := slices.Contains(ids, room.Id); got != want {
 					t.Errorf("[%s] %s reading %s (%s): SQL %v, rule %v", step, who, room.Id, room.GetString("name"), got, want)
+				}
+				if got := chat.CanReadRoom(app, room, member); got != want {
+					t.Errorf("[%s] %s reading %s (%s): CanReadRoom %v, rule %v", step, who, room.Id, room.GetString("name"), got, want)
 				}
 				// the activity frames' check agrees too
 				readers, err := chat.MayRead(app, room, []string{who})
@@ -592,9 +595,16 @@ func TestRoomReadableSQL(t *testing.T) {
 	}
 	expectUnread(t, s, testutil.AliceEmail, 1, 0, dmRoomId+":0/0/0", aliceRoomId+":0/0/1", postRoomId(t)+":1/0/1")
 	rule := `@request.auth.id != "" && post != ""`
-	rooms.ListRule = &rule
+	rooms.ListRule, rooms.ViewRule = &rule, &rule
 	if err := app.Save(rooms); err != nil {
 		t.Fatal(err)
 	}
 	expectUnread(t, s, testutil.AliceEmail, 1, 0, postRoomId(t)+":1/0/1")
+	alice := testutil.MustFind(t, app, "users", testutil.AliceId)
+	for id, want := range map[string]bool{aliceRoomId: false, postRoomId(t): true} {
+		room := testutil.MustFind(t, app, "rooms", id)
+		if got := chat.CanReadRoom(app, room, alice); got != want {
+			t.Errorf("under the dashboard's rule, alice reading %s: %v, want %v", id, got, want)
+		}
+	}
 }

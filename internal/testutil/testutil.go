@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/cobraspace/cobraspace/internal/cobraspace"
+	"github.com/cobraspace/cobraspace/internal/stmtcache"
 )
 
 // Password of every fixture member.
@@ -75,7 +76,10 @@ func newUnboundApp(t testing.TB) *tests.TestApp {
 	if fixtureErr != nil {
 		t.Fatalf("fixture data dir: %v", fixtureErr)
 	}
-	app, err := tests.NewTestApp(fixtureDir)
+	// the server's database connection (main.go): the statement cache
+	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{
+		DataDir: fixtureDir, EncryptionEnv: "pb_test_env", DBConnect: stmtcache.Connect,
+	})
 	if err != nil {
 		t.Fatalf("test app: %v", err)
 	}
