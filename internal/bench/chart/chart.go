@@ -207,11 +207,14 @@ type legendEntry struct {
 // header writes the title, the subtitle and the legend (wrapped into rows)
 // and answers the y where the plot area may start.
 func (s *svg) header(w int, title, subtitle string, legend []legendEntry) float64 {
-	y := 26.0
-	s.text(float64(w)/2, y, "middle", titleSize, "600", textColour, 0, title)
-	if subtitle != "" {
-		y += 18
-		s.text(float64(w)/2, y, "middle", subSize, "", mutedText, 0, subtitle)
+	y := 6.0
+	for _, line := range wrap(title, titleSize, float64(w)-40) {
+		y += 20
+		s.text(float64(w)/2, y, "middle", titleSize, "600", textColour, 0, line)
+	}
+	for _, line := range wrap(subtitle, subSize, float64(w)-40) {
+		y += 17
+		s.text(float64(w)/2, y, "middle", subSize, "", mutedText, 0, line)
 	}
 	if len(legend) == 0 {
 		return y + 20
@@ -248,6 +251,26 @@ func (s *svg) header(w int, title, subtitle string, legend []legendEntry) float6
 		}
 	}
 	return y + 16
+}
+
+// wrap breaks s at spaces into lines of at most width pixels (a longer
+// word gets a line of its own); "" is no line.
+func wrap(s string, size, width float64) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		if line != "" && textWidth(line+" "+word, size) > width {
+			lines, line = append(lines, line), ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // noData writes "no data" in the middle of the plot area.
