@@ -76,7 +76,7 @@ func comparisonCharts(dir, prefix, what, subtitle, oursName, stockName string, c
 		stockP50[i] = millis([]time.Duration{quantile(sortedCopy(c.stock), 0.5)})[0]
 	}
 	err := writeChart(dir, prefix+"-latency.svg", chart.CDF{
-		Title:    what + " latency, every query, ours vs stock PocketBase",
+		Title:    what + " latency, all queries: ours vs stock PocketBase",
 		Subtitle: subtitle,
 		XLabel:   "request latency (ms, loopback HTTP)",
 		Unit:     "ms",
@@ -86,7 +86,7 @@ func comparisonCharts(dir, prefix, what, subtitle, oursName, stockName string, c
 		return err
 	}
 	return writeChart(dir, prefix+"-p50.svg", chart.Bars{
-		Title:    what + " median latency per query, ours vs stock PocketBase",
+		Title:    what + " p50 per query: ours vs stock PocketBase",
 		Subtitle: subtitle,
 		XLabel:   "query",
 		YLabel:   "p50 latency (ms)",

@@ -338,16 +338,16 @@ func floodCharts(opts floodOptions, results []*floodResult) error {
 	if opts.charts == "" {
 		return nil
 	}
-	subtitle := fmt.Sprintf("message sends at %.0f/s by %d members for %s per phase; flood: 1 member, %d requests in flight, maximum-size posts; %s, GOMAXPROCS=%d",
+	subtitle := fmt.Sprintf("POST /api/chat/message/ at %.0f/s by %d members, %s per phase; flood: %d maximum-size posts in flight; %s, GOMAXPROCS=%d",
 		opts.rate, opts.senders, opts.duration, opts.floodWorkers, runtime.Version(), runtime.GOMAXPROCS(0))
 	cdf := chart.CDF{
-		Title:    "Message send latency (POST /api/chat/message/) while one member floods posts",
+		Title:    "Message send latency while one member floods posts",
 		Subtitle: subtitle,
 		XLabel:   "send latency (ms, loopback HTTP)",
 		Unit:     "ms",
 	}
 	timeline := chart.Lines{
-		Title:    "Message send latency over each phase",
+		Title:    "Message send latency during each phase",
 		Subtitle: subtitle,
 		XLabel:   "time since the phase started (s)",
 		YLabel:   "send latency (ms)",

@@ -24,7 +24,7 @@ func TestSearchCommand(t *testing.T) {
 		}
 	}
 	expectSVG(t, charts, "search-30-latency.svg", "Post search latency", "ours: GET /api/post/?search=: p50 ", "n=14")
-	expectSVG(t, charts, "search-30-p50.svg", "Post search median latency per query", "블록체인", "zephyr")
+	expectSVG(t, charts, "search-30-p50.svg", "Post search p50 per query", "블록체인", "zephyr")
 	if !strings.Contains(progress.String(), "chart: "+charts) {
 		t.Errorf("progress does not name the charts:\n%s", progress.String())
 	}

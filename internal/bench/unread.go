@@ -151,7 +151,7 @@ func runUnreadBench(cmd *cobra.Command, app core.App, opts unreadOptions) error 
 		ms((cpuAfter-cpuBefore)/time.Duration(opts.requests)))
 	return writeChart(opts.charts, "unread-"+sizeTag(setup.messages)+"-latency.svg", chart.CDF{
 		Title: "Unread counts latency (GET /api/chat/unread/)",
-		Subtitle: fmt.Sprintf("one member following %d rooms holding %d messages, %d requests one at a time, server process on loopback, %s, GOMAXPROCS=%d",
+		Subtitle: fmt.Sprintf("1 member following %d rooms, %d messages; %d requests one at a time to a server process; %s, GOMAXPROCS=%d",
 			setup.rooms, setup.messages, opts.requests, runtime.Version(), runtime.GOMAXPROCS(0)),
 		XLabel: "request latency (ms, loopback HTTP)",
 		Unit:   "ms",

@@ -57,12 +57,8 @@ func (c Bars) SVG() ([]byte, error) {
 	for i, s := range c.Series {
 		legend[i] = legendEntry{label: s.Name, colour: colour(i), box: true}
 	}
-	var out svg
-	out.begin(w, h, c.Title)
-	f := frame{w: w, h: h, left: 66, right: float64(w) - 20}
-	f.top = out.header(w, c.Title, c.Subtitle, legend)
-
 	// group labels: level, or slanted when one is wider than its group
+	f := frame{w: w, left: 66, right: float64(w) - 20}
 	groupW := (f.right - f.left) / float64(max(len(c.Groups), 1))
 	widest := 0.0
 	for _, g := range c.Groups {
@@ -76,6 +72,11 @@ func (c Bars) SVG() ([]byte, error) {
 	if c.XLabel != "" {
 		under += 22
 	}
+	h = max(h, int(headerHeight(w, c.Title, c.Subtitle, legend)+under)+minPlot+10)
+	f.h = h
+	var out svg
+	out.begin(w, h, c.Title)
+	f.top = out.header(w, c.Title, c.Subtitle, legend)
 	f.bottom = float64(h) - 10 - under
 	if f.bottom-f.top < 80 {
 		f.bottom = f.top + 80

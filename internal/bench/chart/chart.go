@@ -169,7 +169,8 @@ func (s *svg) rect(x, y, w, h float64, fill string) {
 
 // textWidth estimates the rendered width of s at size pixels: there are no
 // font metrics here, so it counts wide (CJK, Hangul) characters as one em
-// and others by a rough class width. Layout only needs it approximately.
+// and others by a rough class width, on the wide side (DejaVu Sans, the
+// widest of the usual fallback fonts) so that text does not collide.
 func textWidth(s string, size float64) float64 {
 	w := 0.0
 	for _, r := range s {
@@ -178,12 +179,14 @@ func textWidth(s string, size float64) float64 {
 			w += 1.0
 		case strings.ContainsRune("il.,:;'|!", r):
 			w += 0.3
-		case unicode.IsUpper(r) || strings.ContainsRune("mw@%", r):
+		case strings.ContainsRune("ftjr()/[] ", r):
+			w += 0.38
+		case strings.ContainsRune("mwMW@%", r):
+			w += 0.95
+		case unicode.IsUpper(r):
 			w += 0.72
-		case unicode.IsSpace(r):
-			w += 0.3
 		default:
-			w += 0.56
+			w += 0.63
 		}
 	}
 	return w * size
@@ -204,11 +207,21 @@ type legendEntry struct {
 	box    bool // a filled square (bars) instead of a line
 }
 
+// minPlot is the least height of a plot area, in pixels: a chart whose
+// title, subtitle and legend take more room grows taller.
+const minPlot = 250
+
+// headerHeight is how far down header goes for these.
+func headerHeight(w int, title, subtitle string, legend []legendEntry) float64 {
+	var probe svg
+	return probe.header(w, title, subtitle, legend)
+}
+
 // header writes the title, the subtitle and the legend (wrapped into rows)
 // and answers the y where the plot area may start.
 func (s *svg) header(w int, title, subtitle string, legend []legendEntry) float64 {
 	y := 6.0
-	for _, line := range wrap(title, titleSize, float64(w)-40) {
+	for _, line := range wrap(title, titleSize*1.08, float64(w)-40) { // bold
 		y += 20
 		s.text(float64(w)/2, y, "middle", titleSize, "600", textColour, 0, line)
 	}

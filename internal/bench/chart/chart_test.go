@@ -243,6 +243,27 @@ func TestEdgeCases(t *testing.T) {
 	}
 }
 
+// A title, subtitle and legend taller than usual make the chart taller,
+// not its plot area smaller.
+func TestTallHeader(t *testing.T) {
+	long := strings.Repeat("a long title that wraps ", 8)
+	c := CDF{Title: long, Subtitle: long, Series: manySeries(20)}
+	out, err := c.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse(t, out)
+	if bytes.Contains(out, []byte(`height="440"`)) {
+		t.Errorf("the chart kept the default height:\n%s", out[:200])
+	}
+	b := Bars{Title: long, Groups: []string{"g"}, Series: manySeries(20)[:1]}
+	b.Series[0].Values = []float64{1}
+	if out, err = b.SVG(); err != nil {
+		t.Fatal(err)
+	}
+	parse(t, out)
+}
+
 func manySeries(n int) []Series {
 	out := make([]Series, n)
 	for i := range out {

@@ -67,6 +67,7 @@ func (c Lines) SVG() ([]byte, error) {
 		}
 		legend[i] = legendEntry{label: label, colour: colour(i), dash: dash(i)}
 	}
+	h = max(h, int(headerHeight(w, c.Title, c.Subtitle, legend))+minPlot+52)
 	var out svg
 	out.begin(w, h, c.Title)
 	f := frame{w: w, h: h, left: 66, right: float64(w) - 26, bottom: float64(h) - 52}
