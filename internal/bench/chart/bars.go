@@ -108,7 +108,11 @@ func (c Bars) SVG() ([]byte, error) {
 			top = hi / (1 - share)
 		}
 	}
-	y, err := newAxis(lo, top, scale, true, f.bottom, f.top)
+	floor := lo
+	if scale == Log {
+		floor = lo * 0.6 // the shortest bar stands clear of the axis
+	}
+	y, err := newAxis(floor, top, scale, true, f.bottom, f.top)
 	if err != nil {
 		return nil, err
 	}

@@ -132,6 +132,14 @@ func TestBarsAndLines(t *testing.T) {
 	if elements["rect"] < 1+2+8 { // background, legend swatches, bars
 		t.Errorf("elements: %v", elements)
 	}
+	// on a log axis, the shortest bar still has a height
+	short := Bars{Title: "t", YScale: Log, Groups: []string{"a", "b"}, Series: []Series{{Name: "s", Values: []float64{2.01, 118}}}}
+	if out, err = short.SVG(); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out, []byte(`height="0"`)) || bytes.Contains(out, []byte(`height="0.`)) {
+		t.Errorf("a bar without height:\n%s", out)
+	}
 
 	lines := Lines{
 		Title: "fan-out", XLabel: "connections", YLabel: "CPU per message (ms)",
