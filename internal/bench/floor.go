@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -202,7 +203,7 @@ func runFloor(cmd *cobra.Command, opts floorOptions) error {
 		fmt.Fprintf(out, "| %d | %s | %s | %s | %s | %s |\n", i, micros(r.CPUPerWrite()), micros(r.per(r.User)), micros(r.per(r.System)),
 			micros(r.WallPerWrite()), perSecond(r.CPUPerWrite()))
 	}
-	slices.SortFunc(results, func(a, b FloorResult) int { return int(a.CPUPerWrite() - b.CPUPerWrite()) })
+	slices.SortFunc(results, func(a, b FloorResult) int { return cmp.Compare(a.CPUPerWrite(), b.CPUPerWrite()) })
 	median := results[len(results)/2]
 	fmt.Fprintf(out, "\nfloor (median of %d runs): **%s CPU per %d-byte write** (%s writes per CPU-second), %s wall\n",
 		opts.runs, micros(median.CPUPerWrite()), opts.frameBytes, perSecond(median.CPUPerWrite()), micros(median.WallPerWrite()))
