@@ -49,6 +49,7 @@ type chatSearchOptions struct {
 	messages int
 	requests int
 	posts    int
+	charts   string // directory for SVG charts, "" for none
 }
 
 func chatSearchCommand(app core.App) *cobra.Command {
@@ -62,7 +63,9 @@ func chatSearchCommand(app core.App) *cobra.Command {
 			"the same member, GET /api/chat/search/?q= and the stock record API's\n" +
 			"GET /api/collections/messages/records?filter=message~'q' (newest first, 20 per page).",
 		Example: "  cobraspace --dir /tmp/cobra-bench-chatsearch bench chatsearch --messages 1000000\n" +
-			"  (seeding is idempotent: a second run on the same --dir reuses the messages)",
+			"  (seeding is idempotent: a second run on the same --dir reuses the messages)\n" +
+			"  cobraspace --dir /tmp/cobra-bench-chatsearch bench chatsearch --messages 100000 --charts docs/bench\n" +
+			"  (also writes chatsearch-100k-latency.svg and chatsearch-100k-p50.svg)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runChatSearchBench(cmd, app, opts)
 		},
@@ -70,6 +73,7 @@ func chatSearchCommand(app core.App) *cobra.Command {
 	cmd.Flags().IntVar(&opts.messages, "messages", 100_000, "messages in the database")
 	cmd.Flags().IntVar(&opts.requests, "requests", 20, "timed requests per query and side")
 	cmd.Flags().IntVar(&opts.posts, "posts", 200, "posts (each with its room)")
+	addChartsFlag(cmd, &opts.charts)
 	return cmd
 }
 
@@ -110,15 +114,19 @@ func runChatSearchBench(cmd *cobra.Command, app core.App, opts chatSearchOptions
 		total, len(rooms.all), readable, opts.requests, runtime.Version(), runtime.GOMAXPROCS(0))
 	fmt.Fprintln(cmd.OutOrStdout(), "| query | class | matches | ours p50 | ours p99 | stock p50 | stock p99 | stock/ours (p50) |")
 	fmt.Fprintln(cmd.OutOrStdout(), "|---|---|---:|---:|---:|---:|---:|---:|")
+	var times []sideTimes
 	for _, c := range chatSearchCases {
 		fmt.Fprintf(progressOut, "timing %q\n", c.Query)
-		row, err := timeChatSearchCase(client, srv.URL, token, c, opts.requests)
+		row, t, err := timeChatSearchCase(client, srv.URL, token, c, opts.requests)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(cmd.OutOrStdout(), row)
+		times = append(times, t)
 	}
-	return nil
+	return comparisonCharts(opts.charts, "chatsearch-"+sizeTag(int(total)), "Chat history search",
+		fmt.Sprintf("%d messages, %d queries × %d requests per side, page size 20, %s, GOMAXPROCS=%d", total, len(chatSearchCases), opts.requests, runtime.Version(), runtime.GOMAXPROCS(0)),
+		"ours: GET /api/chat/search/?q=", "stock: message~ filter", times)
 }
 
 // benchRooms are the rooms the messages go to.
@@ -274,7 +282,7 @@ func newProgress(total int, what string) *progressbar.ProgressBar {
 	return bar
 }
 
-func timeChatSearchCase(client *http.Client, base, token string, c searchCase, n int) (string, error) {
+func timeChatSearchCase(client *http.Client, base, token string, c searchCase, n int) (string, sideTimes, error) {
 	ours := base + "/api/chat/search/?page_size=20&q=" + url.QueryEscape(c.Query)
 	stock := base + "/api/collections/messages/records?perPage=20&sort=-created&filter=" +
 		url.QueryEscape(fmt.Sprintf("message~'%s'", c.Query))
@@ -298,11 +306,11 @@ func timeChatSearchCase(client *http.Client, base, token string, c searchCase, n
 	for i := 0; i < 2; i++ {
 		_, body, err := get(ours)
 		if err != nil {
-			return "", err
+			return "", sideTimes{}, err
 		}
 		_ = json.Unmarshal(body, &oursPage)
 		if _, body, err = get(stock); err != nil {
-			return "", err
+			return "", sideTimes{}, err
 		}
 		_ = json.Unmarshal(body, &stockPage)
 	}
@@ -311,11 +319,11 @@ func timeChatSearchCase(client *http.Client, base, token string, c searchCase, n
 	for i := 0; i < n; i++ { // interleaved, so both see the same machine state
 		d, _, err := get(ours)
 		if err != nil {
-			return "", err
+			return "", sideTimes{}, err
 		}
 		oursTimes = append(oursTimes, d)
 		if d, _, err = get(stock); err != nil {
-			return "", err
+			return "", sideTimes{}, err
 		}
 		stockTimes = append(stockTimes, d)
 	}
@@ -329,5 +337,5 @@ func timeChatSearchCase(client *http.Client, base, token string, c searchCase, n
 	}
 	return fmt.Sprintf("| `%s` | %s | %s | %s | %s | %s | %s | **%.1fx** |",
 		c.Query, c.Class, matches, ms(quantile(o, 0.5)), ms(quantile(o, 0.99)),
-		ms(quantile(s, 0.5)), ms(quantile(s, 0.99)), ratio), nil
+		ms(quantile(s, 0.5)), ms(quantile(s, 0.99)), ratio), sideTimes{c.Query, oursTimes, stockTimes}, nil
 }

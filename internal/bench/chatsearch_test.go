@@ -14,7 +14,8 @@ func TestChatSearchCommand(t *testing.T) {
 	app, progress := benchApp(t)
 
 	start := time.Now()
-	table := runBench(t, app, progress, "chatsearch", "--messages", "3000", "--posts", "5", "--requests", "2")
+	charts := t.TempDir()
+	table := runBench(t, app, progress, "chatsearch", "--messages", "3000", "--posts", "5", "--requests", "2", "--charts", charts)
 	t.Logf("bench chatsearch took %v", time.Since(start))
 	t.Log(table)
 	for _, want := range []string{"messages: 3000 in 35 rooms (20 readable by the member)", "| query | class | matches | ours p50 | ours p99 | stock p50 | stock p99 | stock/ours (p50) |"} {
@@ -32,6 +33,8 @@ func TestChatSearchCommand(t *testing.T) {
 			t.Errorf("progress lacks %q:\n%s", want, progress.String())
 		}
 	}
+	expectSVG(t, charts, "chatsearch-3k-latency.svg", "Chat history search latency", "ours: GET /api/chat/search/?q=: p50 ", "stock: message~ filter: p50 ", "n=16")
+	expectSVG(t, charts, "chatsearch-3k-p50.svg", "데이터베이스", "zephyr")
 	// seeding again on the same dir adds nothing and keeps the index
 	progress.Reset()
 	_, rooms, err := chatSearchRooms(app)

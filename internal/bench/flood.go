@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cobraspace/cobraspace/internal/api"
+	"github.com/cobraspace/cobraspace/internal/bench/chart"
 	"github.com/cobraspace/cobraspace/internal/limits"
 	"github.com/cobraspace/cobraspace/internal/seed"
 )
@@ -29,6 +31,7 @@ type floodOptions struct {
 	floodWorkers int           // concurrent flood requests
 	maxFlood     int           // flood requests per phase, at most
 	maxSends     int           // message sends per phase, at most
+	charts       string        // directory for SVG charts, "" for none
 }
 
 func floodCommand(app core.App) *cobra.Command {
@@ -44,7 +47,9 @@ func floodCommand(app core.App) *cobra.Command {
 			"(" + limits.EnvPostsPerMinute + "=1e9). Reports send p50/p99 and how many flood requests were\n" +
 			"stored or refused (429). Each phase stops by itself after --duration, or once it has made\n" +
 			"--max-sends sends and --max-flood flood requests.",
-		Example: "  cobraspace --dir /tmp/cobra-bench-flood bench flood --duration 20s",
+		Example: "  cobraspace --dir /tmp/cobra-bench-flood bench flood --duration 20s\n" +
+			"  cobraspace --dir /tmp/cobra-bench-flood bench flood --duration 20s --charts docs/bench\n" +
+			"  (also writes flood-20s-latency.svg and flood-20s-timeline.svg)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFloodBench(cmd, app, opts)
 		},
@@ -55,6 +60,7 @@ func floodCommand(app core.App) *cobra.Command {
 	cmd.Flags().IntVar(&opts.floodWorkers, "flood-workers", 4, "flood requests in flight at once")
 	cmd.Flags().IntVar(&opts.maxFlood, "max-flood", 200_000, "flood requests per phase, at most")
 	cmd.Flags().IntVar(&opts.maxSends, "max-sends", 10000, "message sends per phase, at most")
+	addChartsFlag(cmd, &opts.charts)
 	return cmd
 }
 
@@ -74,6 +80,8 @@ type floodResult struct {
 	sends                       int
 	p50, p99, max               time.Duration
 	flood, stored, refused, bad int64
+	latencies                   []time.Duration // of each send, in order
+	at                          []time.Duration // when each send started, since the phase's start
 }
 
 func runFloodBench(cmd *cobra.Command, app core.App, opts floodOptions) error {
@@ -111,7 +119,7 @@ func runFloodBench(cmd *cobra.Command, app core.App, opts floodOptions) error {
 		results = append(results, r)
 	}
 	printFloodResults(cmd, opts, setup, results)
-	return nil
+	return floodCharts(opts, results)
 }
 
 func prepareFloodSetup(app core.App, opts floodOptions) (*floodSetup, error) {
@@ -220,7 +228,7 @@ func measureFlood(progress io.Writer, baseURL string, setup *floodSetup, opts fl
 		}
 	}
 
-	var latencies []time.Duration
+	var latencies, at []time.Duration
 	interval := time.Duration(float64(time.Second) / opts.rate)
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
@@ -239,6 +247,7 @@ loop:
 			continue
 		case <-ticker.C:
 		}
+		sent := time.Since(start)
 		d, err := sendOnce(ctx, client, baseURL, setup.room, setup.senders[seq%len(setup.senders)], seq)
 		if ctx.Err() != nil {
 			break
@@ -247,7 +256,7 @@ loop:
 			sendErr = err
 			break
 		}
-		latencies = append(latencies, d)
+		latencies, at = append(latencies, d), append(at, sent)
 	}
 	if sendErr != nil {
 		cancel()
@@ -261,6 +270,7 @@ loop:
 		return nil, err
 	}
 	sorted := sortedCopy(latencies)
+	r.latencies, r.at = latencies, at
 	r.sends = len(sorted)
 	r.p50, r.p99 = quantile(sorted, 0.5), quantile(sorted, 0.99)
 	if len(sorted) > 0 {
@@ -319,4 +329,41 @@ func printFloodResults(cmd *cobra.Command, opts floodOptions, setup *floodSetup,
 	for _, r := range results {
 		fmt.Fprintf(out, "| %s | %d | %s | %s | %s | %d | %d | %d | %d |\n", r.name, r.sends, ms(r.p50), ms(r.p99), ms(r.max), r.flood, r.stored, r.refused, r.bad)
 	}
+}
+
+// floodCharts writes flood-<duration>-latency.svg (each phase's send
+// latency distribution) and flood-<duration>-timeline.svg (each send's
+// latency at the time it was made) into opts.charts, if set.
+func floodCharts(opts floodOptions, results []*floodResult) error {
+	if opts.charts == "" {
+		return nil
+	}
+	subtitle := fmt.Sprintf("POST /api/chat/message/ at %.0f/s by %d members, %s per phase; flood: %d maximum-size posts in flight; %s, GOMAXPROCS=%d",
+		opts.rate, opts.senders, opts.duration, opts.floodWorkers, runtime.Version(), runtime.GOMAXPROCS(0))
+	cdf := chart.CDF{
+		Title:    "Message send latency while one member floods posts",
+		Subtitle: subtitle,
+		XLabel:   "send latency (ms, loopback HTTP)",
+		Unit:     "ms",
+	}
+	timeline := chart.Lines{
+		Title:    "Message send latency during each phase",
+		Subtitle: subtitle,
+		XLabel:   "time since the phase started (s)",
+		YLabel:   "send latency (ms)",
+		XScale:   chart.Linear,
+	}
+	for _, r := range results {
+		cdf.Series = append(cdf.Series, chart.Series{Name: r.name, Values: millis(r.latencies)})
+		line := chart.Line{Name: r.name}
+		for i, d := range r.latencies {
+			line.Points = append(line.Points, chart.Point{X: r.at[i].Seconds(), Y: float64(d.Nanoseconds()) / 1e6})
+		}
+		timeline.Series = append(timeline.Series, line)
+	}
+	tag := "flood-" + strings.ReplaceAll(opts.duration.String(), "m0s", "m")
+	if err := writeChart(opts.charts, tag+"-latency.svg", cdf); err != nil {
+		return err
+	}
+	return writeChart(opts.charts, tag+"-timeline.svg", timeline)
 }

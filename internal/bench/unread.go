@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/cobraspace/cobraspace/internal/bench/chart"
 	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/cobraspace/cobraspace/internal/seed"
 )
@@ -23,6 +24,7 @@ type unreadOptions struct {
 	requests int
 	members  int
 	friends  int
+	charts   string // directory for SVG charts, "" for none
 }
 
 func unreadCommand(app core.App) *cobra.Command {
@@ -38,7 +40,8 @@ func unreadCommand(app core.App) *cobra.Command {
 			"HTTP (p50, p90, p99, the server's CPU time per request). Every answer is checked against the\n" +
 			"stored counts.",
 		Example: "  cobraspace --dir /tmp/cobra-bench-unread bench unread --rooms 200 --messages 100000 --members 200 --friends 50\n" +
-			"  (seeding is idempotent: a second run on the same --dir reuses the data; progress on stderr, the table on stdout)",
+			"  (seeding is idempotent: a second run on the same --dir reuses the data; progress on stderr, the table on stdout;\n" +
+			"  --charts docs/bench also writes unread-100k-latency.svg there)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUnreadBench(cmd, app, opts)
 		},
@@ -48,6 +51,7 @@ func unreadCommand(app core.App) *cobra.Command {
 	cmd.Flags().IntVar(&opts.requests, "requests", 500, "timed requests")
 	cmd.Flags().IntVar(&opts.members, "members", 200, "members in the database (post writers among them)")
 	cmd.Flags().IntVar(&opts.friends, "friends", 50, "friends list length of every member")
+	addChartsFlag(cmd, &opts.charts)
 	return cmd
 }
 
@@ -145,7 +149,14 @@ func runUnreadBench(cmd *cobra.Command, app core.App, opts unreadOptions) error 
 	fmt.Fprintf(out, "| `GET /api/chat/unread/` | %d rooms, %.1f KiB | %s | %s | %s | %s |\n",
 		setup.rooms, float64(size)/1024, ms(quantile(sorted, 0.5)), ms(quantile(sorted, 0.9)), ms(quantile(sorted, 0.99)),
 		ms((cpuAfter-cpuBefore)/time.Duration(opts.requests)))
-	return nil
+	return writeChart(opts.charts, "unread-"+sizeTag(setup.messages)+"-latency.svg", chart.CDF{
+		Title: "Unread counts latency (GET /api/chat/unread/)",
+		Subtitle: fmt.Sprintf("1 member following %d rooms, %d messages; %d requests one at a time to a server process; %s, GOMAXPROCS=%d",
+			setup.rooms, setup.messages, opts.requests, runtime.Version(), runtime.GOMAXPROCS(0)),
+		XLabel: "request latency (ms, loopback HTTP)",
+		Unit:   "ms",
+		Series: []chart.Series{{Name: fmt.Sprintf("GET /api/chat/unread/ (%d rooms, %.1f KiB)", setup.rooms, float64(size)/1024), Values: millis(times)}},
+	})
 }
 
 // unreadSetup is the seeded member and what their answer must say.

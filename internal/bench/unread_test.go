@@ -16,10 +16,12 @@ func TestUnreadCommand(t *testing.T) {
 	t.Setenv(serveEnv, "1")
 	app, progress := benchApp(t)
 
+	charts := t.TempDir()
 	run := func() string {
-		return runBench(t, app, progress, "unread", "--rooms", "20", "--messages", "300", "--requests", "10", "--members", "25", "--friends", "3")
+		return runBench(t, app, progress, "unread", "--rooms", "20", "--messages", "300", "--requests", "10", "--members", "25", "--friends", "3", "--charts", charts)
 	}
 	table := run()
+	expectSVG(t, charts, "unread-300-latency.svg", "Unread counts latency", "GET /api/chat/unread/ (20 rooms, ", "n=10")
 	for _, want := range []string{
 		"one member following 20 rooms (15 post rooms, 4 friends' rooms, 1 DMs) holding 300 messages; ",
 		"| `GET /api/chat/unread/` | 20 rooms, ",
