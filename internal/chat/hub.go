@@ -118,9 +118,7 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for l := range h.rooms[roomId] {
-		select {
-		case l.out <- frame:
-		default:
+		if !l.offer(frame) {
 			h.dropSlow(l)
 		}
 	}
@@ -137,9 +135,7 @@ func (h *Hub) PublishFrom(roomId string, frame []byte, from ...string) {
 		if l.blocks(from...) {
 			continue
 		}
-		select {
-		case l.out <- frame:
-		default:
+		if !l.offer(frame) {
 			h.dropSlow(l)
 		}
 	}
@@ -155,9 +151,7 @@ func (h *Hub) PublishExcept(roomId, exceptUserId string, frame []byte) {
 		if l.UserId == exceptUserId || l.blocks(exceptUserId) {
 			continue
 		}
-		select {
-		case l.out <- frame:
-		default:
+		if !l.offer(frame) {
 			h.dropSlow(l)
 		}
 	}
