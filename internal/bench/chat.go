@@ -55,7 +55,7 @@ func chatCommand(app core.App) *cobra.Command {
 			"stock (PocketBase's collection subscription messages/* with a room filter), topic (the room\n" +
 			"topic chat/<room>) and ws (the room WebSocket /ws/chat/<room>/chat/).",
 		Example: "  cobraspace --dir /tmp/cobra-bench-chat bench chat --listeners 1000 --idle 9000 --messages 50 --rate 5\n" +
-			"  cobraspace --dir /tmp/cobra-bench-chat bench chat --listeners 0 --idle 20000 --messages 0\n" +
+			"  cobraspace --dir /tmp/cobra-bench-chat bench chat --listeners 0 --idle 19900 --messages 0\n" +
 			"  (the runs behind docs/BENCHMARKS.md; progress on stderr, the table on stdout)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runChatBench(cmd, app, opts)
