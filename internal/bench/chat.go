@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -29,20 +30,33 @@ type chatOptions struct {
 	messages                   int
 	rate                       float64
 	senders                    int
+	transports                 []string
+	wait                       time.Duration
+	serverBinary               string
 }
+
+// chatTransports are the transports `bench chat` knows, in the order it
+// runs them.
+var chatTransports = []string{"stock", "topic", "ws"}
+
+// maxChatConnections bounds a run's connections: each is a loopback TCP
+// connection from one of the kernel's ~28 000 ephemeral ports.
+const maxChatConnections = 25_000
 
 func chatCommand(app core.App) *cobra.Command {
 	opts := chatOptions{}
 	cmd := &cobra.Command{
 		Use:   "chat",
-		Short: "Live delivery to one busy room: stock collection subscription vs the per-room topic",
-		Long: "Starts this binary's server as a child process on loopback, opens --listeners realtime\n" +
-			"connections to one room and --idle connections to other rooms, sends --messages at --rate\n" +
-			"through POST /api/chat/message, and reports delivery latency, losses, the server's CPU time\n" +
-			"per message and its memory per connection — once with PocketBase's collection subscription\n" +
-			"(messages/* with a room filter) and once with the room topic (chat/<room>), on a fresh server each.",
+		Short: "Live delivery to one busy room: stock collection subscription vs the per-room topic vs the room WebSocket",
+		Long: "Starts this binary's server as a child process on loopback, opens --listeners connections\n" +
+			"to one room and --idle connections to other rooms, sends --messages at --rate through\n" +
+			"POST /api/chat/message, and reports delivery latency, losses, the server's CPU time per\n" +
+			"message and its memory per connection — for each of --transports, on a fresh server each:\n" +
+			"stock (PocketBase's collection subscription messages/* with a room filter), topic (the room\n" +
+			"topic chat/<room>) and ws (the room WebSocket /ws/chat/<room>/chat/).",
 		Example: "  cobraspace --dir /tmp/cobra-bench-chat bench chat --listeners 1000 --idle 9000 --messages 50 --rate 5\n" +
-			"  (the run behind docs/BENCHMARKS.md; progress on stderr, the table on stdout)",
+			"  cobraspace --dir /tmp/cobra-bench-chat bench chat --listeners 0 --idle 19900 --messages 0\n" +
+			"  (the runs behind docs/BENCHMARKS.md; progress on stderr, the table on stdout)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runChatBench(cmd, app, opts)
 		},
@@ -53,6 +67,9 @@ func chatCommand(app core.App) *cobra.Command {
 	cmd.Flags().IntVar(&opts.messages, "messages", 100, "messages sent to the busy room")
 	cmd.Flags().Float64Var(&opts.rate, "rate", 10, "messages per second")
 	cmd.Flags().IntVar(&opts.senders, "senders", 20, "members taking turns to send (each is rate limited)")
+	cmd.Flags().StringSliceVar(&opts.transports, "transports", chatTransports, "transports to run, of stock, topic, ws")
+	cmd.Flags().DurationVar(&opts.wait, "wait", 60*time.Second, "how long to wait, after the last send, for deliveries still due")
+	cmd.Flags().StringVar(&opts.serverBinary, "server-binary", "", "run this binary as the server instead of this one (e.g. an older build, on the same data)")
 	return cmd
 }
 
@@ -69,11 +86,21 @@ type chatResult struct {
 }
 
 func runChatBench(cmd *cobra.Command, app core.App, opts chatOptions) error {
-	if opts.listeners < 1 || opts.messages < 1 || opts.rate <= 0 || opts.idleRooms < 1 || opts.senders < 1 {
-		return fmt.Errorf("listeners, messages, rate, idle-rooms and senders must be positive")
+	if opts.listeners < 0 || opts.idle < 0 || opts.messages < 0 || opts.rate <= 0 || opts.idleRooms < 1 || opts.senders < 1 {
+		return fmt.Errorf("listeners, idle and messages must not be negative; rate, idle-rooms and senders must be positive")
 	}
-	if opts.listeners+opts.idle > 15_000 {
-		return fmt.Errorf("at most 15000 connections (file descriptor limits)")
+	if opts.listeners+opts.idle < 1 {
+		return fmt.Errorf("no connections to open")
+	}
+	for _, t := range opts.transports {
+		if !slices.Contains(chatTransports, t) {
+			return fmt.Errorf("unknown transport %q (want some of %s)", t, strings.Join(chatTransports, ", "))
+		}
+	}
+	if total := opts.listeners + opts.idle; total > maxChatConnections {
+		return fmt.Errorf("at most %d connections (loopback ephemeral ports)", maxChatConnections)
+	} else if err := raiseFileLimit(total); err != nil {
+		return err
 	}
 	if err := app.RunAllMigrations(); err != nil {
 		return err
@@ -90,7 +117,10 @@ func runChatBench(cmd *cobra.Command, app core.App, opts chatOptions) error {
 	}
 
 	results := []*chatResult{}
-	for _, transport := range []string{"stock", "topic"} {
+	for _, transport := range chatTransports {
+		if !slices.Contains(opts.transports, transport) {
+			continue
+		}
 		fmt.Fprintf(progressOut, "\n== %s ==\n", transportLabel(transport))
 		r, err := runChatPhase(app.DataDir(), setup, opts, transport)
 		if err != nil {
@@ -102,12 +132,58 @@ func runChatBench(cmd *cobra.Command, app core.App, opts chatOptions) error {
 	return nil
 }
 
+// raiseFileLimit lets this process and the servers it starts (which
+// inherit it) hold conns connections each: the soft RLIMIT_NOFILE goes up
+// to 2*conns+1024, raising the hard limit too when needed and allowed
+// (CAP_SYS_RESOURCE). Where the hard limit cannot be raised, the soft one
+// goes up to it, and a run that would not fit under it (with
+// fileReserve to spare for the server's own files) is refused here rather
+// than failing half way.
+func raiseFileLimit(conns int) error {
+	want := uint64(2*conns + 1024)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if lim.Cur >= want {
+		return nil
+	}
+	raised := syscall.Rlimit{Cur: want, Max: max(lim.Max, want)}
+	if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
+		return nil
+	}
+	if uint64(conns)+fileReserve > lim.Max {
+		return fmt.Errorf("%d connections need %d open files, and the hard limit of %d cannot be raised here (no CAP_SYS_RESOURCE): at most %d connections",
+			conns, uint64(conns)+fileReserve, lim.Max, lim.Max-fileReserve)
+	}
+	lim.Cur = lim.Max
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+}
+
+// fileReserve is what a process needs open besides the connections: the
+// databases and their journals, logs, the listener, the poller.
+const fileReserve = 64
+
 // transportLabel names a transport in progress output.
 func transportLabel(transport string) string {
-	if transport == "stock" {
+	switch transport {
+	case "stock":
 		return "stock subscription"
+	case "ws":
+		return "room WebSocket"
 	}
 	return "room topic"
+}
+
+// transportName names a transport in the result table.
+func transportName(transport string) string {
+	switch transport {
+	case "stock":
+		return "stock collection subscription (`messages/*`, room filter)"
+	case "ws":
+		return "room WebSocket (`/ws/chat/<room>/chat/`)"
+	}
+	return "room topic (`chat/<room>`)"
 }
 
 // chatSetup is the seeded data the phases use: tokens and rooms.
@@ -161,14 +237,19 @@ type hotListener struct {
 
 var benchMessagePrefix = "bench "
 
-func (l *hotListener) onEvent(ev sseEvent, delivered *atomic.Int64) {
+var benchMessageMark = []byte(`"` + benchMessagePrefix)
+
+func (l *hotListener) onEvent(data []byte, delivered *atomic.Int64) {
+	if !bytes.Contains(data, benchMessageMark) {
+		return // presence notices and the like, without decoding them
+	}
 	var payload struct {
 		Message string `json:"message"`
 		Record  struct {
 			Message string `json:"message"`
 		} `json:"record"`
 	}
-	if json.Unmarshal(ev.Data, &payload) != nil {
+	if json.Unmarshal(data, &payload) != nil {
 		return
 	}
 	text := payload.Message
@@ -200,8 +281,11 @@ func (l *hotListener) onEvent(ev sseEvent, delivered *atomic.Int64) {
 	delivered.Add(1)
 }
 
+// chatConn is one open listener connection of any transport.
+type chatConn interface{ Close() }
+
 func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport string) (*chatResult, error) {
-	server, err := startServerProcess(dataDir)
+	server, err := startServerBinary(opts.serverBinary, dataDir, gcSignalEnv+"=1")
 	if err != nil {
 		return nil, err
 	}
@@ -211,17 +295,11 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
 
 	settle(ctx)
-	baseRSS, err := server.RSS()
+	baseRSS, err := server.settledRSS(ctx)
 	if err != nil {
 		return nil, err
 	}
 
-	topicFor := func(roomId string) string {
-		if transport == "stock" {
-			return stockTopic(roomId)
-		}
-		return chat.RoomTopic(roomId)
-	}
 	var delivered atomic.Int64
 	hot := make([]*hotListener, opts.listeners)
 	total := opts.listeners + opts.idle
@@ -230,29 +308,33 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(progressOut) }))
 	bar.StartWithoutRender() // its elapsed time counts from here, not from the first connection
 	start := time.Now()
-	conns := make([]*sseConn, total)
+	conns := make([]chatConn, total)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
 	g := new(errgroup.Group)
 	g.SetLimit(32)
 	for i := 0; i < total; i++ {
 		g.Go(func() error {
-			var onEvent func(sseEvent)
+			var onFrame func([]byte)
 			room := setup.hotRoom
 			if i < opts.listeners {
 				l := &hotListener{seen: make([]bool, opts.messages)}
 				hot[i] = l
-				onEvent = func(ev sseEvent) { l.onEvent(ev, &delivered) }
+				onFrame = func(data []byte) { l.onEvent(data, &delivered) }
 			} else {
 				room = setup.idleRooms[(i-opts.listeners)%len(setup.idleRooms)]
-				onEvent = func(sseEvent) {}
+				onFrame = func([]byte) {}
 			}
-			c, err := dialSSE(ctx, client, server.URL, onEvent)
+			c, err := openChatConn(ctx, client, server.URL, transport, setup.tokens[i], room, onFrame)
 			if err != nil {
 				return err
 			}
 			conns[i] = c
-			if err := c.subscribe(client, server.URL, setup.tokens[i], topicFor(room)); err != nil {
-				return err
-			}
 			return bar.Add(1)
 		})
 	}
@@ -261,7 +343,7 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 	}
 	connectSeconds := time.Since(start).Seconds()
 	settle(ctx)
-	rss, err := server.RSS()
+	rss, err := server.settledRSS(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +357,7 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 		return nil, err
 	}
 	expected := int64(opts.listeners) * int64(opts.messages)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(opts.wait)
 	for delivered.Load() < expected && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond) // polling a counter, with a deadline
 	}
@@ -283,13 +365,12 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range conns {
-		c.Close()
-	}
 
 	r := &chatResult{name: transport, expected: expected, delivered: delivered.Load(),
-		cpuPerMessage: (cpuAfter - cpuBefore) / time.Duration(opts.messages),
-		bytesPerConn:  (rss - baseRSS) / int64(total), connectSeconds: connectSeconds}
+		bytesPerConn: (rss - baseRSS) / int64(total), connectSeconds: connectSeconds}
+	if opts.messages > 0 {
+		r.cpuPerMessage = (cpuAfter - cpuBefore) / time.Duration(opts.messages)
+	}
 	var all []time.Duration
 	for _, l := range hot {
 		all = append(all, l.latencies...)
@@ -298,6 +379,29 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 	slices.Sort(all)
 	r.p50, r.p99 = quantile(all, 0.5), quantile(all, 0.99)
 	return r, nil
+}
+
+// openChatConn opens one listener to roomId as the member of token on
+// transport, calling onFrame with each event's data (the room frame's JSON,
+// or the stock subscription's record event) from the connection's own
+// goroutine.
+func openChatConn(ctx context.Context, client *http.Client, baseURL, transport, token, roomId string, onFrame func([]byte)) (chatConn, error) {
+	if transport == "ws" {
+		return dialRoomSocket(ctx, baseURL, token, roomId, onFrame)
+	}
+	c, err := dialSSE(ctx, client, baseURL, func(ev sseEvent) { onFrame(ev.Data) })
+	if err != nil {
+		return nil, err
+	}
+	topic := chat.RoomTopic(roomId)
+	if transport == "stock" {
+		topic = stockTopic(roomId)
+	}
+	if err := c.subscribe(client, baseURL, token, topic); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // sendBenchMessages posts the messages at the given rate, rotating senders
@@ -329,20 +433,27 @@ func sendBenchMessages(client *http.Client, baseURL, roomId string, senders []st
 }
 
 func printChatResults(cmd *cobra.Command, opts chatOptions, results []*chatResult) {
-	fmt.Fprintf(cmd.OutOrStdout(), "\n%d listeners in one room, %d idle connections over %d other rooms, %d messages at %.0f/s\n\n",
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "\n%d listeners in one room, %d idle connections over %d other rooms, %d messages at %.0f/s\n\n",
 		opts.listeners, opts.idle, opts.idleRooms, opts.messages, opts.rate)
-	fmt.Fprintln(cmd.OutOrStdout(), "| transport | delivered | lost | duplicates | latency p50 | latency p99 | server CPU / message | server memory / connection |")
-	fmt.Fprintln(cmd.OutOrStdout(), "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| transport | delivered | lost | duplicates | latency p50 | latency p99 | server CPU / message | server memory / connection |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	byName := map[string]*chatResult{}
 	for _, r := range results {
-		name := "stock collection subscription (`messages/*`, room filter)"
-		if r.name == "topic" {
-			name = "room topic (`chat/<room>`)"
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "| %s | %d / %d | %d | %d | %s | %s | %s | %.1f KiB |\n", name, r.delivered, r.expected,
+		byName[r.name] = r
+		fmt.Fprintf(out, "| %s | %d / %d | %d | %d | %s | %s | %s | %.1f KiB |\n", transportName(r.name), r.delivered, r.expected,
 			r.expected-r.delivered, r.duplicates, ms(r.p50), ms(r.p99), ms(r.cpuPerMessage), float64(r.bytesPerConn)/1024)
 	}
-	if len(results) == 2 && results[1].cpuPerMessage > 0 {
-		fmt.Fprintf(cmd.OutOrStdout(), "\nserver CPU per message, stock / topic: **%.1fx**\n",
-			float64(results[0].cpuPerMessage)/float64(results[1].cpuPerMessage))
+	if stock := byName["stock"]; stock != nil && stock.cpuPerMessage > 0 {
+		for _, other := range []string{"topic", "ws"} {
+			if r := byName[other]; r != nil && r.cpuPerMessage > 0 {
+				fmt.Fprintf(out, "\nserver CPU per message, stock / %s: **%.1fx**\n", other,
+					float64(stock.cpuPerMessage)/float64(r.cpuPerMessage))
+			}
+		}
+	}
+	if stock, topic := byName["stock"], byName["topic"]; stock != nil && topic != nil {
+		fmt.Fprintf(out, "\nmemory per connection the room topic adds over the stock subscription: %.1f KiB\n",
+			float64(topic.bytesPerConn-stock.bytesPerConn)/1024)
 	}
 }

@@ -8,11 +8,35 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
+
+// gcSignalEnv, set by the bench in the environment of the servers it
+// starts, makes such a server run a full garbage collection and hand freed
+// memory back to the OS on SIGUSR1, so the bench reads the resident memory
+// of what is live rather than of garbage awaiting the next collection. It
+// is no endpoint: only the server's own user (or root) can signal it, and
+// without the variable SIGUSR1 is ignored, as Go programs do by default.
+const gcSignalEnv = "COBRA_BENCH_GC_ON_SIGUSR1"
+
+// collectOnSignal installs that handler when gcSignalEnv is "1".
+func collectOnSignal() {
+	if os.Getenv(gcSignalEnv) != "1" {
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	go func() {
+		for range ch {
+			debug.FreeOSMemory()
+		}
+	}()
+}
 
 // serverProcess is a Cobra Space server run as a child process, so that
 // its CPU time and memory can be read apart from the load generator's.
@@ -25,9 +49,18 @@ type serverProcess struct {
 // loopback port, with env added to its environment, and waits for
 // /api/health.
 func startServerProcess(dataDir string, env ...string) (*serverProcess, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
+	return startServerBinary("", dataDir, env...)
+}
+
+// startServerBinary is startServerProcess of the binary exe ("": this
+// one), e.g. an older build to compare with.
+func startServerBinary(exe, dataDir string, env ...string) (*serverProcess, error) {
+	if exe == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		exe = self
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -102,10 +135,28 @@ func (p *serverProcess) RSS() (int64, error) {
 	return 0, fmt.Errorf("no VmRSS")
 }
 
+// settledRSS is the server's resident memory once it has collected its
+// garbage: it is signalled (see gcSignalEnv) twice, with a settle after
+// each (the second collection frees what finalizers released in the first).
+// A server started without gcSignalEnv ignores the signals: its figure
+// then includes garbage.
+func (p *serverProcess) settledRSS(ctx context.Context) (int64, error) {
+	for range 2 {
+		if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+			return 0, err
+		}
+		settle(ctx)
+	}
+	return p.RSS()
+}
+
+// settleTime is how long settle waits (tests shorten it).
+var settleTime = 2 * time.Second
+
 // settle waits a moment for the server to go idle (GC, flushes), bounded.
 func settle(ctx context.Context) {
 	select {
 	case <-ctx.Done():
-	case <-time.After(2 * time.Second):
+	case <-time.After(settleTime):
 	}
 }

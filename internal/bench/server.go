@@ -24,6 +24,7 @@ var progressOut io.Writer = os.Stderr
 
 // Command is the "bench" command with its subcommands.
 func Command(app core.App) *cobra.Command {
+	collectOnSignal() // in a server the bench started (see gcSignalEnv)
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Benchmarks against stock PocketBase (use a scratch --dir: it seeds data)",

@@ -30,3 +30,25 @@ func NewListenerOn(t Transport, roomId, userId, nickname string) *Listener {
 	l.transport = t
 	return l
 }
+
+// NewPushListener is a transport's listener, as the room WebSocket and the
+// room topic make them: its frames go to deliver, from a goroutine that
+// runs only while frames are due, once Start was called.
+func NewPushListener(roomId, userId, nickname string, deliver func([]byte) bool, dropped func()) *Listener {
+	return newPushListener(roomId, userId, nickname, deliver, dropped)
+}
+
+// Start lets a push listener's deliveries begin.
+func (l *Listener) Start() { l.start() }
+
+// Waiting is how many frames a push listener has waiting (not counting
+// one being delivered).
+func (l *Listener) Waiting() int { return l.q.waiting() }
+
+// Delivering reports whether a goroutine is delivering a push listener's
+// frames now, and how many slots its queue holds.
+func (l *Listener) Delivering() (running bool, slots int) {
+	l.q.mu.Lock()
+	defer l.q.mu.Unlock()
+	return l.q.running, cap(l.q.frames)
+}

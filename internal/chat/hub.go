@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 // Hub fans room events out to the listeners of that room only: each event
@@ -21,6 +23,7 @@ type Hub struct {
 	live   [numTransports]int                // listeners by transport (under mu)
 
 	notices noticeDebouncer
+	limits  *limits.Limits // PresenceRoomListeners (nil: no bound, the hub's own tests)
 
 	// for the operators' metrics (stats.go): slow listeners dropped, by
 	// transport, and who times Publish/PublishFrom (nil: nobody)
@@ -37,8 +40,11 @@ const hubStoreKey = "cobraChatHub"
 
 // HubOf is app's hub (one per app instance).
 func HubOf(app core.App) *Hub {
+	l := limits.Of(app) // not inside GetOrSet: the store's lock is not reentrant
 	return app.Store().GetOrSet(hubStoreKey, func() any {
-		return newHub()
+		h := newHub()
+		h.limits = l
+		return h
 	}).(*Hub)
 }
 
@@ -118,9 +124,7 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for l := range h.rooms[roomId] {
-		select {
-		case l.out <- frame:
-		default:
+		if !l.offer(frame) {
 			h.dropSlow(l)
 		}
 	}
@@ -137,9 +141,7 @@ func (h *Hub) PublishFrom(roomId string, frame []byte, from ...string) {
 		if l.blocks(from...) {
 			continue
 		}
-		select {
-		case l.out <- frame:
-		default:
+		if !l.offer(frame) {
 			h.dropSlow(l)
 		}
 	}
@@ -155,9 +157,7 @@ func (h *Hub) PublishExcept(roomId, exceptUserId string, frame []byte) {
 		if l.UserId == exceptUserId || l.blocks(exceptUserId) {
 			continue
 		}
-		select {
-		case l.out <- frame:
-		default:
+		if !l.offer(frame) {
 			h.dropSlow(l)
 		}
 	}

@@ -69,9 +69,7 @@ func SendToMemberInRoom(app core.App, roomId, userId string, frame []byte) {
 		if l.RoomId != roomId {
 			continue
 		}
-		select {
-		case l.out <- frame:
-		default:
+		if !l.offer(frame) {
 			hub.dropSlow(l)
 		}
 	}

@@ -41,7 +41,6 @@ type topicSubs struct {
 
 type topicListener struct {
 	*Listener
-	stop chan struct{}
 }
 
 const topicSubsStoreKey = "cobraChatTopicSubs"
@@ -158,11 +157,11 @@ func syncTopicListeners(app core.App, client subscriptions.Client, auth *core.Re
 	subs.mu.Unlock()
 
 	for _, l := range removed {
-		close(l.stop)
+		l.stop()
 		Leave(app, l.Listener)
 	}
 	for _, l := range added {
-		go pumpTopic(client, l)
+		l.start()
 		Join(app, l.Listener)
 	}
 	if len(added) > 0 && client.IsDiscarded() {
@@ -183,10 +182,18 @@ func newTopicListener(app core.App, client subscriptions.Client, roomId string, 
 		}
 		app.SubscriptionsBroker().Unregister(clientId)
 	}
-	l := &topicListener{
-		Listener: NewListener(roomId, auth.Id, auth.GetString("nickname"), dropped),
-		stop:     make(chan struct{}),
+	// client.Send blocks until PocketBase's connection loop writes the
+	// event; the hub never waits on it, since the listener's own bounded
+	// queue sits in between (and a goroutine runs only while it is not empty)
+	topic := RoomTopic(roomId)
+	deliver := func(frame []byte) bool {
+		if client.IsDiscarded() {
+			return false
+		}
+		client.Send(subscriptions.Message{Name: topic, Data: frame})
+		return true
 	}
+	l := &topicListener{Listener: newPushListener(roomId, auth.Id, auth.GetString("nickname"), deliver, dropped)}
 	l.transport = TransportTopic
 	l.token = token
 	l.revoke = func(code int, reason string) { revokeTopicListener(app, client, l, code, reason) }
@@ -210,7 +217,7 @@ func revokeTopicListener(app core.App, client subscriptions.Client, l *topicList
 	}
 	subs.mu.Unlock()
 
-	close(l.stop)
+	l.stop()
 	Leave(app, l.Listener)
 	refusedTopicsOf(app).refuse(l.UserId, l.RoomId) // the SDK will send it again
 	frame := encodeRevokedFrame(l.RoomId, code, reason)
@@ -229,26 +236,6 @@ func revokeTopicListener(app core.App, client subscriptions.Client, l *topicList
 	}()
 }
 
-// pumpTopic moves a listener's frames to its SSE client. client.Send
-// blocks until PocketBase's connection loop writes the event; the hub never
-// waits on it, since the listener's own bounded buffer sits in between.
-func pumpTopic(client subscriptions.Client, l *topicListener) {
-	topic := RoomTopic(l.RoomId)
-	for {
-		select {
-		case <-l.stop:
-			return
-		case <-l.Done():
-			return
-		case frame := <-l.Frames():
-			if client.IsDiscarded() {
-				return
-			}
-			client.Send(subscriptions.Message{Name: topic, Data: frame})
-		}
-	}
-}
-
 // dropClient removes every room listener of a realtime client whose
 // connection ended (called by serveRealtimeConnection).
 func dropClient(app core.App, clientId string) {
@@ -258,7 +245,7 @@ func dropClient(app core.App, clientId string) {
 	delete(subs.clients, clientId)
 	subs.mu.Unlock()
 	for _, l := range listeners {
-		close(l.stop)
+		l.stop()
 		Leave(app, l.Listener)
 	}
 }

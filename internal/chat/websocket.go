@@ -1,10 +1,13 @@
 package chat
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,37 +77,78 @@ func sameOrigin(r *http.Request) bool {
 // "open" event. Its access is checked again before every frame it sends is
 // stored, and whenever something it relies on ends (Revalidate).
 func roomSocket(e *core.RequestEvent) error {
+	app := e.App
 	member, token, viaCookie := wsAuth(e)
 	room, refused := admitToRoom(e, member, viaCookie)
-	if !refused.refused() {
-		if !slotsOf(e.App).take(member.Id, limits.Of(e.App).ConnectionsPerMember) {
-			refused = refusal{CloseTooManyConns, "too many connections"}
-		} else {
-			defer slotsOf(e.App).give(member.Id)
-		}
+	if !refused.refused() && !slotsOf(app).take(member.Id, limits.Of(app).ConnectionsPerMember) {
+		refused = refusal{CloseTooManyConns, "too many connections"}
 	}
 
 	var s *socket
 	if !refused.refused() {
-		s = newSocket(e.App, room, member, token)
-		Join(e.App, s.l)
-		defer Leave(e.App, s.l)
+		s = newSocket(app, room, member, token)
+		Join(app, s.l)
+	}
+	// what an admitted connection holds until it ends (its slot, its
+	// place in the room), released by the goroutine serving it, or here
+	// when it never starts
+	release := func() {
+		if s != nil {
+			Leave(app, s.l)
+			slotsOf(app).give(member.Id)
+		}
 	}
 
-	c, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{
+	c, err := websocket.Accept(leanResponse{e.Response}, e.Request, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // token clients may be on any origin; cookie clients are checked in admitToRoom
 	})
 	if err != nil {
+		release()
 		return nil // Accept has answered the bad handshake
 	}
-	defer c.CloseNow()
 	if refused.refused() {
+		defer c.CloseNow()
 		return c.Close(refused.code, refused.reason)
 	}
 	c.SetReadLimit(wsReadLimit)
-	s.serve(c)
+	// The handler returns now, and with it net/http's goroutine for the
+	// connection, its (deep) stack and its buffers: an idle WebSocket
+	// holds one goroutine that reads, and nothing else (see serve).
+	go func() {
+		defer release()
+		defer c.CloseNow()
+		defer func() {
+			if r := recover(); r != nil {
+				app.Logger().Error("chat: a room WebSocket panicked", "room", s.roomId, "panic", fmt.Sprint(r))
+			}
+		}()
+		s.serve(c)
+	}()
 	return nil
 }
+
+// leanResponse is the handshake's ResponseWriter for websocket.Accept: its
+// Hijack hands the connection over with read and write buffers of
+// wsReadBuffer and wsWriteBuffer bytes instead of net/http's 4 KiB each,
+// which the WebSocket would keep for its whole life. (A client that sent
+// bytes past its handshake before the answer keeps net/http's buffers,
+// bytes and all.)
+type leanResponse struct{ http.ResponseWriter }
+
+const (
+	wsReadBuffer  = 512  // client frames are small; bigger ones are read straight through
+	wsWriteBuffer = 1024 // a typical room frame and its header in one write
+)
+
+func (w leanResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 {
+		return conn, brw, err
+	}
+	return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, wsReadBuffer), bufio.NewWriterSize(conn, wsWriteBuffer)), nil
+}
+
+func (w leanResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // admitToRoom is the room the client may read, or why not.
 func admitToRoom(e *core.RequestEvent, member *core.Record, viaCookie bool) (*core.Record, refusal) {
@@ -124,19 +168,25 @@ func admitToRoom(e *core.RequestEvent, member *core.Record, viaCookie bool) (*co
 	return room, refusal{}
 }
 
-// socket is one admitted room WebSocket.
+// socket is one admitted room WebSocket. While idle it holds one
+// goroutine, reading (serve); room frames, its own error frames and the
+// keep-alive pings are written by goroutines started when something is
+// due, which end once it is written (the conn serializes their writes).
 type socket struct {
 	app    core.App
 	roomId string
 	l      *Listener
 
 	conn    atomic.Pointer[websocket.Conn]
-	ended   chan struct{} // closed once the server decided to close it
+	ctx     context.Context    // the connection's life
+	cancel  context.CancelFunc // drops it now (a failed write, a slow client)
+	ended   chan struct{}      // closed once the server decided to close it
 	endOnce sync.Once
 	endWith refusal
 
-	direct  chan []byte   // error frames for this client only
-	limited chan struct{} // a rate_limited frame is due (coalesced)
+	direct  *outQueue // error frames for this client only
+	limited *outQueue // a rate_limited frame is due (coalesced: one at a time)
+	ping    *time.Timer
 }
 
 // directBuffer bounds the error frames waiting for a client; beyond it
@@ -144,14 +194,17 @@ type socket struct {
 const directBuffer = 64
 
 func newSocket(app core.App, room, member *core.Record, token string) *socket {
+	ctx, cancel := context.WithCancel(context.Background())
 	s := &socket{
 		app: app, roomId: room.Id,
-		ended:   make(chan struct{}),
-		direct:  make(chan []byte, directBuffer),
-		limited: make(chan struct{}, 1),
+		ctx: ctx, cancel: cancel,
+		ended: make(chan struct{}),
 	}
-	s.l = NewListener(room.Id, member.Id, member.GetString("nickname"), func() {
+	s.direct = newOutQueue(directBuffer, s.write)
+	s.limited = newOutQueue(1, s.write)
+	s.l = newPushListener(room.Id, member.Id, member.GetString("nickname"), s.write, func() {
 		s.end(refusal{websocket.StatusTryAgainLater, "too slow: dropped"})
+		s.cancel()
 	})
 	s.l.transport = TransportWebSocket
 	s.l.token = token
@@ -174,27 +227,77 @@ func (s *socket) end(r refusal) {
 	}
 }
 
+// write writes one frame (any writer's); false when the connection is
+// ending or the write failed (the connection is then dropped). Nothing is
+// written once the server decided to close it.
+func (s *socket) write(frame []byte) bool {
+	select {
+	case <-s.ended:
+		return false
+	default:
+	}
+	wctx, done := context.WithTimeout(s.ctx, wsWriteTimeout)
+	defer done()
+	if s.conn.Load().Write(wctx, websocket.MessageText, frame) != nil {
+		s.cancel()
+		return false
+	}
+	return true
+}
+
+// keepAlive pings the client every wsPingInterval (a timer, no goroutine
+// between pings); one that does not answer in time is dropped.
+func (s *socket) keepAlive() {
+	select {
+	case <-s.ended:
+		return
+	case <-s.ctx.Done():
+		return
+	default:
+	}
+	c := s.conn.Load()
+	pctx, done := context.WithTimeout(s.ctx, wsWriteTimeout)
+	err := c.Ping(pctx)
+	done()
+	if err != nil {
+		select {
+		case <-s.ended: // the server is closing it: leave the close frame be
+		default:
+			c.CloseNow()
+			s.cancel()
+		}
+		return
+	}
+	s.ping.Reset(wsPingInterval)
+}
+
+// serve reads the client's frames until the connection ends; the frames
+// queued for it meanwhile start going out now.
 func (s *socket) serve(conn *websocket.Conn) {
 	s.conn.Store(conn)
+	defer s.cancel()
 	select {
 	case <-s.ended: // ended before the handshake completed
 		conn.Close(s.endWith.code, s.endWith.reason)
 		return
 	default:
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.writeFrames(ctx, cancel, conn)
+	s.l.start()
+	s.direct.start()
+	s.limited.start()
+	s.ping = time.AfterFunc(wsPingInterval, s.keepAlive)
+	defer s.ping.Stop()
+	defer s.l.stop()
 
 	defer func() {
 		select {
-		case <-s.ended: // let the close frame go out before the handler returns
+		case <-s.ended: // let the close frame go out before the connection is let go
 			conn.Close(s.endWith.code, s.endWith.reason)
 		default:
 		}
 	}()
 	for {
-		kind, data, err := conn.Read(ctx)
+		kind, data, err := conn.Read(s.ctx)
 		if err != nil {
 			return // closed, dropped, too large (1009) or cancelled
 		}
@@ -223,64 +326,9 @@ func (s *socket) reply(frame []byte) {
 	switch {
 	case frame == nil:
 	case bytes.Equal(frame, rateLimitedFrame):
-		select {
-		case s.limited <- struct{}{}:
-		default: // one is already due
-		}
+		s.limited.push(rateLimitedFrame) // refused: one is already due
 	default:
-		select {
-		case s.direct <- frame:
-		default:
-		}
-	}
-}
-
-// writeFrames is the connection's only writer: room frames, this client's
-// error frames and keep-alive pings. When the server ends the connection
-// it stops without cancelling ctx (a cancelled read drops the connection
-// before its close frame is sent).
-func (s *socket) writeFrames(ctx context.Context, cancel context.CancelFunc, conn *websocket.Conn) {
-	ping := time.NewTicker(wsPingInterval)
-	defer ping.Stop()
-	write := func(frame []byte) bool {
-		wctx, done := context.WithTimeout(ctx, wsWriteTimeout)
-		defer done()
-		return conn.Write(wctx, websocket.MessageText, frame) == nil
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.ended:
-			return
-		case <-s.l.Done():
-			cancel()
-			return
-		case frame := <-s.l.Frames():
-			if !write(frame) {
-				cancel()
-				return
-			}
-		case frame := <-s.direct:
-			if !write(frame) {
-				cancel()
-				return
-			}
-		case <-s.limited:
-			if !write(rateLimitedFrame) {
-				cancel()
-				return
-			}
-		case <-ping.C:
-			pctx, done := context.WithTimeout(ctx, wsWriteTimeout)
-			err := conn.Ping(pctx)
-			done()
-			if err != nil {
-				conn.CloseNow()
-				cancel()
-				return
-			}
-		}
+		s.direct.push(frame) // refused: directBuffer are waiting
 	}
 }
 

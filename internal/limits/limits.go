@@ -32,6 +32,12 @@ type Limits struct {
 	ConnectionsPerMember int
 	// TopicsPerConnection bounds the chat/<room> topics of one realtime client.
 	TopicsPerConnection int
+	// PresenceRoomListeners is the most live listeners a room may have for
+	// join/leave notices to be sent to it: in a bigger room every member's
+	// arrival would be a frame to each of thousands of listeners (a room
+	// filling up to n listeners costs n²/2 frames), so none are sent there
+	// (online_users stays exact).
+	PresenceRoomListeners int
 
 	PostCreate  Rate // new posts per member, over every API
 	RoomCreate  Rate // new rooms without a post per member, over every API
@@ -81,21 +87,23 @@ func (l *Limits) Refused(k Refusal) uint64 { return l.refused[k].Load() }
 // Defaults are generous for people and tight for scripts.
 func Defaults() *Limits {
 	return &Limits{
-		ConnectionsPerMember: 20,
-		TopicsPerConnection:  50,
-		PostCreate:           Rate{Burst: 5, PerMinute: 10},
-		RoomCreate:           Rate{Burst: 5, PerMinute: 10},
-		LoginCreate:          Rate{Burst: 10, PerMinute: 1},
+		ConnectionsPerMember:  20,
+		TopicsPerConnection:   50,
+		PresenceRoomListeners: 1000,
+		PostCreate:            Rate{Burst: 5, PerMinute: 10},
+		RoomCreate:            Rate{Burst: 5, PerMinute: 10},
+		LoginCreate:           Rate{Burst: 10, PerMinute: 1},
 	}
 }
 
 // The environment variables that override the defaults.
 const (
-	EnvConnectionsPerMember = "COBRA_MAX_CONNECTIONS_PER_MEMBER"
-	EnvTopicsPerConnection  = "COBRA_MAX_TOPICS_PER_CONNECTION"
-	EnvPostsPerMinute       = "COBRA_POSTS_PER_MINUTE"
-	EnvRoomsPerMinute       = "COBRA_ROOMS_PER_MINUTE"
-	EnvLoginsPerMinute      = "COBRA_LOGINS_PER_MINUTE"
+	EnvConnectionsPerMember  = "COBRA_MAX_CONNECTIONS_PER_MEMBER"
+	EnvTopicsPerConnection   = "COBRA_MAX_TOPICS_PER_CONNECTION"
+	EnvPresenceRoomListeners = "COBRA_PRESENCE_MAX_ROOM_LISTENERS"
+	EnvPostsPerMinute        = "COBRA_POSTS_PER_MINUTE"
+	EnvRoomsPerMinute        = "COBRA_ROOMS_PER_MINUTE"
+	EnvLoginsPerMinute       = "COBRA_LOGINS_PER_MINUTE"
 )
 
 // FromEnv is Defaults with the environment's overrides; a value that is
@@ -104,6 +112,7 @@ func FromEnv() *Limits {
 	l := Defaults()
 	envInt(EnvConnectionsPerMember, &l.ConnectionsPerMember)
 	envInt(EnvTopicsPerConnection, &l.TopicsPerConnection)
+	envInt(EnvPresenceRoomListeners, &l.PresenceRoomListeners)
 	envRate(EnvPostsPerMinute, &l.PostCreate)
 	envRate(EnvRoomsPerMinute, &l.RoomCreate)
 	envRate(EnvLoginsPerMinute, &l.LoginCreate)
