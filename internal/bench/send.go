@@ -193,6 +193,7 @@ func prepareSendSetup(app core.App, opts sendOptions) (*sendSetup, error) {
 		for i := range users {
 			r := core.NewRecord(rooms)
 			r.Set("name", fmt.Sprintf("bench send %d", i))
+			r.Set("owner", users[i].Id)
 			if err := tx.Save(r); err != nil {
 				return err
 			}
