@@ -1,9 +1,12 @@
 package chat_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -275,12 +278,16 @@ func TestGroupCommitFailureFailsAlone(t *testing.T) {
 func isNil(err error) bool { return err == nil }
 
 // A full queue refuses the next message at once — 503 with Retry-After
-// from the documented route and from the record API, nothing stored — and
-// every queued message is still stored once the writer goes on.
+// from the documented route and from the record API, the server_busy frame
+// on the WebSocket (which stays open), nothing stored — and every queued
+// message is still stored once the writer goes on.
 func TestGroupCommitFullQueueRefuses(t *testing.T) {
 	t.Parallel()
-	app := testutil.NewApp(t)
+	s := startServer(t)
+	app := s.App
 	room := postRoomId(t)
+	ws := s.dialWS(t, "carol", room, token(t, testutil.CarolEmail))
+	s.waitListeners(t, room, 1)
 	gate := holdWriter(t, app, nil)
 	first := saveAsync(app, newMessage(t, app, room, testutil.AliceId, gateText))
 	<-gate.entered
@@ -294,17 +301,34 @@ func TestGroupCommitFullQueueRefuses(t *testing.T) {
 		t.Fatalf("save into a full queue: err = %v, want ErrBusy", err)
 	}
 	busy := `{"detail":"Too many messages are waiting to be stored; retry in a moment."}`
-	client := testutil.ClientOf(t, app)
 	bob := token(t, testutil.BobEmail)
 	for _, path := range []string{"/api/chat/message/", "/api/collections/messages/records"} {
-		res := client.Send(http.MethodPost, path, map[string]any{"room": room, "message": "refused: busy"}, bob)
-		if res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") != "1" {
-			t.Errorf("POST %s into a full queue: %d Retry-After %q, want 503 with Retry-After 1; body %s", path, res.Status, res.Header.Get("Retry-After"), res.Body)
+		body, _ := json.Marshal(map[string]any{"room": room, "message": "refused: busy"})
+		req, err := http.NewRequest(http.MethodPost, s.URL+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if path == "/api/chat/message/" && string(res.Body) != busy {
-			t.Errorf("POST %s: body %s, want %s", path, res.Body, busy)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", bob)
+		res, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") != "1" {
+			t.Errorf("POST %s into a full queue: %d Retry-After %q, want 503 with Retry-After 1; body %s", path, res.StatusCode, res.Header.Get("Retry-After"), answer)
+		}
+		if path == "/api/chat/message/" && string(answer) != busy {
+			t.Errorf("POST %s: body %s, want %s", path, answer, busy)
 		}
 	}
+
+	raw, _ := json.Marshal(map[string]string{"type": chat.TypeMessage, "message": "refused: busy"})
+	ws.send(t, string(raw))
+	until(t, ws, "the server_busy frame", func(f frame) bool {
+		return f["error_type"] == "server_busy" && f["message"] == chat.ErrBusy.Error()
+	})
 
 	gate.release()
 	if err := waitSaved(t, first); err != nil {
@@ -315,6 +339,7 @@ func TestGroupCommitFullQueueRefuses(t *testing.T) {
 			t.Fatalf("queued %d: %v", i, err)
 		}
 	}
+	ws.sendMessage(t, "the socket stayed open") // stored and echoed
 	testutil.ExpectCount(t, app, "messages", dbx.Like("message", "queued "), chat.CommitQueueSize)
 	testutil.ExpectCount(t, app, "messages", dbx.HashExp{"message": "refused: busy"}, 0)
 	testutil.ExpectCount(t, app, "messages", dbx.HashExp{"message": "one too many"}, 0)

@@ -46,6 +46,7 @@ func TestMetricsAfterLiveTraffic(t *testing.T) {
 	before := scrapeMetrics(t, s.URL+metrics.Path, superuser)
 	committed0 := metricValue(t, before, "cobra_messages_committed_total", nil)
 	fanouts0 := histogramCount(t, before, "cobra_fanout_publish_seconds")
+	batched0 := histogramSum(t, before, "cobra_commit_batch_size")
 	for _, kind := range []string{"message", "room", "post", "login", "connection"} {
 		if got := metricValue(t, before, "cobra_rate_limited_total", map[string]string{"kind": kind}); got != 0 {
 			t.Fatalf("cobra_rate_limited_total{kind=%q} = %v before any refusal", kind, got)
@@ -129,6 +130,14 @@ func TestMetricsAfterLiveTraffic(t *testing.T) {
 	if fanouts := histogramCount(t, after, "cobra_fanout_publish_seconds"); fanouts < fanouts0+4+chat.ListenerBuffer {
 		t.Errorf("cobra_fanout_publish_seconds count = %d, want at least %d", fanouts, fanouts0+4+chat.ListenerBuffer)
 	}
+	// the four messages went through the group commit: its batches hold
+	// them all, and nothing waits in its queue
+	if batched := histogramSum(t, after, "cobra_commit_batch_size"); batched != batched0+4 {
+		t.Errorf("cobra_commit_batch_size sum = %v, want %v (four messages more)", batched, batched0+4)
+	}
+	if depth := metricValue(t, after, "cobra_commit_queue_depth", nil); depth != 0 {
+		t.Errorf("cobra_commit_queue_depth = %v, want 0", depth)
+	}
 	for _, family := range []string{"go_goroutines", "process_cpu_seconds_total"} {
 		if after[family] == nil {
 			t.Errorf("no %s: the Go runtime and process collectors are registered", family)
@@ -210,6 +219,14 @@ func metricValue(t testing.TB, families map[string]*dto.MetricFamily, name strin
 
 // histogramCount is the observation count of the histogram name, checked
 // against its +Inf bucket.
+// histogramSum is the sum of the observations of a histogram (with
+// histogramCount's checks).
+func histogramSum(t testing.TB, families map[string]*dto.MetricFamily, name string) float64 {
+	t.Helper()
+	histogramCount(t, families, name)
+	return families[name].GetMetric()[0].GetHistogram().GetSampleSum()
+}
+
 func histogramCount(t testing.TB, families map[string]*dto.MetricFamily, name string) uint64 {
 	t.Helper()
 	f := families[name]

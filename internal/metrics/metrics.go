@@ -57,7 +57,20 @@ func Register(app core.App) {
 		// 1µs … 262ms: a fan-out is a map walk and non-blocking channel sends
 		Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10),
 	})
+	batches := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "cobra_commit_batch_size",
+		Help: "Chat messages stored by one group-commit transaction (internal/chat group_commit.go).",
+		// 1 … 256 (MaxCommitBatch)
+		Buckets: prometheus.ExponentialBuckets(1, 2, 9),
+	})
+	committer := chat.CommitterOf(app)
+	queueDepth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "cobra_commit_queue_depth",
+		Help: "Chat messages waiting to be stored by the group commit (it refuses new ones at 4096).",
+	}, func() float64 { return float64(committer.QueueDepth()) })
 	registry.MustRegister(
+		batches,
+		queueDepth,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		messages,
@@ -70,6 +83,7 @@ func Register(app core.App) {
 		return e.Next()
 	})
 	chat.HubOf(app).OnPublish(func(d time.Duration) { fanout.Observe(d.Seconds()) })
+	committer.OnBatch(func(n int) { batches.Observe(float64(n)) })
 
 	handler := promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
