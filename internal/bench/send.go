@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,10 +17,14 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cobraspace/cobraspace/internal/bench/chart"
 	"github.com/cobraspace/cobraspace/internal/chat"
+	"github.com/cobraspace/cobraspace/internal/metrics"
 	"github.com/cobraspace/cobraspace/internal/seed"
 )
 
@@ -29,6 +34,7 @@ type sendOptions struct {
 	messages    int           // per phase
 	duration    time.Duration // per phase, at most
 	paths       []string
+	charts      string // directory for SVG charts, "" for none
 }
 
 // sendPath is one way of sending a message, measured in a phase of its own.
@@ -82,6 +88,7 @@ func sendCommand(app core.App) *cobra.Command {
 	cmd.Flags().IntVar(&opts.messages, "messages", 30000, "messages per path")
 	cmd.Flags().DurationVar(&opts.duration, "duration", time.Minute, "time per path, at most")
 	cmd.Flags().StringSliceVar(&opts.paths, "paths", names, "paths to measure, in this order")
+	addChartsFlag(cmd, &opts.charts)
 	return cmd
 }
 
@@ -97,6 +104,7 @@ type sendResult struct {
 	p50, p99   time.Duration
 	perSecond  float64
 	firstError error
+	meanBatch  float64 // messages per group-commit transaction (0: none)
 }
 
 func runSendBench(cmd *cobra.Command, app core.App, opts sendOptions) error {
@@ -136,7 +144,23 @@ func runSendBench(cmd *cobra.Command, app core.App, opts sendOptions) error {
 		results = append(results, r)
 	}
 	printSendResults(cmd, opts, results)
-	return nil
+	return sendCharts(opts, results)
+}
+
+// sendCharts writes send-latency.svg: the acknowledgement latency
+// distribution of every path measured.
+func sendCharts(opts sendOptions, results []*sendResult) error {
+	series := make([]chart.Series, len(results))
+	for i, r := range results {
+		series[i] = chart.Series{Name: r.path.label + ", " + commitLabel(r.path.groupCommit), Values: millis(r.latencies)}
+	}
+	return writeChart(opts.charts, "send-latency.svg", chart.CDF{
+		Title:    "Chat message acknowledgement latency: group commit vs one transaction per message",
+		Subtitle: fmt.Sprintf("%d members, %d senders in flight, %d messages per path", opts.members, opts.concurrency, opts.messages),
+		XLabel:   "acknowledgement latency",
+		Unit:     "ms",
+		Series:   series,
+	})
 }
 
 func findSendPath(name string) (sendPath, bool) {
@@ -219,7 +243,11 @@ func (s *sendSession) member() int {
 }
 
 func runSendPhase(dataDir string, setup *sendSetup, opts sendOptions, p sendPath) (*sendResult, error) {
-	var env []string
+	metricsAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	env := []string{metrics.EnvAddr + "=" + metricsAddr} // the batch sizes, read from the server itself
 	if !p.groupCommit {
 		env = append(env, chat.EnvGroupCommit+"=off")
 	}
@@ -240,6 +268,11 @@ func runSendPhase(dataDir string, setup *sendSetup, opts sendOptions, p sendPath
 		defer s.closeSockets()
 	}
 	settle(context.Background())
+	metricsURL := "http://" + metricsAddr + metrics.Path
+	batchesBefore, err := scrapeHistogram(metricsURL, "cobra_commit_batch_size")
+	if err != nil {
+		return nil, err
+	}
 	cpuBefore, err := server.CPUTime()
 	if err != nil {
 		return nil, err
@@ -248,6 +281,13 @@ func runSendPhase(dataDir string, setup *sendSetup, opts sendOptions, p sendPath
 	cpuAfter, err := server.CPUTime()
 	if err != nil {
 		return nil, err
+	}
+	batchesAfter, err := scrapeHistogram(metricsURL, "cobra_commit_batch_size")
+	if err != nil {
+		return nil, err
+	}
+	if n := batchesAfter.count - batchesBefore.count; n > 0 {
+		r.meanBatch = (batchesAfter.sum - batchesBefore.sum) / float64(n)
 	}
 	if r.firstError != nil && len(r.acked) == 0 {
 		return nil, r.firstError
@@ -490,15 +530,59 @@ func countLost(app core.App, ids []string) (int, error) {
 func printSendResults(cmd *cobra.Command, opts sendOptions, results []*sendResult) {
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "\n%d members, %d senders in flight, %d messages per path (or %s)\n\n", opts.members, opts.concurrency, opts.messages, opts.duration)
-	fmt.Fprintln(out, "| path | storing | acknowledged | refused | persisted / s | ack p50 | ack p99 | lost | server CPU / message |")
-	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| path | storing | acknowledged | refused | persisted / s | ack p50 | ack p99 | lost | server CPU / message | messages / transaction |")
+	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
-		fmt.Fprintf(out, "| %s | %s | %d | %d | %.0f | %s | %s | %d | %s |\n", r.path.label, commitLabel(r.path.groupCommit),
-			len(r.acked), r.refused, r.perSecond, ms(r.p50), ms(r.p99), r.lost, ms(r.cpuPerMsg))
+		batch := "1"
+		if r.path.groupCommit {
+			batch = fmt.Sprintf("%.1f", r.meanBatch)
+		}
+		fmt.Fprintf(out, "| %s | %s | %d | %d | %.0f | %s | %s | %d | %s | %s |\n", r.path.label, commitLabel(r.path.groupCommit),
+			len(r.acked), r.refused, r.perSecond, ms(r.p50), ms(r.p99), r.lost, ms(r.cpuPerMsg), batch)
 	}
 	for _, r := range results {
 		if r.firstError != nil {
 			fmt.Fprintf(out, "\n%s: stopped early: %v\n", r.path.name, r.firstError)
 		}
 	}
+}
+
+// freeLoopbackAddr is a loopback address with a port free right now.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// histogramTotals are a Prometheus histogram's observation count and sum.
+type histogramTotals struct {
+	count uint64
+	sum   float64
+}
+
+// scrapeHistogram reads one histogram from a metrics endpoint (the
+// server's COBRA_METRICS_ADDR listener, no auth).
+func scrapeHistogram(url, name string) (histogramTotals, error) {
+	res, err := http.Get(url)
+	if err != nil {
+		return histogramTotals{}, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return histogramTotals{}, fmt.Errorf("GET %s: %d", url, res.StatusCode)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(res.Body)
+	if err != nil {
+		return histogramTotals{}, err
+	}
+	f := families[name]
+	if f == nil || len(f.GetMetric()) != 1 || f.GetMetric()[0].GetHistogram() == nil {
+		return histogramTotals{}, fmt.Errorf("%s: no histogram %s", url, name)
+	}
+	h := f.GetMetric()[0].GetHistogram()
+	return histogramTotals{count: h.GetSampleCount(), sum: h.GetSampleSum()}, nil
 }

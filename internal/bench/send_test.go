@@ -1,0 +1,66 @@
+package bench
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// A tiny `bench send` through the real command: every path, each on a
+// server process of its own, stores every message it acknowledged (lost 0,
+// as counted in the database afterwards), refuses none, reads the group
+// commit's batches from the server's own metrics, and writes the latency
+// chart. Bounded by its counts; not timed.
+func TestSendCommand(t *testing.T) {
+	t.Setenv(serveEnv, "1")
+	app, progress := benchApp(t)
+	shortSettle(t)
+	charts := t.TempDir()
+
+	table := runBench(t, app, progress, "send", "--members", "12", "--concurrency", "4", "--messages", "30", "--charts", charts)
+
+	rows := map[string]bool{}
+	row := regexp.MustCompile(`(?m)^\| ([^|]+) \| ([^|]+) \| (\d+) \| (\d+) \| \d+ \| [\d.]+ ms \| [\d.]+ ms \| (\d+) \| [\d.]+ ms \| ([\d.]+) \|$`)
+	for _, m := range row.FindAllStringSubmatch(table, -1) {
+		name := m[1] + ", " + m[2]
+		rows[name] = true
+		if m[3] != "30" || m[4] != "0" || m[5] != "0" {
+			t.Errorf("%s: acknowledged %s, refused %s, lost %s; want 30, 0, 0", name, m[3], m[4], m[5])
+		}
+		if batch, _ := strconv.ParseFloat(m[6], 64); batch < 1 {
+			t.Errorf("%s: %s messages per transaction", name, m[6])
+		}
+	}
+	for _, want := range []string{
+		"POST /api/chat/message/, group commit",
+		"room WebSocket chat.message frame, group commit",
+		"record API create (JS SDK), group commit",
+		"record API create (JS SDK), one transaction per message",
+		"POST /api/chat/message/, one transaction per message",
+	} {
+		if !rows[want] {
+			t.Errorf("no row %q in:\n%s", want, table)
+		}
+	}
+
+	raw, err := os.ReadFile(filepath.Join(charts, "send-latency.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dec := xml.NewDecoder(strings.NewReader(string(raw))); ; {
+		if _, err := dec.Token(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("send-latency.svg is not XML: %v", err)
+		}
+	}
+	if !strings.Contains(string(raw), "group commit") {
+		t.Error("the chart names no group commit series")
+	}
+}
