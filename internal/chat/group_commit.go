@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -154,7 +155,9 @@ func (c *Committer) enqueue(p *pendingSave) error {
 	}
 	if !c.running {
 		c.running = true
-		go c.run()
+		// labelled, so that a CPU profile of the server tells the
+		// writer's time (the throughput ceiling) from the senders'
+		go pprof.Do(context.Background(), pprof.Labels("cobra", "message-writer"), func(context.Context) { c.run() })
 	}
 	return nil
 }

@@ -66,10 +66,19 @@ func appointed(app core.App, roomId, userId string) bool {
 	return err == nil
 }
 
-// findRow is the row of collection naming room and user.
+// findRow is the row of collection naming room and user (sql.ErrNoRows
+// when there is none). A plain query, not a PocketBase filter: every
+// message sent asks it (is the sender muted?), and parsing a filter cost
+// more than the lookup.
 func findRow(app core.App, collection, roomId, userId string) (*core.Record, error) {
-	return app.FindFirstRecordByFilter(collection, "room = {:room} && user = {:user}",
-		dbx.Params{"room": roomId, "user": userId})
+	row := &core.Record{}
+	err := app.RecordQuery(collection).
+		AndWhere(dbx.HashExp{"room": roomId, "user": userId}).
+		Limit(1).One(row)
+	if err != nil {
+		return nil, err
+	}
+	return row, nil
 }
 
 // Mute keeps target from writing in room (sending, editing, reacting) for
