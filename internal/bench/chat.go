@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cobraspace/cobraspace/internal/bench/chart"
 	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/cobraspace/cobraspace/internal/seed"
 )
@@ -31,6 +32,7 @@ type chatOptions struct {
 	rate                       float64
 	senders                    int
 	transports                 []string
+	charts                     string // directory for SVG charts, "" for none
 	wait                       time.Duration
 	serverBinary               string
 }
@@ -68,6 +70,7 @@ func chatCommand(app core.App) *cobra.Command {
 	cmd.Flags().Float64Var(&opts.rate, "rate", 10, "messages per second")
 	cmd.Flags().IntVar(&opts.senders, "senders", 20, "members taking turns to send (each is rate limited)")
 	cmd.Flags().StringSliceVar(&opts.transports, "transports", chatTransports, "transports to run, of stock, topic, ws")
+	addChartsFlag(cmd, &opts.charts)
 	cmd.Flags().DurationVar(&opts.wait, "wait", 60*time.Second, "how long to wait, after the last send, for deliveries still due")
 	cmd.Flags().StringVar(&opts.serverBinary, "server-binary", "", "run this binary as the server instead of this one (e.g. an older build, on the same data)")
 	return cmd
@@ -76,6 +79,8 @@ func chatCommand(app core.App) *cobra.Command {
 // chatResult is what one transport measured.
 type chatResult struct {
 	name           string
+	latencies      []time.Duration // every delivery's, sorted
+	frameBytes     int             // a delivered message event's payload
 	p50, p99       time.Duration
 	delivered      int64
 	expected       int64
@@ -129,7 +134,75 @@ func runChatBench(cmd *cobra.Command, app core.App, opts chatOptions) error {
 		results = append(results, r)
 	}
 	printChatResults(cmd, opts, results)
+	if err := printDeliveryFloor(cmd, opts, results); err != nil {
+		return err
+	}
+	return chatCharts(opts, results)
+}
+
+// floorWrites is how many writes measure the floor (bench floor).
+const floorWrites = 100_000
+
+// printDeliveryFloor sets each transport's server CPU per delivery (its
+// CPU per message over the room's listeners) against the floor measured
+// now, on this machine: one write syscall of a frame of the size the
+// listeners received.
+func printDeliveryFloor(cmd *cobra.Command, opts chatOptions, results []*chatResult) error {
+	frame := 0
+	for _, r := range results {
+		frame = max(frame, r.frameBytes)
+	}
+	if opts.listeners == 0 || opts.messages == 0 || frame == 0 {
+		return nil
+	}
+	floor, err := WriteFloor(frame, floorWrites)
+	if err != nil {
+		fmt.Fprintf(progressOut, "no syscall floor: %v\n", err) // not Linux: the table stands without it
+		return nil
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "\nserver CPU per delivery against the floor — one write syscall of a %d-byte frame to a loopback TCP connection, measured now: %s\n\n",
+		frame, us(floor.CPUPerWrite()))
+	fmt.Fprintln(out, "| transport | server CPU / delivery | floor (one write) | times the floor |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|")
+	for _, r := range results {
+		perDelivery := r.cpuPerMessage / time.Duration(opts.listeners)
+		fmt.Fprintf(out, "| %s | %s | %s | %.1fx |\n", transportName(r.name), us(perDelivery), us(floor.CPUPerWrite()),
+			float64(perDelivery)/float64(floor.CPUPerWrite()))
+	}
 	return nil
+}
+
+func us(d time.Duration) string { return fmt.Sprintf("%.2f µs", float64(d.Nanoseconds())/1000) }
+
+// chatCharts writes chat-latency.svg (every delivery's latency, per
+// transport) and chat-memory.svg (memory per idle connection).
+func chatCharts(opts chatOptions, results []*chatResult) error {
+	subtitle := fmt.Sprintf("%d listeners in one room, %d idle connections, %d messages at %.0f/s",
+		opts.listeners, opts.idle, opts.messages, opts.rate)
+	var series []chart.Series
+	memory := chart.Series{Name: "memory per idle connection"}
+	var groups []string
+	for _, r := range results {
+		series = append(series, chart.Series{Name: transportName(r.name), Values: millis(r.latencies)})
+		groups = append(groups, transportLabel(r.name))
+		memory.Values = append(memory.Values, float64(r.bytesPerConn)/1024)
+	}
+	if opts.messages > 0 && opts.listeners > 0 {
+		if err := writeChart(opts.charts, fmt.Sprintf("chat-%s-latency.svg", sizeTag(opts.listeners)), chart.CDF{
+			Title: "Live delivery latency per transport", Subtitle: subtitle,
+			XLabel: "delivery latency", Unit: "ms", Series: series,
+		}); err != nil {
+			return err
+		}
+	}
+	if opts.listeners+opts.idle == 0 {
+		return nil
+	}
+	return writeChart(opts.charts, fmt.Sprintf("chat-%s-memory.svg", sizeTag(opts.listeners+opts.idle)), chart.Bars{
+		Title: "Server memory per idle connection", Subtitle: subtitle,
+		YLabel: "KiB", Groups: groups, Series: []chart.Series{memory},
+	})
 }
 
 // raiseFileLimit lets this process and the servers it starts (which
@@ -229,10 +302,11 @@ func stockTopic(roomId string) string {
 
 // hotListener records which messages it got and how late.
 type hotListener struct {
-	mu        sync.Mutex
-	seen      []bool
-	latencies []time.Duration
-	dupes     int
+	mu         sync.Mutex
+	seen       []bool
+	latencies  []time.Duration
+	dupes      int
+	frameBytes int // the size of a message event as it arrived (payload)
 }
 
 var benchMessagePrefix = "bench "
@@ -278,6 +352,7 @@ func (l *hotListener) onEvent(data []byte, delivered *atomic.Int64) {
 	}
 	l.seen[seq] = true
 	l.latencies = append(l.latencies, latency)
+	l.frameBytes = len(data)
 	delivered.Add(1)
 }
 
@@ -375,8 +450,10 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 	for _, l := range hot {
 		all = append(all, l.latencies...)
 		r.duplicates += int64(l.dupes)
+		r.frameBytes = max(r.frameBytes, l.frameBytes)
 	}
 	slices.Sort(all)
+	r.latencies = all
 	r.p50, r.p99 = quantile(all, 0.5), quantile(all, 0.99)
 	return r, nil
 }

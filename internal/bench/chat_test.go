@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +46,9 @@ func TestChatCommand(t *testing.T) {
 	shortSettle(t)
 
 	start := time.Now()
+	charts := t.TempDir()
 	table := runBench(t, app, progress, "chat", "--listeners", "5", "--idle", "5", "--idle-rooms", "2",
-		"--messages", "2", "--rate", "20", "--senders", "2")
+		"--messages", "2", "--rate", "20", "--senders", "2", "--charts", charts)
 	t.Logf("bench chat took %v", time.Since(start))
 
 	for _, want := range []string{
@@ -59,6 +61,15 @@ func TestChatCommand(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, table)
 		}
 	}
+	// each transport's CPU per delivery against the write syscall floor
+	if !strings.Contains(table, "against the floor — one write syscall of a ") {
+		t.Errorf("stdout lacks the floor:\n%s", table)
+	}
+	if floorRows := regexp.MustCompile(`(?m)^\| .+ \| [\d.]+ µs \| [\d.]+ µs \| [\d.]+x \|$`).FindAllString(table, -1); len(floorRows) != 3 {
+		t.Errorf("%d floor rows, want one per transport:\n%s", len(floorRows), table)
+	}
+	expectSVG(t, charts, "chat-5-latency.svg", "room WebSocket")
+	expectSVG(t, charts, "chat-10-memory.svg", "room WebSocket")
 	for _, want := range []string{
 		"members: 12",
 		"== stock subscription ==", "connections (stock subscription) 100%",

@@ -1,14 +1,8 @@
 package bench
 
 import (
-	"encoding/xml"
-	"errors"
-	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -49,18 +43,5 @@ func TestSendCommand(t *testing.T) {
 		}
 	}
 
-	raw, err := os.ReadFile(filepath.Join(charts, "send-latency.svg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for dec := xml.NewDecoder(strings.NewReader(string(raw))); ; {
-		if _, err := dec.Token(); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("send-latency.svg is not XML: %v", err)
-		}
-	}
-	if !strings.Contains(string(raw), "group commit") {
-		t.Error("the chart names no group commit series")
-	}
+	expectSVG(t, charts, "send-latency.svg", "group commit", "one transaction per message")
 }
