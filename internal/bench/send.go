@@ -35,6 +35,7 @@ type sendOptions struct {
 	duration    time.Duration // per phase, at most
 	paths       []string
 	charts      string // directory for SVG charts, "" for none
+	server      string // another binary to run as the server ("" for this one)
 }
 
 // sendPath is one way of sending a message, measured in a phase of its own.
@@ -89,6 +90,7 @@ func sendCommand(app core.App) *cobra.Command {
 	cmd.Flags().DurationVar(&opts.duration, "duration", time.Minute, "time per path, at most")
 	cmd.Flags().StringSliceVar(&opts.paths, "paths", names, "paths to measure, in this order")
 	addChartsFlag(cmd, &opts.charts)
+	cmd.Flags().StringVar(&opts.server, "server-binary", "", "run this binary as the server instead of this one (e.g. an older build, on the same data)")
 	return cmd
 }
 
@@ -251,7 +253,7 @@ func runSendPhase(dataDir string, setup *sendSetup, opts sendOptions, p sendPath
 	if !p.groupCommit {
 		env = append(env, chat.EnvGroupCommit+"=off")
 	}
-	server, err := startServerProcess(dataDir, env...)
+	server, err := startServerBinary(opts.server, dataDir, env...)
 	if err != nil {
 		return nil, err
 	}
@@ -269,10 +271,8 @@ func runSendPhase(dataDir string, setup *sendSetup, opts sendOptions, p sendPath
 	}
 	settle(context.Background())
 	metricsURL := "http://" + metricsAddr + metrics.Path
-	batchesBefore, err := scrapeHistogram(metricsURL, "cobra_commit_batch_size")
-	if err != nil {
-		return nil, err
-	}
+	// (a server without the histogram — an older build — reports no batches)
+	batchesBefore, batchErr := scrapeHistogram(metricsURL, "cobra_commit_batch_size")
 	cpuBefore, err := server.CPUTime()
 	if err != nil {
 		return nil, err
@@ -283,10 +283,9 @@ func runSendPhase(dataDir string, setup *sendSetup, opts sendOptions, p sendPath
 		return nil, err
 	}
 	batchesAfter, err := scrapeHistogram(metricsURL, "cobra_commit_batch_size")
-	if err != nil {
-		return nil, err
-	}
-	if n := batchesAfter.count - batchesBefore.count; n > 0 {
+	if batchErr != nil || err != nil {
+		fmt.Fprintf(progressOut, "  no group-commit batch sizes from the server: %v\n", errors.Join(batchErr, err))
+	} else if n := batchesAfter.count - batchesBefore.count; n > 0 {
 		r.meanBatch = (batchesAfter.sum - batchesBefore.sum) / float64(n)
 	}
 	if r.firstError != nil && len(r.acked) == 0 {
@@ -534,8 +533,11 @@ func printSendResults(cmd *cobra.Command, opts sendOptions, results []*sendResul
 	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		batch := "1"
-		if r.path.groupCommit {
+		switch {
+		case r.path.groupCommit && r.meanBatch > 0:
 			batch = fmt.Sprintf("%.1f", r.meanBatch)
+		case r.path.groupCommit:
+			batch = "—"
 		}
 		fmt.Fprintf(out, "| %s | %s | %d | %d | %.0f | %s | %s | %d | %s | %s |\n", r.path.label, commitLabel(r.path.groupCommit),
 			len(r.acked), r.refused, r.perSecond, ms(r.p50), ms(r.p99), r.lost, ms(r.cpuPerMsg), batch)
