@@ -80,6 +80,40 @@ func (e *BusyError) As(target any) bool {
 
 var busyFrame = encodeErrorFrame("server_busy", ErrBusy.Error())
 
+// batchState is a batch being committed: its transaction and the writes
+// its messages' hooks deferred to its end (AtBatchEnd).
+type batchState struct {
+	tx       *core.TxAppInfo
+	deferred []deferredWrite // appended by the writer goroutine only
+}
+
+type deferredWrite struct {
+	record *core.Record
+	write  func(tx core.App) error
+}
+
+// AtBatchEnd lets a messages hook write once the batch m is being saved in
+// has saved all its messages — still in the batch's transaction, so it
+// commits with them — and only if m itself was stored. It reports false
+// (and does nothing) when app is not a batch's transaction: the caller
+// then writes at once.
+//
+// Why: SQLite's FTS5 writes its pending terms to disk at every savepoint,
+// and each message of a batch has one; deferred to the batch's end, the
+// search index is written once per batch instead of once per message.
+func AtBatchEnd(app core.App, m *core.Record, write func(tx core.App) error) bool {
+	info := app.TxInfo()
+	if info == nil {
+		return false
+	}
+	state := CommitterOf(app).batch.Load()
+	if state == nil || state.tx != info {
+		return false
+	}
+	state.deferred = append(state.deferred, deferredWrite{record: m, write: write})
+	return true
+}
+
 // pendingSave is one queued message and where its outcome goes.
 type pendingSave struct {
 	ctx    context.Context
@@ -95,6 +129,8 @@ type Committer struct {
 
 	mu      sync.Mutex
 	running bool
+
+	batch atomic.Pointer[batchState] // the batch being committed, if any
 
 	observeMu sync.RWMutex
 	observe   []func(batch int)
@@ -209,12 +245,24 @@ func (c *Committer) fill(batch []*pendingSave) []*pendingSave {
 func (c *Committer) commit(batch []*pendingSave) {
 	results := make([]error, len(batch))
 	txErr := c.app.RunInTransaction(func(tx core.App) error {
+		state := &batchState{tx: tx.TxInfo()}
+		c.batch.Store(state)
+		defer c.batch.Store(nil)
+		stored := make(map[*core.Record]bool, len(batch))
 		for i, p := range batch {
 			err, fatal := saveInSavepoint(tx, p)
 			if fatal != nil {
 				return fatal // the transaction can't go on: everyone gets it
 			}
 			results[i] = err
+			stored[p.record] = err == nil
+		}
+		for _, d := range state.deferred {
+			if stored[d.record] {
+				if err := d.write(tx); err != nil {
+					return err // as if the commit failed: everyone gets it
+				}
+			}
 		}
 		return nil
 	})

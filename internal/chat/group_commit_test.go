@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"github.com/cobraspace/cobraspace/internal/chat"
+	"github.com/cobraspace/cobraspace/internal/fts"
 	"github.com/cobraspace/cobraspace/internal/testutil"
 )
 
@@ -174,6 +175,27 @@ func TestGroupCommitOrdersABatch(t *testing.T) {
 	if !slices.Equal(texts, want) {
 		t.Errorf("stored in seq order %v, want queue order %v", texts, want)
 	}
+	// the batch's search documents, written together at its end: each
+	// message's document is found by a word of its text
+	var docIds, matched []int64
+	err = app.DB().NewQuery(`SELECT d.id FROM chat_search_docs d JOIN messages m ON m.id = d.message
+		WHERE m.message LIKE 'batched %'`).Column(&docIds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = app.DB().NewQuery(`SELECT rowid FROM chat_search_text WHERE chat_search_text MATCH {:q}`).
+		Bind(dbx.Params{"q": `"` + fts.Fold("batched") + `"`}).Column(&matched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docIds) != n {
+		t.Errorf("%d search documents, want %d", len(docIds), n)
+	}
+	for _, id := range docIds {
+		if !slices.Contains(matched, id) {
+			t.Errorf("search document %d is not found by its text (matched %v)", id, matched)
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if got := published[1:]; !slices.Equal(got, want) {
@@ -206,7 +228,7 @@ func TestGroupCommitFailureFailsAlone(t *testing.T) {
 	})
 	errAfterInsert := errors.New("refused after its insert")
 	app.OnRecordCreateExecute("messages").Bind(&hook.Handler[*core.RecordEvent]{
-		Priority: 1000, // the last execute hook: every other one and the insert ran
+		Priority: -999, // an outer execute hook: the inner ones (the search index among them) and the insert ran
 		Func: func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
@@ -267,6 +289,28 @@ func TestGroupCommitFailureFailsAlone(t *testing.T) {
 	}
 	if len(seqs) != 2 || seqs[1] != seqs[0]+1 {
 		t.Errorf("kept messages' seq %v: want two consecutive numbers (the failed one left no gap)", seqs)
+	}
+	// the search index holds the stored messages' documents and nothing of
+	// the refused ones (their deferred writes were dropped)
+	for _, q := range []string{
+		`SELECT COUNT(*) FROM chat_search_text WHERE rowid NOT IN (SELECT id FROM chat_search_docs)`,
+		`SELECT COUNT(*) FROM chat_search_grams WHERE rowid NOT IN (SELECT id FROM chat_search_docs)`,
+		`SELECT COUNT(*) FROM chat_search_docs WHERE id NOT IN (SELECT rowid FROM chat_search_text)`,
+		`SELECT COUNT(*) FROM chat_search_docs WHERE message NOT IN (SELECT id FROM messages)`,
+	} {
+		var n int
+		if err := app.DB().NewQuery(q).Row(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d, %v", q, n, err)
+		}
+	}
+	testutil.ExpectCount(t, app, "chat_search_docs", dbx.NewExp("message IN (SELECT id FROM messages WHERE message IN ('kept 1', 'kept 2'))"), 2)
+	for word, want := range map[string]int{"kept": 2, "fails": 0, "deleted": 0} {
+		var n int
+		err := app.DB().NewQuery(`SELECT COUNT(*) FROM chat_search_text WHERE chat_search_text MATCH {:q}`).
+			Bind(dbx.Params{"q": `"` + fts.Fold(word) + `"`}).Row(&n)
+		if err != nil || n != want {
+			t.Errorf("search for %q finds %d documents (%v), want %d", word, n, err, want)
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()

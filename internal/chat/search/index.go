@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/cobraspace/cobraspace/internal/fts"
 )
 
@@ -56,7 +57,11 @@ func index(app core.App, message *core.Record) error {
 		}
 	}
 	doc := fts.Fold(message.GetString("message"))
-	return tables.WriteText(app, id, doc, fts.Grams(doc))
+	write := func(tx core.App) error { return tables.WriteText(tx, id, doc, fts.Grams(doc)) }
+	if chat.AtBatchEnd(app, message, write) {
+		return nil // a new message of a group-commit batch: with the batch's others
+	}
+	return write(app)
 }
 
 // remove deletes the search document of a message, if it has one.
