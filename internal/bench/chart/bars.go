@@ -29,23 +29,14 @@ func (c Bars) WriteFile(path string) error { return WriteFile(path, c) }
 
 // SVG renders the chart.
 func (c Bars) SVG() ([]byte, error) {
-	lo, hi, n := math.Inf(1), math.Inf(-1), 0
 	for _, s := range c.Series {
 		if len(s.Values) != len(c.Groups) {
 			return nil, fmt.Errorf("series %q has %d values for %d groups", s.Name, len(s.Values), len(c.Groups))
 		}
-		for i, v := range s.Values {
-			if err := checkValue(s.Name, i, v); err != nil {
-				return nil, err
-			}
-			if v < 0 {
-				return nil, fmt.Errorf("series %q: value %d is negative (%v)", s.Name, i, v)
-			}
-			lo, hi, n = math.Min(lo, v), math.Max(hi, v), n+1
-		}
 	}
-	if n == 0 {
-		lo, hi = 0, 1
+	lo, hi, n, err := nonNegativeRange(c.Series)
+	if err != nil {
+		return nil, err
 	}
 	scale := scaleOf(c.YScale, lo, hi)
 	if scale == Log && lo <= 0 {

@@ -41,20 +41,9 @@ const maxSteps = 1000
 
 // SVG renders the chart.
 func (c CDF) SVG() ([]byte, error) {
-	lo, hi, n := math.Inf(1), math.Inf(-1), 0
-	for _, s := range c.Series {
-		for i, v := range s.Values {
-			if err := checkValue(s.Name, i, v); err != nil {
-				return nil, err
-			}
-			if v < 0 {
-				return nil, fmt.Errorf("series %q: value %d is negative (%v)", s.Name, i, v)
-			}
-			lo, hi, n = math.Min(lo, v), math.Max(hi, v), n+1
-		}
-	}
-	if n == 0 {
-		lo, hi = 0, 1
+	lo, hi, n, err := nonNegativeRange(c.Series)
+	if err != nil {
+		return nil, err
 	}
 	scale := scaleOf(c.XScale, lo, hi)
 	w, h := size(c.Width, c.Height)

@@ -102,6 +102,29 @@ func checkValue(series string, i int, v float64) error {
 	return nil
 }
 
+// nonNegativeRange is the least and greatest value of every series (0 and 1
+// when there is none) and how many values there are, refusing NaN,
+// infinities and negative values: the value axis of the latency and bar
+// charts.
+func nonNegativeRange(series []Series) (lo, hi float64, n int, err error) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for i, v := range s.Values {
+			if err := checkValue(s.Name, i, v); err != nil {
+				return 0, 0, 0, err
+			}
+			if v < 0 {
+				return 0, 0, 0, fmt.Errorf("series %q: value %d is negative (%v)", s.Name, i, v)
+			}
+			lo, hi, n = math.Min(lo, v), math.Max(hi, v), n+1
+		}
+	}
+	if n == 0 {
+		return 0, 1, 0, nil
+	}
+	return lo, hi, n, nil
+}
+
 // svg accumulates the document.
 type svg struct {
 	b strings.Builder
