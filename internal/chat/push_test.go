@@ -184,11 +184,9 @@ func TestIdleConnectionsHoldOneGoroutine(t *testing.T) {
 	s.waitListeners(t, room, 0)
 
 	bob := auth(t, testutil.BobEmail)
-	var sses []*sseClient
 	for i := 0; i < n; i++ {
 		c := s.connectSSE(t, fmt.Sprintf("bob #%d", i))
 		c.mustSubscribe(t, bob, roomTopic(room))
-		sses = append(sses, c)
 	}
 	s.waitListeners(t, room, n)
 	eventually(t, "no goroutine of ours per idle room topic", func() (bool, string) {

@@ -101,7 +101,7 @@ func (c *conn) take(ctx context.Context, query string) (*entry, error) {
 		e.busy = true
 		return e, nil
 	}
-	stmt, err := c.inner.PrepareContext(ctx, query)
+	stmt, err := c.PrepareContext(ctx, query) // the driver's own
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ func open(t *testing.T) *dbx.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	db.DB().SetMaxOpenConns(1) // every statement on the one connection: its cache
 	exec(t, db, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
 	return db
@@ -65,7 +65,7 @@ func TestNestedSameQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }()
 	outer, err := tx.NewQuery("SELECT name FROM items ORDER BY id").Rows()
 	if err != nil {
 		t.Fatal(err)
