@@ -155,6 +155,19 @@ func (s *binServer) kill(t testing.TB) {
 
 func (s *binServer) call(t testing.TB, status int, method, path, token string, body any) []byte {
 	t.Helper()
+	got, out, err := s.do(method, path, token, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != status {
+		t.Fatalf("%s %s: status %d, want %d: %s\nserver output:\n%s", method, path, got, status, out, s.output)
+	}
+	return out
+}
+
+// do sends a request and returns the answer's status and body (usable
+// from any goroutine: it reports instead of failing the test).
+func (s *binServer) do(method, path, token string, body any) (int, []byte, error) {
 	var r io.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -164,7 +177,7 @@ func (s *binServer) call(t testing.TB, status int, method, path, token string, b
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, r)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
@@ -172,14 +185,11 @@ func (s *binServer) call(t testing.TB, status int, method, path, token string, b
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer res.Body.Close()
-	out, _ := io.ReadAll(res.Body)
-	if res.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d: %s\nserver output:\n%s", method, path, res.StatusCode, status, out, s.output)
-	}
-	return out
+	out, err := io.ReadAll(res.Body)
+	return res.StatusCode, out, err
 }
 
 func (s *binServer) login(t testing.TB, email, password string) string {
@@ -193,6 +203,10 @@ func (s *binServer) login(t testing.TB, email, password string) string {
 	}
 	return login.Access
 }
+
+// burstSize is how many messages the durability test sends at once: within
+// a member's send burst (10), less the three sent before.
+const burstSize = 7
 
 func TestMessagesSurviveSIGKILL(t *testing.T) {
 	bin := buildBinary(t)
@@ -238,6 +252,29 @@ func TestMessagesSurviveSIGKILL(t *testing.T) {
 	srv.call(t, http.StatusOK, http.MethodPost, "/api/collections/messages/records", access, map[string]string{"room": room, "message": viaSDK})
 	untilEach(t, ws, 1, viaREST, viaSDK)
 
+	// a burst sent at once, as the group commit stores them together: each
+	// acknowledged (201) only once its batch is committed
+	burst := make([]string, burstSize)
+	answers := make([]string, burstSize)
+	var wg sync.WaitGroup
+	for i := range burst {
+		burst[i] = fmt.Sprintf("durable burst %d", i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, out, err := srv.do(http.MethodPost, "/api/chat/message/", access, map[string]string{"room": room, "message": burst[i]})
+			if err != nil || status != http.StatusCreated {
+				answers[i] = fmt.Sprintf("%d %s %v", status, out, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if a != "" {
+			t.Fatalf("%q was not acknowledged: %s", burst[i], a)
+		}
+	}
+
 	srv.kill(t)
 	if code, _ := ws.closedWith(t); code == websocket.StatusNormalClosure {
 		t.Errorf("a killed server cannot close normally")
@@ -264,13 +301,13 @@ func TestMessagesSurviveSIGKILL(t *testing.T) {
 			t.Errorf("message %q: sender %q room %q", m.Message, m.Sender, m.Room)
 		}
 	}
-	for _, text := range []string{viaWS, viaREST, viaSDK} {
+	for _, text := range append([]string{viaWS, viaREST, viaSDK}, burst...) {
 		if got[text] != 1 {
 			t.Errorf("after SIGKILL and restart %q is there %d times, want once (history %s)", text, got[text], body)
 		}
 	}
-	if len(data.Messages) != 3 {
-		t.Errorf("history has %d messages, want 3: %s", len(data.Messages), body)
+	if want := 3 + burstSize; len(data.Messages) != want {
+		t.Errorf("history has %d messages, want %d: %s", len(data.Messages), want, body)
 	}
 
 	// and the restarted server is live again
