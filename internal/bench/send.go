@@ -36,6 +36,8 @@ type sendOptions struct {
 	paths       []string
 	charts      string // directory for SVG charts, "" for none
 	server      string // another binary to run as the server ("" for this one)
+	scale       []int  // concurrencies of the scaling run (none: no scaling run)
+	scaleMsgs   int    // messages per path and concurrency in the scaling run
 }
 
 // sendPath is one way of sending a message, measured in a phase of its own.
@@ -90,6 +92,8 @@ func sendCommand(app core.App) *cobra.Command {
 	cmd.Flags().DurationVar(&opts.duration, "duration", time.Minute, "time per path, at most")
 	cmd.Flags().StringSliceVar(&opts.paths, "paths", names, "paths to measure, in this order")
 	addChartsFlag(cmd, &opts.charts)
+	cmd.Flags().IntSliceVar(&opts.scale, "scale", nil, "also run REST with and without the group commit at each of these concurrencies (e.g. 1,4,16,64): the scaling curve")
+	cmd.Flags().IntVar(&opts.scaleMsgs, "scale-messages", 5000, "messages per path and concurrency in the --scale run")
 	cmd.Flags().StringVar(&opts.server, "server-binary", "", "run this binary as the server instead of this one (e.g. an older build, on the same data)")
 	return cmd
 }
@@ -146,7 +150,62 @@ func runSendBench(cmd *cobra.Command, app core.App, opts sendOptions) error {
 		results = append(results, r)
 	}
 	printSendResults(cmd, opts, results)
-	return sendCharts(opts, results)
+	if err := sendCharts(opts, results); err != nil {
+		return err
+	}
+	return runSendScaling(cmd, app, setup, opts)
+}
+
+// scalingPaths are the paths the scaling run compares.
+var scalingPaths = []string{"rest", "rest-stock"}
+
+// runSendScaling measures the documented route with and without the group
+// commit at each of opts.scale's concurrencies (opts.scaleMsgs messages
+// each, a fresh server each) and prints and charts how persisted messages/s
+// and the acknowledgement p99 follow the concurrency.
+func runSendScaling(cmd *cobra.Command, app core.App, setup *sendSetup, opts sendOptions) error {
+	if len(opts.scale) == 0 {
+		return nil
+	}
+	rates := make([]chart.Line, len(scalingPaths))
+	tails := make([]chart.Line, len(scalingPaths))
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "\nscaling: POST /api/chat/message/, %d messages per concurrency\n\n", opts.scaleMsgs)
+	fmt.Fprintln(out, "| senders in flight | storing | persisted / s | ack p50 | ack p99 | lost | messages / transaction |")
+	fmt.Fprintln(out, "|---:|---|---:|---:|---:|---:|---:|")
+	for _, c := range opts.scale {
+		if c < 1 {
+			return fmt.Errorf("--scale: concurrency %d", c)
+		}
+		for i, name := range scalingPaths {
+			p, _ := findSendPath(name)
+			run := opts
+			run.concurrency, run.messages = c, opts.scaleMsgs
+			fmt.Fprintf(progressOut, "\n== scaling: %d senders, %s ==\n", c, commitLabel(p.groupCommit))
+			r, err := runSendPhase(app.DataDir(), setup, run, p)
+			if err != nil {
+				return fmt.Errorf("scaling %s at %d: %w", name, c, err)
+			}
+			if r.lost, err = countLost(app, r.acked); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "| %d | %s | %.0f | %s | %s | %d | %.1f |\n", c, commitLabel(p.groupCommit), r.perSecond, ms(r.p50), ms(r.p99), r.lost, max(r.meanBatch, 1))
+			rates[i].Name, tails[i].Name = commitLabel(p.groupCommit), commitLabel(p.groupCommit)
+			rates[i].Points = append(rates[i].Points, chart.Point{X: float64(c), Y: r.perSecond})
+			tails[i].Points = append(tails[i].Points, chart.Point{X: float64(c), Y: float64(r.p99.Microseconds()) / 1000})
+		}
+	}
+	subtitle := fmt.Sprintf("POST /api/chat/message/, %d members, %d messages per point", opts.members, opts.scaleMsgs)
+	if err := writeChart(opts.charts, "send-scaling-rate.svg", chart.Lines{
+		Title: "Persisted messages per second by senders in flight", Subtitle: subtitle,
+		XLabel: "senders in flight", YLabel: "persisted messages / s", XScale: chart.Log, Series: rates,
+	}); err != nil {
+		return err
+	}
+	return writeChart(opts.charts, "send-scaling-p99.svg", chart.Lines{
+		Title: "Acknowledgement p99 by senders in flight", Subtitle: subtitle,
+		XLabel: "senders in flight", YLabel: "ack p99 (ms)", XScale: chart.Log, Series: tails,
+	})
 }
 
 // sendCharts writes send-latency.svg: the acknowledgement latency

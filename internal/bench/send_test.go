@@ -17,7 +17,8 @@ func TestSendCommand(t *testing.T) {
 	shortSettle(t)
 	charts := t.TempDir()
 
-	table := runBench(t, app, progress, "send", "--members", "12", "--concurrency", "4", "--messages", "30", "--charts", charts)
+	table := runBench(t, app, progress, "send", "--members", "12", "--concurrency", "4", "--messages", "30", "--charts", charts,
+		"--scale", "1,2", "--scale-messages", "10")
 
 	rows := map[string]bool{}
 	row := regexp.MustCompile(`(?m)^\| ([^|]+) \| ([^|]+) \| (\d+) \| (\d+) \| \d+ \| [\d.]+ ms \| [\d.]+ ms \| (\d+) \| [\d.]+ ms \| ([\d.]+) \|$`)
@@ -44,4 +45,18 @@ func TestSendCommand(t *testing.T) {
 	}
 
 	expectSVG(t, charts, "send-latency.svg", "group commit", "one transaction per message")
+
+	// the scaling run: both ways of storing at each concurrency, every
+	// message acknowledged and kept
+	scaled := regexp.MustCompile(`(?m)^\| (\d+) \| ([^|]+) \| \d+ \| [\d.]+ ms \| [\d.]+ ms \| (\d+) \| [\d.]+ \|$`).FindAllStringSubmatch(table, -1)
+	if len(scaled) != 4 {
+		t.Errorf("%d scaling rows, want 4 (2 concurrencies x 2 ways):\n%s", len(scaled), table)
+	}
+	for _, m := range scaled {
+		if m[3] != "0" {
+			t.Errorf("scaling at %s, %s: %s lost", m[1], m[2], m[3])
+		}
+	}
+	expectSVG(t, charts, "send-scaling-rate.svg", "group commit", "one transaction per message")
+	expectSVG(t, charts, "send-scaling-p99.svg", "group commit")
 }
