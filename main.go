@@ -41,9 +41,15 @@ func main() {
 	// statements; 64 idle connections (PocketBase keeps 15) so that a
 	// burst of concurrent requests does not close and reopen connections,
 	// losing their statements each time
+	// with Litestream replicating, write transactions begin IMMEDIATE
+	// (see stmtcache.ConnectImmediate)
+	dbConnect := stmtcache.Connect
+	if replica.Enabled() {
+		dbConnect = stmtcache.ConnectImmediate
+	}
 	app := pocketbase.NewWithConfig(pocketbase.Config{
 		DefaultDataDir:   "pb_data",
-		DBConnect:        stmtcache.Connect,
+		DBConnect:        dbConnect,
 		DataMaxIdleConns: 64,
 	})
 

@@ -29,6 +29,13 @@
 // send for the busy timeout) and then fail, so with replication on that
 // cron job keeps only its other work (the auxiliary database's checkpoint
 // and PRAGMA optimize).
+//
+// Litestream is a second writer on data.db: after each checkpoint it
+// commits a row of its own (_litestream_seq). A deferred transaction of
+// PocketBase's that read before such a commit and writes after it would
+// fail with SQLITE_BUSY_SNAPSHOT, so with replication on main.go opens the
+// database with stmtcache.ConnectImmediate (write transactions begin
+// IMMEDIATE).
 package replica
 
 import (
@@ -99,6 +106,9 @@ func SyncInterval() (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// Enabled is whether COBRA_REPLICA_URL is set.
+func Enabled() bool { return strings.TrimSpace(os.Getenv(EnvURL)) != "" }
 
 // Register starts replication of data.db when the server starts serving
 // and stops it (after a last sync) when it terminates — only when
