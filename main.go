@@ -18,20 +18,38 @@ import (
 
 	"github.com/cobraspace/cobraspace/internal/bench"
 	"github.com/cobraspace/cobraspace/internal/cobraspace"
+	"github.com/cobraspace/cobraspace/internal/replica"
 	"github.com/cobraspace/cobraspace/internal/seed"
 	"github.com/cobraspace/cobraspace/internal/stmtcache"
 )
 
 func main() {
+	// restore works on a directory that must not exist yet: run it before
+	// PocketBase bootstraps (and so creates) a data dir
+	if len(os.Args) > 1 && os.Args[1] == replica.RestoreCommandName {
+		cmd := replica.RestoreCommand()
+		cmd.SetArgs(os.Args[2:])
+		if err := cmd.Execute(); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+
 	// data in ./pb_data and the web client in ./pb_public, relative to where
 	// the binary is run from (the repository root for `make run`)
 	// stmtcache: PocketBase's SQLite connection, keeping compiled
 	// statements; 64 idle connections (PocketBase keeps 15) so that a
 	// burst of concurrent requests does not close and reopen connections,
 	// losing their statements each time
+	// with Litestream replicating, write transactions begin IMMEDIATE
+	// (see stmtcache.ConnectImmediate)
+	dbConnect := stmtcache.Connect
+	if replica.Enabled() {
+		dbConnect = stmtcache.ConnectImmediate
+	}
 	app := pocketbase.NewWithConfig(pocketbase.Config{
 		DefaultDataDir:   "pb_data",
-		DBConnect:        stmtcache.Connect,
+		DBConnect:        dbConnect,
 		DataMaxIdleConns: 64,
 	})
 
@@ -40,7 +58,7 @@ func main() {
 
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{})
 	cobraspace.Bind(app)
-	app.RootCmd.AddCommand(seed.Command(app), bench.Command(app))
+	app.RootCmd.AddCommand(seed.Command(app), bench.Command(app), replica.RestoreCommand())
 
 	// the web client, after every other route (so it never shadows one)
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{

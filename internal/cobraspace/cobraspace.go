@@ -12,6 +12,7 @@ import (
 	"github.com/cobraspace/cobraspace/internal/moderation"
 	"github.com/cobraspace/cobraspace/internal/notifications"
 	"github.com/cobraspace/cobraspace/internal/posts"
+	"github.com/cobraspace/cobraspace/internal/replica"
 	"github.com/cobraspace/cobraspace/internal/users"
 	_ "github.com/cobraspace/cobraspace/migrations" // registers the schema migrations
 )
@@ -29,4 +30,6 @@ func Bind(app core.App) {
 	users.Register(app)
 	posts.Register(app)
 	metrics.Register(app)
+	// continuous backup with Litestream, only when COBRA_REPLICA_URL is set
+	replica.Register(app)
 }

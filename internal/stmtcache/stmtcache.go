@@ -42,6 +42,22 @@ func Connect(dbPath string) (*dbx.DB, error) {
 
 var _ core.DBConnectFunc = Connect
 
+// ConnectImmediate is Connect whose write transactions begin IMMEDIATE
+// (modernc.org/sqlite's _txlock): they take SQLite's write lock when they
+// begin, waiting out the busy timeout for it, instead of at their first
+// write. With another writer on the database — Litestream's connection,
+// which commits a row of its own after each checkpoint — a deferred
+// transaction that read before that commit and writes after it fails with
+// SQLITE_BUSY_SNAPSHOT ("database is locked (517)"), which no busy
+// timeout retries. PocketBase writes through one connection, so beginning
+// its transactions IMMEDIATE costs it no concurrency.
+func ConnectImmediate(dbPath string) (*dbx.DB, error) {
+	db := sql.OpenDB(connector{dsn: dbPath + pragmas + "&_txlock=immediate"})
+	return dbx.NewFromDB(db, "sqlite"), nil
+}
+
+var _ core.DBConnectFunc = ConnectImmediate
+
 type connector struct{ dsn string }
 
 func (c connector) Connect(context.Context) (driver.Conn, error) {

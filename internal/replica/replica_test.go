@@ -1,0 +1,502 @@
+package replica_test
+
+// Litestream against the real binary: `serve` with COBRA_REPLICA_URL
+// replicates data.db into a directory while messages are sent, the server
+// is killed with SIGKILL once the replica has every acknowledged message,
+// and `restore` rebuilds a data dir from the replica alone — the newest
+// state, and the state at a time between two batches of messages.
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/litestream/file"
+	"github.com/superfly/ltx"
+	_ "modernc.org/sqlite"
+)
+
+const wait = 30 * time.Second
+
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		t.Fatalf("not inside a module (GOMOD=%q)", gomod)
+	}
+	return filepath.Dir(gomod)
+}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	binErr    error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// buildBinary builds the Cobra Space server as it ships, once for the
+// package's tests.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	root := moduleRoot(t)
+	buildOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "cobraspace-replica-test"); binErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "cobraspace"), ".")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return filepath.Join(binDir, "cobraspace")
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type server struct {
+	cmd    *exec.Cmd
+	URL    string
+	output *syncBuffer
+	exited chan struct{}
+}
+
+// start runs `serve` on dir with env added, and waits for /api/health.
+func start(t testing.TB, bin, dir string, env ...string) *server {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := &server{URL: "http://" + addr, output: &syncBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(bin, "serve", "--dir", dir, "--http", addr)
+	s.cmd.Env = append(os.Environ(), env...)
+	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	go func() {
+		_ = s.cmd.Wait()
+		close(s.exited)
+	}()
+	t.Cleanup(func() {
+		if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("kill: %v", err)
+		}
+		<-s.exited
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case <-s.exited:
+			t.Fatalf("the server exited while starting:\n%s", s.output)
+		default:
+		}
+		if res, err := http.Get(s.URL + "/api/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not answer /api/health within 60 s:\n%s", s.output)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a process that is starting up
+	}
+}
+
+// kill sends SIGKILL: no shutdown hook, no last sync.
+func (s *server) kill(t testing.TB) {
+	t.Helper()
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill: %v", err)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(wait):
+		t.Fatalf("the server did not die")
+	}
+}
+
+// do sends one request; the status and the answer's body.
+func (s *server) do(t testing.TB, method, path, token string, body any) (*http.Response, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		r = bytes.NewReader(raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res, out
+}
+
+func (s *server) call(t testing.TB, status int, method, path, token string, body any) []byte {
+	t.Helper()
+	res, out := s.do(t, method, path, token, body)
+	if res.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d: %s\nserver output:\n%s", method, path, res.StatusCode, status, out, s.output)
+	}
+	return out
+}
+
+// send posts one chat message until it is acknowledged (201); a 429 (the
+// per-member send rate) is not an acknowledgement, so it waits the
+// Retry-After the server names and sends again.
+func (s *server) send(t testing.TB, token, room, text string) {
+	t.Helper()
+	for {
+		res, out := s.do(t, http.MethodPost, "/api/chat/message/", token, map[string]string{"room": room, "message": text})
+		switch res.StatusCode {
+		case http.StatusCreated:
+			return
+		case http.StatusTooManyRequests:
+			secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+			time.Sleep(time.Duration(max(secs, 1)) * time.Second) // the server's own Retry-After
+		default:
+			t.Fatalf("send %q: status %d: %s\nserver output:\n%s", text, res.StatusCode, out, s.output)
+		}
+	}
+}
+
+// walEnd reads the WAL as SQLite does — the header's salts, then every
+// frame whose salts and running checksum match — and answers the salts
+// and the byte offset just past the last commit frame: everything a
+// reader of the database sees, so every acknowledged message.
+func walEnd(t testing.TB, walPath string) (salt1, salt2 uint32, end int64) {
+	t.Helper()
+	data, err := os.ReadFile(walPath)
+	if err != nil {
+		t.Fatalf("read the WAL: %v", err)
+	}
+	if len(data) < 32 {
+		return 0, 0, 0
+	}
+	magic := binary.BigEndian.Uint32(data[0:])
+	if magic != 0x377f0682 && magic != 0x377f0683 {
+		t.Fatalf("%s: not a WAL (magic %#x)", walPath, magic)
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if magic&1 == 1 {
+		order = binary.BigEndian
+	}
+	checksum := func(s0, s1 uint32, b []byte) (uint32, uint32) {
+		for i := 0; i+8 <= len(b); i += 8 {
+			s0 += order.Uint32(b[i:]) + s1
+			s1 += order.Uint32(b[i+4:]) + s0
+		}
+		return s0, s1
+	}
+	pageSize := int64(binary.BigEndian.Uint32(data[8:]))
+	salt1, salt2 = binary.BigEndian.Uint32(data[16:]), binary.BigEndian.Uint32(data[20:])
+	s0, s1 := checksum(0, 0, data[:24])
+	if s0 != binary.BigEndian.Uint32(data[24:]) || s1 != binary.BigEndian.Uint32(data[28:]) {
+		return 0, 0, 0 // a header being rewritten: no valid frame
+	}
+	end = 32
+	for off := int64(32); off+24+pageSize <= int64(len(data)); off += 24 + pageSize {
+		hdr := data[off : off+24]
+		if binary.BigEndian.Uint32(hdr[8:]) != salt1 || binary.BigEndian.Uint32(hdr[12:]) != salt2 {
+			break
+		}
+		s0, s1 = checksum(s0, s1, hdr[:8])
+		s0, s1 = checksum(s0, s1, data[off+24:off+24+pageSize])
+		if s0 != binary.BigEndian.Uint32(hdr[16:]) || s1 != binary.BigEndian.Uint32(hdr[20:]) {
+			break
+		}
+		if binary.BigEndian.Uint32(hdr[4:]) != 0 { // a commit frame
+			end = off + 24 + pageSize
+		}
+	}
+	return salt1, salt2, end
+}
+
+// replicated answers whether the replica has an L0 LTX file copied from
+// the WAL generation salt1/salt2 up to at least end. Litestream's L0 files
+// are contiguous transactions, each recording the WAL range it was read
+// from (WALOffset, WALSize, WALSalt1/2 in its header), and the file
+// backend writes a file under a temporary name and renames it: a file
+// that covers end means the replica holds every commit before end.
+func replicated(t testing.TB, replicaDir string, salt1, salt2 uint32, end int64) bool {
+	t.Helper()
+	ctx := context.Background()
+	client := file.NewReplicaClient(replicaDir)
+	itr, err := client.LTXFiles(ctx, 0, 0, false)
+	if err != nil {
+		t.Fatalf("list the replica's L0 files: %v", err)
+	}
+	var infos []*ltx.FileInfo
+	for itr.Next() {
+		infos = append(infos, itr.Item())
+	}
+	if err := itr.Close(); err != nil {
+		t.Fatalf("list the replica's L0 files: %v", err)
+	}
+	for i := len(infos) - 1; i >= 0; i-- { // newest first
+		info := infos[i]
+		rc, err := client.OpenLTXFile(ctx, 0, info.MinTXID, info.MaxTXID, 0, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // removed by L0 retention meanwhile
+		} else if err != nil {
+			t.Fatalf("open %s: %v", ltx.FormatFilename(info.MinTXID, info.MaxTXID), err)
+		}
+		hdr, _, err := ltx.DecodeHeader(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("decode %s: %v", ltx.FormatFilename(info.MinTXID, info.MaxTXID), err)
+		}
+		if hdr.WALSalt1 == salt1 && hdr.WALSalt2 == salt2 && hdr.WALOffset+hdr.WALSize >= end {
+			return true
+		}
+	}
+	return false
+}
+
+// waitReplicated waits until the replica holds every transaction committed
+// to the live server's WAL (no write is in flight: the test waits for its
+// answers first). The WAL is read again each time: Litestream's own
+// checkpoints may start a new WAL generation meanwhile.
+func waitReplicated(t testing.TB, srv *server, dataDir, replicaDir string) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		salt1, salt2, end := walEnd(t, filepath.Join(dataDir, "data.db-wal"))
+		if end > 32 && replicated(t, replicaDir, salt1, salt2, end) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica did not reach the WAL's end (salts %08x/%08x, offset %d) within %s\nserver output:\n%s", salt1, salt2, end, wait, srv.output)
+		}
+		time.Sleep(50 * time.Millisecond) // polling Litestream's files
+	}
+}
+
+// restore runs `cobraspace restore`; its stderr.
+func restore(t testing.TB, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"restore"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("restore %v: %v\n%s", args, err, stderr.String())
+	}
+	return stderr.String()
+}
+
+// messagesIn reads the texts of room's messages from a data dir's data.db.
+func messagesIn(t testing.TB, dataDir, room string) map[string]int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "data.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT message FROM messages WHERE room = ?", room)
+	if err != nil {
+		t.Fatalf("read the restored messages: %v", err)
+	}
+	defer rows.Close()
+	got := map[string]int{}
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		got[text]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
+	bin := buildBinary(t)
+	dataDir, replicaDir := t.TempDir(), filepath.Join(t.TempDir(), "replica")
+	if out, err := exec.Command(bin, "superuser", "upsert", "replica-admin@example.com", "replica-admin-pass-123", "--dir", dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("superuser upsert: %v\n%s", err, out)
+	}
+	srv := start(t, bin, dataDir, "COBRA_REPLICA_URL="+replicaDir, "COBRA_REPLICA_SYNC_INTERVAL=200ms")
+
+	const email, password = "replica@example.com", "replica-pass-123"
+	srv.call(t, http.StatusCreated, http.MethodPost, "/user/registration/", "", map[string]string{"email": email, "password": password, "nickname": "replica"})
+	var login struct {
+		Access string `json:"access"`
+	}
+	if err := json.Unmarshal(srv.call(t, http.StatusOK, http.MethodPost, "/user/login/", "", map[string]string{"email": email, "password": password}), &login); err != nil || login.Access == "" {
+		t.Fatalf("login: %v", err)
+	}
+	var post struct {
+		Id string `json:"id"`
+	}
+	if err := json.Unmarshal(srv.call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", login.Access, map[string]any{
+		"title": "Backed up", "content": "Does Litestream keep it?", "category": "Programming", "tags": []string{"sqlite"},
+	}), &post); err != nil || post.Id == "" {
+		t.Fatalf("post: %v", err)
+	}
+	var detail struct {
+		Room struct {
+			Id string `json:"id"`
+		} `json:"room_data"`
+	}
+	if err := json.Unmarshal(srv.call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", login.Access, nil), &detail); err != nil || detail.Room.Id == "" {
+		t.Fatalf("post detail: %v", err)
+	}
+	room := detail.Room.Id
+
+	const n = 20
+	var first, second []string
+	for i := range n {
+		text := fmt.Sprintf("first batch %d", i)
+		srv.send(t, login.Access, room, text)
+		first = append(first, text)
+	}
+	waitReplicated(t, srv, dataDir, replicaDir)
+	// between the batches: every first-batch message is in the replica,
+	// no second-batch message has been sent
+	between := time.Now().UTC()
+	for i := range n {
+		text := fmt.Sprintf("second batch %d", i)
+		srv.send(t, login.Access, room, text)
+		second = append(second, text)
+	}
+	waitReplicated(t, srv, dataDir, replicaDir)
+	srv.kill(t)
+
+	// the newest state: every acknowledged message, once
+	latest := filepath.Join(t.TempDir(), "latest")
+	progress := restore(t, bin, "--replica", replicaDir, "--to", latest)
+	if !strings.Contains(progress, "restore: wrote") {
+		t.Errorf("restore's progress on stderr lacks its last line:\n%s", progress)
+	}
+	got := messagesIn(t, latest, room)
+	for _, text := range append(append([]string{}, first...), second...) {
+		if got[text] != 1 {
+			t.Errorf("restored newest state: %q is there %d times, want once", text, got[text])
+		}
+	}
+	if len(got) != 2*n {
+		t.Errorf("restored newest state has %d distinct messages, want %d: %v", len(got), 2*n, got)
+	}
+
+	// a point in time between the batches: the first batch only
+	atBetween := filepath.Join(t.TempDir(), "between")
+	restore(t, bin, "--replica", "file://"+replicaDir, "--to", atBetween, "--timestamp", between.Format(time.RFC3339Nano))
+	got = messagesIn(t, atBetween, room)
+	for _, text := range first {
+		if got[text] != 1 {
+			t.Errorf("restored at %s: %q is there %d times, want once", between.Format(time.RFC3339Nano), text, got[text])
+		}
+	}
+	for _, text := range second {
+		if got[text] != 0 {
+			t.Errorf("restored at %s: %q, sent after that time, is there", between.Format(time.RFC3339Nano), text)
+		}
+	}
+
+	// a non-empty target is refused and left as it was
+	cmd := exec.Command(bin, "restore", "--replica", replicaDir, "--to", latest)
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "not empty") {
+		t.Errorf("restore into a non-empty directory: err %v, output %s", err, out)
+	}
+
+	// the restored data dir serves: the member logs in and reads the room
+	again := start(t, bin, latest)
+	if err := json.Unmarshal(again.call(t, http.StatusOK, http.MethodPost, "/user/login/", "", map[string]string{"email": email, "password": password}), &login); err != nil {
+		t.Fatal(err)
+	}
+	var history struct {
+		Messages []struct {
+			Message string `json:"message"`
+		} `json:"chat_messages"`
+	}
+	if err := json.Unmarshal(again.call(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+room+"/", login.Access, nil), &history); err != nil {
+		t.Fatal(err)
+	}
+	if len(history.Messages) != 2*n || history.Messages[len(history.Messages)-1].Message != second[n-1] {
+		t.Errorf("the restored server's room history has %d messages (want %d, the last %q)", len(history.Messages), 2*n, second[n-1])
+	}
+}
+
+// Without COBRA_REPLICA_URL nothing is replicated: no Litestream files
+// beside data.db, no tables of Litestream's in it.
+func TestNoReplicationUnlessConfigured(t *testing.T) {
+	bin := buildBinary(t)
+	dataDir := t.TempDir()
+	if out, err := exec.Command(bin, "superuser", "upsert", "plain-admin@example.com", "plain-admin-pass-123", "--dir", dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("superuser upsert: %v\n%s", err, out)
+	}
+	srv := start(t, bin, dataDir, "COBRA_REPLICA_URL=")
+	srv.kill(t)
+	if _, err := os.Stat(filepath.Join(dataDir, ".data.db-litestream")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Litestream's local state exists without COBRA_REPLICA_URL (stat: %v)", err)
+	}
+	if strings.Contains(srv.output.String(), "litestream") {
+		t.Errorf("the server logged Litestream without COBRA_REPLICA_URL:\n%s", srv.output)
+	}
+}
