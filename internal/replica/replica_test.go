@@ -55,7 +55,7 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {
-		os.RemoveAll(binDir)
+		_ = os.RemoveAll(binDir)
 	}
 	os.Exit(code)
 }
@@ -355,7 +355,7 @@ func messagesIn(t testing.TB, dataDir, room string) map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	rows, err := db.Query("SELECT message FROM messages WHERE room = ?", room)
 	if err != nil {
 		t.Fatalf("read the restored messages: %v", err)
