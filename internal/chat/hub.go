@@ -29,6 +29,7 @@ type Hub struct {
 	// transport, and who times Publish/PublishFrom (nil: nobody)
 	dropped   [numTransports]atomic.Uint64
 	onPublish atomic.Pointer[func(time.Duration)]
+	onDeliver atomic.Pointer[func(Transport, time.Duration)]
 }
 
 type presence struct {
@@ -59,6 +60,7 @@ func newHub() *Hub {
 // Add registers l; first reports whether it is its user's first
 // connection to the room (a join notice is due).
 func (h *Hub) Add(l *Listener) (first bool) {
+	h.observeDeliveries(l) // before any frame can reach it
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.rooms[l.RoomId] == nil {

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"sync"
+	"time"
 	"sync/atomic"
 )
 
@@ -119,12 +120,23 @@ func (l *Listener) drop() (first bool) {
 // buffer beyond a few slots.
 type outQueue struct {
 	mu      sync.Mutex
-	frames  [][]byte // waiting frames are frames[head:]
+	frames  []queuedFrame // waiting frames are frames[head:]
 	head    int
 	limit   int
 	running bool // a goroutine is draining (or, before start, none may)
 	stopped bool
 	deliver func([]byte) bool
+	// observe, when set, is told how long each delivered frame waited
+	// from its hand-over to the end of its delivery (the metrics'
+	// delivery latency); frames are then stamped as they are queued
+	observe func(time.Duration)
+}
+
+// queuedFrame is a waiting frame and when it was handed over (zero when
+// nobody observes the deliveries).
+type queuedFrame struct {
+	frame []byte
+	at    time.Time
 }
 
 // keptSlots is the most slots an emptied queue keeps for the next frames.
@@ -154,7 +166,11 @@ func (q *outQueue) push(frame []byte) bool {
 		clear(q.frames[n:])
 		q.frames, q.head = q.frames[:n], 0
 	}
-	q.frames = append(q.frames, frame)
+	queued := queuedFrame{frame: frame}
+	if q.observe != nil {
+		queued.at = time.Now()
+	}
+	q.frames = append(q.frames, queued)
 	idle := !q.running
 	q.running = true
 	q.mu.Unlock()
@@ -198,15 +214,26 @@ func (q *outQueue) drain() {
 			q.mu.Unlock()
 			return
 		}
-		frame := q.frames[q.head]
-		q.frames[q.head] = nil
+		next := q.frames[q.head]
+		q.frames[q.head] = queuedFrame{}
 		q.head++
+		observe := q.observe
 		q.mu.Unlock()
-		if !q.deliver(frame) {
+		if !q.deliver(next.frame) {
 			q.stop()
 			return
 		}
+		if observe != nil && !next.at.IsZero() {
+			observe(time.Since(next.at))
+		}
 	}
+}
+
+// observeWith sets who is told each delivery's latency (nil: nobody).
+func (q *outQueue) observeWith(observe func(time.Duration)) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.observe = observe
 }
 
 // waiting is how many frames wait (not counting one being delivered).

@@ -130,6 +130,13 @@ func TestMetricsAfterLiveTraffic(t *testing.T) {
 	if fanouts := histogramCount(t, after, "cobra_fanout_publish_seconds"); fanouts < fanouts0+4+chat.ListenerBuffer {
 		t.Errorf("cobra_fanout_publish_seconds count = %d, want at least %d", fanouts, fanouts0+4+chat.ListenerBuffer)
 	}
+	// every frame delivered to alice's WebSocket and bob's room topic was
+	// timed: at least the four messages each
+	for _, transport := range []string{"websocket", "topic"} {
+		if n := histogramCountOf(t, after, "cobra_delivery_seconds", map[string]string{"transport": transport}); n < 4 {
+			t.Errorf("cobra_delivery_seconds{transport=%q} count = %d, want at least 4", transport, n)
+		}
+	}
 	// the four messages went through the group commit: its batches hold
 	// them all, and nothing waits in its queue
 	if batched := histogramSum(t, after, "cobra_commit_batch_size"); batched != batched0+4 {
@@ -219,6 +226,26 @@ func metricValue(t testing.TB, families map[string]*dto.MetricFamily, name strin
 
 // histogramCount is the observation count of the histogram name, checked
 // against its +Inf bucket.
+// histogramCountOf is the observation count of the series of a histogram
+// vector with labels.
+func histogramCountOf(t testing.TB, families map[string]*dto.MetricFamily, name string, labels map[string]string) uint64 {
+	t.Helper()
+	f := families[name]
+	if f == nil {
+		t.Fatalf("no histogram %s", name)
+	}
+	for _, m := range f.GetMetric() {
+		match := len(m.GetLabel()) == len(labels)
+		for _, l := range m.GetLabel() {
+			match = match && labels[l.GetName()] == l.GetValue()
+		}
+		if match && m.GetHistogram() != nil {
+			return m.GetHistogram().GetSampleCount()
+		}
+	}
+	return 0
+}
+
 // histogramSum is the sum of the observations of a histogram (with
 // histogramCount's checks).
 func histogramSum(t testing.TB, families map[string]*dto.MetricFamily, name string) float64 {

@@ -76,6 +76,30 @@ func (h *Hub) OnPublish(observe func(time.Duration)) {
 	h.onPublish.Store(&observe)
 }
 
+// OnDeliver has observe told, for every frame a WebSocket or room topic
+// listener delivers, its transport and how long the frame waited from the
+// hub's hand-over (right after the commit, for a message) until the
+// transport had taken it: written to the WebSocket, handed to
+// PocketBase's SSE connection. It applies to listeners added from then on
+// (nil: nobody).
+func (h *Hub) OnDeliver(observe func(Transport, time.Duration)) {
+	if observe == nil {
+		h.onDeliver.Store(nil)
+		return
+	}
+	h.onDeliver.Store(&observe)
+}
+
+// observeDeliveries stamps l's frames for OnDeliver's observer, if any.
+func (h *Hub) observeDeliveries(l *Listener) {
+	observe := h.onDeliver.Load()
+	if observe == nil || l.q == nil {
+		return
+	}
+	transport := l.transport
+	l.q.observeWith(func(d time.Duration) { (*observe)(transport, d) })
+}
+
 // timePublish reports a fan-out that started at start (deferred by
 // Publish and PublishFrom).
 func (h *Hub) timePublish(start time.Time) {

@@ -63,12 +63,23 @@ func Register(app core.App) {
 		// 1 … 256 (MaxCommitBatch)
 		Buckets: prometheus.ExponentialBuckets(1, 2, 9),
 	})
+	delivery := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "cobra_delivery_seconds",
+		Help: "Time a room frame waited for one listener, from the hub's hand-over (right after the commit, for a message) until the transport took it: written to the WebSocket, handed to the SSE connection.",
+		// 10µs … 2.6s
+		Buckets: prometheus.ExponentialBuckets(1e-5, 4, 10),
+	}, []string{"transport"})
+	deliveryOf := map[chat.Transport]prometheus.Observer{}
+	for _, t := range liveTransports {
+		deliveryOf[t] = delivery.WithLabelValues(t.String())
+	}
 	committer := chat.CommitterOf(app)
 	queueDepth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "cobra_commit_queue_depth",
 		Help: "Chat messages waiting to be stored by the group commit (it refuses new ones at 4096).",
 	}, func() float64 { return float64(committer.QueueDepth()) })
 	registry.MustRegister(
+		delivery,
 		batches,
 		queueDepth,
 		collectors.NewGoCollector(),
@@ -84,6 +95,11 @@ func Register(app core.App) {
 	})
 	chat.HubOf(app).OnPublish(func(d time.Duration) { fanout.Observe(d.Seconds()) })
 	committer.OnBatch(func(n int) { batches.Observe(float64(n)) })
+	chat.HubOf(app).OnDeliver(func(t chat.Transport, d time.Duration) {
+		if o := deliveryOf[t]; o != nil {
+			o.Observe(d.Seconds())
+		}
+	})
 
 	handler := promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
