@@ -2,8 +2,8 @@ package chat
 
 import (
 	"sync"
-	"time"
 	"sync/atomic"
+	"time"
 )
 
 // ListenerBuffer is how many frames a listener may have waiting. A listener
