@@ -62,13 +62,10 @@ func startServerBinary(exe, dataDir string, env ...string) (*serverProcess, erro
 		}
 		exe = self
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-
 	cmd := exec.Command(exe, "serve", "--dir", dataDir, "--http", addr)
 	cmd.Stdout, cmd.Stderr = nil, nil
 	cmd.Env = append(os.Environ(), env...) // e.g. a limit of internal/limits for this server only
@@ -159,4 +156,14 @@ func settle(ctx context.Context) {
 	case <-ctx.Done():
 	case <-time.After(settleTime):
 	}
+}
+
+// freeLoopbackAddr is a loopback address with a port free right now.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -606,16 +605,6 @@ func printSendResults(cmd *cobra.Command, opts sendOptions, results []*sendResul
 			fmt.Fprintf(out, "\n%s: stopped early: %v\n", r.path.name, r.firstError)
 		}
 	}
-}
-
-// freeLoopbackAddr is a loopback address with a port free right now.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // histogramTotals are a Prometheus histogram's observation count and sum.

@@ -15,211 +15,48 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/benbjohnson/litestream/file"
 	"github.com/superfly/ltx"
 	_ "modernc.org/sqlite"
+
+	"github.com/cobraspace/cobraspace/internal/testutil/binserver"
 )
 
 const wait = 30 * time.Second
 
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		t.Fatalf("not inside a module (GOMOD=%q)", gomod)
-	}
-	return filepath.Dir(gomod)
-}
-
-var (
-	buildOnce sync.Once
-	binDir    string
-	binErr    error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
+	binserver.RemoveBuild()
 	os.Exit(code)
-}
-
-// buildBinary builds the Cobra Space server as it ships, once for the
-// package's tests.
-func buildBinary(t testing.TB) string {
-	t.Helper()
-	root := moduleRoot(t)
-	buildOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "cobraspace-replica-test"); binErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "cobraspace"), ".")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return filepath.Join(binDir, "cobraspace")
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-type server struct {
-	cmd    *exec.Cmd
-	URL    string
-	output *syncBuffer
-	exited chan struct{}
-}
-
-// start runs `serve` on dir with env added, and waits for /api/health.
-func start(t testing.TB, bin, dir string, env ...string) *server {
-	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s := &server{URL: "http://" + addr, output: &syncBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(bin, "serve", "--dir", dir, "--http", addr)
-	s.cmd.Env = append(os.Environ(), env...)
-	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	go func() {
-		_ = s.cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			t.Errorf("kill: %v", err)
-		}
-		<-s.exited
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case <-s.exited:
-			t.Fatalf("the server exited while starting:\n%s", s.output)
-		default:
-		}
-		if res, err := http.Get(s.URL + "/api/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not answer /api/health within 60 s:\n%s", s.output)
-		}
-		time.Sleep(50 * time.Millisecond) // polling a process that is starting up
-	}
-}
-
-// kill sends SIGKILL: no shutdown hook, no last sync.
-func (s *server) kill(t testing.TB) {
-	t.Helper()
-	if err := s.cmd.Process.Kill(); err != nil {
-		t.Fatalf("kill: %v", err)
-	}
-	select {
-	case <-s.exited:
-	case <-time.After(wait):
-		t.Fatalf("the server did not die")
-	}
-}
-
-// do sends one request; the status and the answer's body.
-func (s *server) do(t testing.TB, method, path, token string, body any) (*http.Response, []byte) {
-	t.Helper()
-	var r io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		r = bytes.NewReader(raw)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	out, _ := io.ReadAll(res.Body)
-	return res, out
-}
-
-func (s *server) call(t testing.TB, status int, method, path, token string, body any) []byte {
-	t.Helper()
-	res, out := s.do(t, method, path, token, body)
-	if res.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d: %s\nserver output:\n%s", method, path, res.StatusCode, status, out, s.output)
-	}
-	return out
 }
 
 // send posts one chat message until it is acknowledged (201); a 429 (the
 // per-member send rate) is not an acknowledgement, so it waits the
 // Retry-After the server names and sends again.
-func (s *server) send(t testing.TB, token, room, text string) {
+func send(t testing.TB, s *binserver.Server, token, room, text string) {
 	t.Helper()
 	for {
-		res, out := s.do(t, http.MethodPost, "/api/chat/message/", token, map[string]string{"room": room, "message": text})
-		switch res.StatusCode {
+		a, err := s.Do(http.MethodPost, "/api/chat/message/", token, map[string]string{"room": room, "message": text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch a.Status {
 		case http.StatusCreated:
 			return
 		case http.StatusTooManyRequests:
-			secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+			secs, _ := strconv.Atoi(a.Header.Get("Retry-After"))
 			time.Sleep(time.Duration(max(secs, 1)) * time.Second) // the server's own Retry-After
 		default:
-			t.Fatalf("send %q: status %d: %s\nserver output:\n%s", text, res.StatusCode, out, s.output)
+			t.Fatalf("send %q: status %d: %s\nserver output:\n%s", text, a.Status, a.Body, s.Output())
 		}
 	}
 }
@@ -321,7 +158,7 @@ func replicated(t testing.TB, replicaDir string, salt1, salt2 uint32, end int64)
 // to the live server's WAL (no write is in flight: the test waits for its
 // answers first). The WAL is read again each time: Litestream's own
 // checkpoints may start a new WAL generation meanwhile.
-func waitReplicated(t testing.TB, srv *server, dataDir, replicaDir string) {
+func waitReplicated(t testing.TB, srv *binserver.Server, dataDir, replicaDir string) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for {
@@ -330,7 +167,7 @@ func waitReplicated(t testing.TB, srv *server, dataDir, replicaDir string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the replica did not reach the WAL's end (salts %08x/%08x, offset %d) within %s\nserver output:\n%s", salt1, salt2, end, wait, srv.output)
+			t.Fatalf("the replica did not reach the WAL's end (salts %08x/%08x, offset %d) within %s\nserver output:\n%s", salt1, salt2, end, wait, srv.Output())
 		}
 		time.Sleep(50 * time.Millisecond) // polling Litestream's files
 	}
@@ -376,25 +213,25 @@ func messagesIn(t testing.TB, dataDir, room string) map[string]int {
 }
 
 func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
-	bin := buildBinary(t)
+	bin := binserver.Build(t)
 	dataDir, replicaDir := t.TempDir(), filepath.Join(t.TempDir(), "replica")
 	if out, err := exec.Command(bin, "superuser", "upsert", "replica-admin@example.com", "replica-admin-pass-123", "--dir", dataDir).CombinedOutput(); err != nil {
 		t.Fatalf("superuser upsert: %v\n%s", err, out)
 	}
-	srv := start(t, bin, dataDir, "COBRA_REPLICA_URL="+replicaDir, "COBRA_REPLICA_SYNC_INTERVAL=200ms")
+	srv := binserver.Start(t, bin, dataDir, "COBRA_REPLICA_URL="+replicaDir, "COBRA_REPLICA_SYNC_INTERVAL=200ms")
 
 	const email, password = "replica@example.com", "replica-pass-123"
-	srv.call(t, http.StatusCreated, http.MethodPost, "/user/registration/", "", map[string]string{"email": email, "password": password, "nickname": "replica"})
+	srv.Call(t, http.StatusCreated, http.MethodPost, "/user/registration/", "", map[string]string{"email": email, "password": password, "nickname": "replica"})
 	var login struct {
 		Access string `json:"access"`
 	}
-	if err := json.Unmarshal(srv.call(t, http.StatusOK, http.MethodPost, "/user/login/", "", map[string]string{"email": email, "password": password}), &login); err != nil || login.Access == "" {
+	if err := json.Unmarshal(srv.Call(t, http.StatusOK, http.MethodPost, "/user/login/", "", map[string]string{"email": email, "password": password}), &login); err != nil || login.Access == "" {
 		t.Fatalf("login: %v", err)
 	}
 	var post struct {
 		Id string `json:"id"`
 	}
-	if err := json.Unmarshal(srv.call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", login.Access, map[string]any{
+	if err := json.Unmarshal(srv.Call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", login.Access, map[string]any{
 		"title": "Backed up", "content": "Does Litestream keep it?", "category": "Programming", "tags": []string{"sqlite"},
 	}), &post); err != nil || post.Id == "" {
 		t.Fatalf("post: %v", err)
@@ -404,7 +241,7 @@ func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 			Id string `json:"id"`
 		} `json:"room_data"`
 	}
-	if err := json.Unmarshal(srv.call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", login.Access, nil), &detail); err != nil || detail.Room.Id == "" {
+	if err := json.Unmarshal(srv.Call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", login.Access, nil), &detail); err != nil || detail.Room.Id == "" {
 		t.Fatalf("post detail: %v", err)
 	}
 	room := detail.Room.Id
@@ -413,7 +250,7 @@ func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 	var first, second []string
 	for i := range n {
 		text := fmt.Sprintf("first batch %d", i)
-		srv.send(t, login.Access, room, text)
+		send(t, srv, login.Access, room, text)
 		first = append(first, text)
 	}
 	waitReplicated(t, srv, dataDir, replicaDir)
@@ -422,11 +259,11 @@ func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 	between := time.Now().UTC()
 	for i := range n {
 		text := fmt.Sprintf("second batch %d", i)
-		srv.send(t, login.Access, room, text)
+		send(t, srv, login.Access, room, text)
 		second = append(second, text)
 	}
 	waitReplicated(t, srv, dataDir, replicaDir)
-	srv.kill(t)
+	srv.Kill(t)
 
 	// the newest state: every acknowledged message, once
 	latest := filepath.Join(t.TempDir(), "latest")
@@ -466,8 +303,8 @@ func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 	}
 
 	// the restored data dir serves: the member logs in and reads the room
-	again := start(t, bin, latest)
-	if err := json.Unmarshal(again.call(t, http.StatusOK, http.MethodPost, "/user/login/", "", map[string]string{"email": email, "password": password}), &login); err != nil {
+	again := binserver.Start(t, bin, latest)
+	if err := json.Unmarshal(again.Call(t, http.StatusOK, http.MethodPost, "/user/login/", "", map[string]string{"email": email, "password": password}), &login); err != nil {
 		t.Fatal(err)
 	}
 	var history struct {
@@ -475,7 +312,7 @@ func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 			Message string `json:"message"`
 		} `json:"chat_messages"`
 	}
-	if err := json.Unmarshal(again.call(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+room+"/", login.Access, nil), &history); err != nil {
+	if err := json.Unmarshal(again.Call(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+room+"/", login.Access, nil), &history); err != nil {
 		t.Fatal(err)
 	}
 	if len(history.Messages) != 2*n || history.Messages[len(history.Messages)-1].Message != second[n-1] {
@@ -486,17 +323,17 @@ func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 // Without COBRA_REPLICA_URL nothing is replicated: no Litestream files
 // beside data.db, no tables of Litestream's in it.
 func TestNoReplicationUnlessConfigured(t *testing.T) {
-	bin := buildBinary(t)
+	bin := binserver.Build(t)
 	dataDir := t.TempDir()
 	if out, err := exec.Command(bin, "superuser", "upsert", "plain-admin@example.com", "plain-admin-pass-123", "--dir", dataDir).CombinedOutput(); err != nil {
 		t.Fatalf("superuser upsert: %v\n%s", err, out)
 	}
-	srv := start(t, bin, dataDir, "COBRA_REPLICA_URL=")
-	srv.kill(t)
+	srv := binserver.Start(t, bin, dataDir, "COBRA_REPLICA_URL=")
+	srv.Kill(t)
 	if _, err := os.Stat(filepath.Join(dataDir, ".data.db-litestream")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Litestream's local state exists without COBRA_REPLICA_URL (stat: %v)", err)
 	}
-	if strings.Contains(srv.output.String(), "litestream") {
-		t.Errorf("the server logged Litestream without COBRA_REPLICA_URL:\n%s", srv.output)
+	if strings.Contains(srv.Output(), "litestream") {
+		t.Errorf("the server logged Litestream without COBRA_REPLICA_URL:\n%s", srv.Output())
 	}
 }
