@@ -158,9 +158,21 @@ func TestBlockLiveWebSocketFrames(t *testing.T) {
 	untilText(t, bobWS, "alice to everyone")
 }
 
+// assertHistory checks the newest page of room's history as email reads
+// it, and the catch-up page after its oldest message (?after=).
 func assertHistory(t *testing.T, s *liveServer, room, email string, wantBob bool) {
 	t.Helper()
-	body := s.expect(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+room+"/", auth(t, email), nil)
+	newest := historyPageFor(t, s, "/api/chat/room/"+room+"/", email, wantBob)
+	if len(newest) == 0 {
+		t.Fatalf("%s's history is empty", email)
+	}
+	oldest, _ := newest[0]["id"].(string)
+	historyPageFor(t, s, "/api/chat/room/"+room+"/?after="+oldest, email, wantBob)
+}
+
+func historyPageFor(t *testing.T, s *liveServer, path, email string, wantBob bool) []map[string]any {
+	t.Helper()
+	body := s.expect(t, http.StatusOK, http.MethodGet, path, auth(t, email), nil)
 	var data struct {
 		Messages []map[string]any `json:"chat_messages"`
 	}
@@ -174,11 +186,9 @@ func assertHistory(t *testing.T, s *liveServer, room, email string, wantBob bool
 		}
 	}
 	if (bobs > 0) != wantBob {
-		t.Errorf("%s's history holds %d of bob's messages (want some: %v)", email, bobs, wantBob)
+		t.Errorf("%s's %s holds %d of bob's messages (want some: %v)", email, path, bobs, wantBob)
 	}
-	if len(data.Messages) == 0 {
-		t.Errorf("%s's history is empty", email)
-	}
+	return data.Messages
 }
 
 func assertSearch(t *testing.T, s *liveServer, room, email string, wantBob bool) {

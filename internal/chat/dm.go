@@ -120,7 +120,7 @@ func openDM(e *core.RequestEvent, me *core.Record) error {
 }
 
 func dmAnswer(e *core.RequestEvent, room, me *core.Record, status int) error {
-	data, err := roomData(e, room, me, "")
+	data, err := roomData(e, room, me, historyPage{})
 	if err != nil {
 		return err
 	}

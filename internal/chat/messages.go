@@ -176,6 +176,32 @@ func RecentMessages(app core.App, roomId, before string, limit int) ([]*core.Rec
 	return RecentMessagesFor(app, roomId, "", before, limit)
 }
 
+// MessagesAfterFor is the page of a room's messages committed after the
+// message after (at most limit, oldest first), as the member viewerId reads
+// it: what a client that reconnects catches up with. The room's numbering
+// (seq, in commit order) is the cursor, so paging forward from the last
+// message of each page misses none and repeats none, however close
+// together they were sent.
+func MessagesAfterFor(app core.App, roomId, viewerId, after string, limit int) ([]*core.Record, error) {
+	cursor, err := app.FindRecordById("messages", after)
+	if err != nil || cursor.GetString("room") != roomId {
+		return nil, api.FieldError("after", "Unknown message in this room.")
+	}
+	query := app.RecordQuery("messages").
+		Where(dbx.HashExp{"room": roomId}).
+		AndWhere(dbx.NewExp("seq > {:seq}", dbx.Params{"seq": cursor.GetInt("seq")})).
+		OrderBy("seq ASC").
+		Limit(int64(limit))
+	if viewerId != "" && HasBlocks(app, viewerId) {
+		query.AndWhere(dbx.NewExp("messages.sender "+notBlockedSQL, dbx.Params{"viewer": viewerId}))
+	}
+	messages := []*core.Record{}
+	if err := query.All(&messages); err != nil {
+		return nil, err
+	}
+	return messages, nil
+}
+
 // RecentMessagesFor is RecentMessages as the member viewerId reads it:
 // without the messages of the members they blocked.
 func RecentMessagesFor(app core.App, roomId, viewerId, before string, limit int) ([]*core.Record, error) {

@@ -155,7 +155,7 @@ func patchRoom(e *core.RequestEvent, auth *core.Record) error {
 			return api.FromValidation(err)
 		}
 	}
-	return writeRoomAnswer(e, room, auth, "")
+	return writeRoomAnswer(e, room, auth, historyPage{})
 }
 
 // readSlowMode reads slow_mode_seconds: an integer from 0 to 3600 (a form
@@ -190,8 +190,8 @@ func readSlowMode(raw any, fe api.FieldErrors) (int, bool) {
 
 // writeRoomAnswer is the room answer of GET and PATCH /api/chat/room/<id>/:
 // the room object with a page of history, its moderators and "me".
-func writeRoomAnswer(e *core.RequestEvent, room, auth *core.Record, before string) error {
-	data, err := roomData(e, room, auth, before)
+func writeRoomAnswer(e *core.RequestEvent, room, auth *core.Record, page historyPage) error {
+	data, err := roomData(e, room, auth, page)
 	if err != nil {
 		return err
 	}

@@ -106,8 +106,14 @@ func roomJSON(e *core.RequestEvent, room *core.Record) roomListItem {
 
 // roomData is the room object of room as viewer sees it, with the newest
 // page of history (or the page before the message before).
-func roomData(e *core.RequestEvent, room, viewer *core.Record, before string) (*Room, error) {
-	messages, err := RecentMessagesFor(e.App, room.Id, viewerId(viewer), before, HistoryPageSize)
+func roomData(e *core.RequestEvent, room, viewer *core.Record, page historyPage) (*Room, error) {
+	var messages []*core.Record
+	var err error
+	if page.after != "" {
+		messages, err = MessagesAfterFor(e.App, room.Id, viewerId(viewer), page.after, HistoryPageSize)
+	} else {
+		messages, err = RecentMessagesFor(e.App, room.Id, viewerId(viewer), page.before, HistoryPageSize)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +135,23 @@ func roomData(e *core.RequestEvent, room, viewer *core.Record, before string) (*
 	}, nil
 }
 
+// historyPage is which page of a room's history an answer holds: the
+// newest (both empty), the one before a message, or the one after it.
+type historyPage struct{ before, after string }
+
+// historyPageOf reads ?before= or ?after= (not both).
+func historyPageOf(e *core.RequestEvent) (historyPage, error) {
+	q := e.Request.URL.Query()
+	page := historyPage{before: q.Get("before"), after: q.Get("after")}
+	if page.before != "" && page.after != "" {
+		return page, api.FieldError("after", "Give before or after, not both.")
+	}
+	return page, nil
+}
+
 // RoomData is the room object with the newest page of history, as viewer
 // sees it: what GET /api/chat/room/<id>/ answers, and what the post
 // detail embeds as "room_data".
 func RoomData(e *core.RequestEvent, room, viewer *core.Record) (*Room, error) {
-	return roomData(e, room, viewer, "")
+	return roomData(e, room, viewer, historyPage{})
 }

@@ -90,7 +90,7 @@ func createRoom(e *core.RequestEvent, me *core.Record) error {
 	if err := e.App.Save(room); err != nil {
 		return api.FromValidation(err)
 	}
-	data, err := roomData(e, room, me, "")
+	data, err := roomData(e, room, me, historyPage{})
 	if err != nil {
 		return err
 	}
@@ -109,22 +109,20 @@ func readableRoom(e *core.RequestEvent, me *core.Record, id string) (*core.Recor
 	return room, nil
 }
 
-// getRoom: GET /api/chat/room/{id}/?before=<message id> — the room with
-// a page of history (older pages by cursor), who is online, who moderates
-// it and what the member asking may do.
+// getRoom: GET /api/chat/room/{id}/?before=<message id> (or ?after=) —
+// the room with a page of history (older pages by cursor, or the messages
+// committed after one: a reconnecting client's catch-up), who is online,
+// who moderates it and what the member asking may do.
 func getRoom(e *core.RequestEvent, me *core.Record) error {
 	room, err := readableRoom(e, me, e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	data, err := roomData(e, room, me, e.Request.URL.Query().Get("before"))
+	page, err := historyPageOf(e)
 	if err != nil {
 		return err
 	}
-	if err := addModeration(e.App, data, room, me); err != nil { // room_settings.go
-		return err
-	}
-	return e.JSON(http.StatusOK, data)
+	return writeRoomAnswer(e, room, me, page) // room_settings.go
 }
 
 // postMessage: POST /api/chat/message/ {"room","message","parent_chat"?,

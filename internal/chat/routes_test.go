@@ -370,6 +370,45 @@ func TestRoomDetail(t *testing.T) {
 			AfterTestFunc: testutil.After(errorOn("before")),
 		},
 		{
+			Name: "?after= the catch-up: what was committed after the cursor, oldest first", Method: http.MethodGet, URL: roomURL + "?after=" + pageId(55), Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{pageId(56)},
+			AfterTestFunc: testutil.After(historyIs(ids(56, 60)...)),
+		},
+		{
+			Name: "?after= pages forward 50 at a time", Method: http.MethodGet, URL: roomURL + "?after=" + testutil.MessageId, Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{pageId(1)},
+			AfterTestFunc: testutil.After(historyIs(ids(1, 50)...)),
+		},
+		{
+			Name: "?after= the last page's last message: the rest, no gap, no repeat", Method: http.MethodGet, URL: roomURL + "?after=" + pageId(50), Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{pageId(51)},
+			AfterTestFunc: testutil.After(historyIs(ids(51, 60)...)),
+		},
+		{
+			Name: "?after= the newest message: an empty page", Method: http.MethodGet, URL: roomURL + "?after=" + pageId(60), Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 200, ExpectedContent: []string{`"chat_messages":[]`},
+			AfterTestFunc: testutil.After(historyIs()),
+		},
+		{
+			Name: "?after= an unknown message", Method: http.MethodGet, URL: roomURL + "?after=nosuchmessage00", Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 400, ExpectedContent: []string{`"after"`},
+			AfterTestFunc: testutil.After(testutil.BodyIs(`{"after":["Unknown message in this room."]}`)),
+		},
+		{
+			Name: "?after= a message of another room", Method: http.MethodGet, URL: roomURL + "?after=" + aliceRoomMsgId, Headers: auth(t, testutil.AliceEmail), BeforeTestFunc: history,
+			ExpectedStatus: 400, ExpectedContent: []string{`"after"`},
+			AfterTestFunc: testutil.After(errorOn("after")),
+		},
+		{
+			Name: "?before= and ?after= together", Method: http.MethodGet, URL: roomURL + "?before=" + pageId(20) + "&after=" + pageId(10), Headers: dave, BeforeTestFunc: history,
+			ExpectedStatus: 400, ExpectedContent: []string{`"after"`},
+			AfterTestFunc: testutil.After(testutil.BodyIs(`{"after":["Give before or after, not both."]}`)),
+		},
+		{
+			Name: "?after= in a room one may not read", Method: http.MethodGet, URL: "/api/chat/room/" + bobRoomId + "/?after=" + aliceRoomMsgId, Headers: auth(t, testutil.AliceEmail),
+			BeforeTestFunc: privateRooms, ExpectedStatus: 403, ExpectedContent: []string{`"detail"`}, AfterTestFunc: testutil.After(testutil.BodyIs(forbiddenBody)),
+		},
+		{
 			Name: "unknown room", Method: http.MethodGet, URL: "/api/chat/room/nosuchroom00000/", Headers: dave,
 			ExpectedStatus: 404, ExpectedContent: []string{`"detail"`}, AfterTestFunc: testutil.After(testutil.BodyIs(testutil.NotFoundBody)),
 		},
