@@ -240,14 +240,7 @@ func getModerators(e *core.RequestEvent, actor *core.Record) error {
 // postModerator: POST /api/chat/room/{id}/moderators/ {"user" | "email"}
 // — the owner or a superuser: 201 the entry (200 when already one).
 func postModerator(e *core.RequestEvent, actor *core.Record) error {
-	room, err := readableRoom(e, actor)
-	if err != nil {
-		return err
-	}
-	if err := checkAppointer(e.App, actor, room); err != nil {
-		return err
-	}
-	req, err := readRequest(e, false, false)
+	room, req, err := appointmentRequest(e, actor)
 	if err != nil {
 		return err
 	}
@@ -265,14 +258,7 @@ func postModerator(e *core.RequestEvent, actor *core.Record) error {
 // deleteModerator: DELETE /api/chat/room/{id}/moderators/ {"user" |
 // "email"} — the owner or a superuser: 204.
 func deleteModerator(e *core.RequestEvent, actor *core.Record) error {
-	room, err := readableRoom(e, actor)
-	if err != nil {
-		return err
-	}
-	if err := checkAppointer(e.App, actor, room); err != nil {
-		return err
-	}
-	req, err := readRequest(e, false, false)
+	room, req, err := appointmentRequest(e, actor)
 	if err != nil {
 		return err
 	}
@@ -280,6 +266,24 @@ func deleteModerator(e *core.RequestEvent, actor *core.Record) error {
 		return err
 	}
 	return e.NoContent(http.StatusNoContent)
+}
+
+// appointmentRequest reads an appointment or a dismissal: the room the
+// actor may read and appoint in, and the member named ({"user" | "email"}),
+// checked in that order.
+func appointmentRequest(e *core.RequestEvent, actor *core.Record) (*core.Record, *request, error) {
+	room, err := readableRoom(e, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkAppointer(e.App, actor, room); err != nil {
+		return nil, nil, err
+	}
+	req, err := readRequest(e, false, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return room, req, nil
 }
 
 // checkAppointer: a non-moderator is told so; a moderator who is not the
