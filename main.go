@@ -17,7 +17,9 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"github.com/cobraspace/cobraspace/internal/bench"
+	"github.com/cobraspace/cobraspace/internal/cluster"
 	"github.com/cobraspace/cobraspace/internal/cobraspace"
+	"github.com/cobraspace/cobraspace/internal/edge"
 	"github.com/cobraspace/cobraspace/internal/replica"
 	"github.com/cobraspace/cobraspace/internal/seed"
 	"github.com/cobraspace/cobraspace/internal/stmtcache"
@@ -28,6 +30,16 @@ func main() {
 	// PocketBase bootstraps (and so creates) a data dir
 	if len(os.Args) > 1 && os.Args[1] == replica.RestoreCommandName {
 		cmd := replica.RestoreCommand()
+		cmd.SetArgs(os.Args[2:])
+		if err := cmd.Execute(); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+
+	// an edge has no data directory either
+	if len(os.Args) > 1 && os.Args[1] == edge.CommandName {
+		cmd := edge.Command()
 		cmd.SetArgs(os.Args[2:])
 		if err := cmd.Execute(); err != nil {
 			os.Exit(1)
@@ -56,9 +68,15 @@ func main() {
 	var publicDir string
 	app.RootCmd.PersistentFlags().StringVar(&publicDir, "publicDir", "pb_public", "the directory of the web client served at /")
 
+	// with cluster flags (or their COBRA_NATS_* variables), `serve` is the
+	// writer of a cluster (docs/DEPLOY.md); without, a node alone
+	var clusterOpts cluster.Options
+	cluster.AddFlags(app.RootCmd.PersistentFlags(), &clusterOpts)
+
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{})
 	cobraspace.Bind(app)
-	app.RootCmd.AddCommand(seed.Command(app), bench.Command(app), replica.RestoreCommand())
+	cluster.RegisterWriter(app, &clusterOpts)
+	app.RootCmd.AddCommand(seed.Command(app), bench.Command(app), replica.RestoreCommand(), edge.Command())
 
 	// the web client, after every other route (so it never shadows one)
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{

@@ -23,6 +23,7 @@ import (
 
 	"github.com/cobraspace/cobraspace/internal/bench/chart"
 	"github.com/cobraspace/cobraspace/internal/chat"
+	"github.com/cobraspace/cobraspace/internal/sse"
 	"github.com/cobraspace/cobraspace/internal/seed"
 )
 
@@ -466,7 +467,7 @@ func openChatConn(ctx context.Context, client *http.Client, baseURL, transport, 
 	if transport == "ws" {
 		return dialRoomSocket(ctx, baseURL, token, roomId, onFrame)
 	}
-	c, err := dialSSE(ctx, client, baseURL, func(ev sseEvent) { onFrame(ev.Data) })
+	c, err := sse.Dial(ctx, client, baseURL, nil, func(ev sse.Event) { onFrame(ev.Data) })
 	if err != nil {
 		return nil, err
 	}
@@ -474,9 +475,9 @@ func openChatConn(ctx context.Context, client *http.Client, baseURL, transport, 
 	if transport == "stock" {
 		topic = stockTopic(roomId)
 	}
-	if err := c.subscribe(client, baseURL, token, topic); err != nil {
+	if status, body, err := c.Subscribe(client, baseURL, token, topic); err != nil || status != http.StatusNoContent {
 		c.Close()
-		return nil, err
+		return nil, fmt.Errorf("subscribe %s: %d %s (%v)", topic, status, body, err)
 	}
 	return c, nil
 }

@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/pocketbase/dbx"
@@ -61,13 +63,21 @@ func refreshBlocks(app core.App, userId string) {
 	s := blockSyncOf(app)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	listeners := HubOf(app).ListenersOf(userId)
-	if len(listeners) == 0 {
+	hub := HubOf(app)
+	listeners := hub.ListenersOf(userId)
+	if len(listeners) == 0 && !hub.relaying() {
 		return
 	}
 	set := loadBlockSet(app, userId)
 	for _, l := range listeners {
 		l.blocked.Store(set)
+	}
+	if hub.relaying() {
+		var ids []string
+		if set != nil {
+			ids = slices.Collect(maps.Keys(*set))
+		}
+		hub.relayEvent(Event{Kind: EventBlocks, User: userId, Blocked: ids})
 	}
 }
 
@@ -76,14 +86,7 @@ func loadBlockSet(app core.App, userId string) *blockSet {
 	if err != nil {
 		app.Logger().Error("chat: loading blocks", "user", userId, "error", err)
 	}
-	if len(ids) == 0 {
-		return nil // most members block nobody: no map per listener
-	}
-	set := make(blockSet, len(ids))
-	for _, id := range ids {
-		set[id] = struct{}{}
-	}
-	return &set
+	return blockSetOf(ids) // nil for most members, who block nobody: no map per listener
 }
 
 // BlockedIds are the ids of the members userId blocked.

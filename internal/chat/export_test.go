@@ -38,9 +38,6 @@ func NewPushListener(roomId, userId, nickname string, deliver func([]byte) bool,
 	return newPushListener(roomId, userId, nickname, deliver, dropped)
 }
 
-// Start lets a push listener's deliveries begin.
-func (l *Listener) Start() { l.start() }
-
 // Waiting is how many frames a push listener has waiting (not counting
 // one being delivered).
 func (l *Listener) Waiting() int { return l.q.waiting() }

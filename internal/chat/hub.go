@@ -30,6 +30,11 @@ type Hub struct {
 	dropped   [numTransports]atomic.Uint64
 	onPublish atomic.Pointer[func(time.Duration)]
 	onDeliver atomic.Pointer[func(Transport, time.Duration)]
+
+	// relay, on a cluster's writer, is told every Event (relay.go);
+	// remote is who is online on the other nodes (presence_remote.go)
+	relay  atomic.Pointer[Relay]
+	remote remotePresence
 }
 
 type presence struct {
@@ -130,6 +135,9 @@ func (h *Hub) Publish(roomId string, frame []byte) {
 			h.dropSlow(l)
 		}
 	}
+	if h.relaying() {
+		h.relayEvent(Event{Kind: EventRoom, Room: roomId, Frame: frame})
+	}
 }
 
 // PublishFrom is Publish of a frame that comes from members (a message's
@@ -147,6 +155,9 @@ func (h *Hub) PublishFrom(roomId string, frame []byte, from ...string) {
 			h.dropSlow(l)
 		}
 	}
+	if h.relaying() {
+		h.relayEvent(Event{Kind: EventRoom, Room: roomId, Frame: frame, From: from})
+	}
 }
 
 // PublishExcept is Publish to every listener of the room but those of one
@@ -162,6 +173,9 @@ func (h *Hub) PublishExcept(roomId, exceptUserId string, frame []byte) {
 		if !l.offer(frame) {
 			h.dropSlow(l)
 		}
+	}
+	if h.relaying() {
+		h.relayEvent(Event{Kind: EventRoom, Room: roomId, Frame: frame, Except: exceptUserId})
 	}
 }
 
@@ -214,9 +228,15 @@ type OnlineUser struct {
 func (h *Hub) Online(roomId string) []OnlineUser {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := make([]OnlineUser, 0, len(h.online[roomId]))
+	out := make([]OnlineUser, 0, len(h.online[roomId])+len(h.remote.rooms[roomId]))
 	for id, p := range h.online[roomId] {
 		out = append(out, OnlineUser{Id: id, Nickname: p.nickname})
+	}
+	for id := range h.remote.rooms[roomId] {
+		if h.online[roomId][id] == nil {
+			nick, _ := h.remote.nickname(roomId, id)
+			out = append(out, OnlineUser{Id: id, Nickname: nick})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Nickname < out[j].Nickname })
 	return out

@@ -37,15 +37,7 @@ func unreadable(app core.App, room, member *core.Record) refusal {
 // keep the member out: they may connect again (a kick). It returns how many
 // connections it ended.
 func EndConnections(app core.App, roomId, userId string, code websocket.StatusCode, reason string) int {
-	n := 0
-	for _, l := range HubOf(app).ListenersOf(userId) {
-		if l.RoomId != roomId || l.revoke == nil {
-			continue
-		}
-		l.revoke(int(code), reason)
-		n++
-	}
-	return n
+	return HubOf(app).endConnections(roomId, userId, int(code), reason)
 }
 
 // KickReason is the close reason of a kicked member's connections.
@@ -64,15 +56,7 @@ const TypeModeration = "chat.moderation"
 // in roomId only (a listener that cannot take it is dropped, as the hub
 // does).
 func SendToMemberInRoom(app core.App, roomId, userId string, frame []byte) {
-	hub := HubOf(app)
-	for _, l := range hub.ListenersOf(userId) {
-		if l.RoomId != roomId {
-			continue
-		}
-		if !l.offer(frame) {
-			hub.dropSlow(l)
-		}
-	}
+	HubOf(app).SendToMember(roomId, userId, frame)
 }
 
 // PublishToRoom hands frame to every listener of roomId.

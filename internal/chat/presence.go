@@ -120,5 +120,9 @@ func (d *noticeDebouncer) sweep(h *Hub) {
 func (h *Hub) isOnline(roomId, userId string) bool {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return h.online[roomId][userId] != nil
+	if h.online[roomId][userId] != nil {
+		return true
+	}
+	_, remote := h.remote.nickname(roomId, userId)
+	return remote
 }

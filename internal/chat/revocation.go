@@ -1,6 +1,10 @@
 package chat
 
 import (
+	"maps"
+	"slices"
+
+	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
@@ -49,11 +53,11 @@ func bindRevocationHooks(app core.App) {
 		return e.Next()
 	})
 	app.OnRecordAfterUpdateSuccess("rooms").BindFunc(func(e *core.RecordEvent) error {
-		revalidate(e.App, HubOf(e.App).RoomListeners(e.Record.Id))
+		revalidateRoom(e.App, e.Record.Id)
 		return e.Next()
 	})
 	app.OnRecordAfterDeleteSuccess("rooms").BindFunc(func(e *core.RecordEvent) error {
-		revalidate(e.App, HubOf(e.App).RoomListeners(e.Record.Id))
+		revalidateRoom(e.App, e.Record.Id)
 		return e.Next()
 	})
 }
@@ -72,6 +76,9 @@ func RevalidateUsers(app core.App, userIds ...string) {
 		}
 	}
 	revalidate(app, listeners)
+	if len(ids) > 0 && hub.relaying() {
+		hub.relayEvent(Event{Kind: EventRevalidate, Users: slices.Collect(maps.Keys(ids))})
+	}
 	revalidateClients(app, func(c subscriptions.Client) bool {
 		// our own record of the member: PocketBase may have unset the auth
 		// already (it does on a password change)
@@ -83,21 +90,40 @@ func RevalidateUsers(app core.App, userIds ...string) {
 // revalidateTokenHash does the same for the connections of one token,
 // named by its hash (revoked_tokens keeps no user).
 func revalidateTokenHash(app core.App, hash string) {
+	hub := HubOf(app)
 	var listeners []*Listener
-	for _, l := range HubOf(app).AllListeners() {
+	for _, l := range hub.AllListeners() {
 		if l.token != "" && auth.TokenHash(l.token) == hash {
 			listeners = append(listeners, l)
 		}
 	}
 	revalidate(app, listeners)
+	hub.relayEvent(Event{Kind: EventRevalidate, TokenHash: hash})
 	revalidateClients(app, func(c subscriptions.Client) bool {
 		token, _ := c.Get(clientTokenKey).(string)
 		return token != "" && auth.TokenHash(token) == hash
 	})
 }
 
+// revalidateRoom checks again every connection to a room that changed or
+// went.
+func revalidateRoom(app core.App, roomId string) {
+	hub := HubOf(app)
+	revalidate(app, hub.RoomListeners(roomId))
+	hub.relayEvent(Event{Kind: EventRevalidate, Room: roomId})
+}
+
 // revalidate ends the listeners whose access no longer holds.
 func revalidate(app core.App, listeners []*Listener) {
+	revalidateWith(listeners, func(l *Listener) refusal {
+		_, _, r := roomAccess(app, l.token, l.RoomId)
+		return r
+	})
+}
+
+// revalidateWith ends the listeners that check refuses, checking each
+// token and room once.
+func revalidateWith(listeners []*Listener, check func(*Listener) refusal) {
 	checked := map[[2]string]refusal{}
 	for _, l := range listeners {
 		if l.revoke == nil {
@@ -106,7 +132,7 @@ func revalidate(app core.App, listeners []*Listener) {
 		key := [2]string{l.token, l.RoomId}
 		r, ok := checked[key]
 		if !ok {
-			_, _, r = roomAccess(app, l.token, l.RoomId)
+			r = check(l)
 			checked[key] = r
 		}
 		if r.refused() {
@@ -114,6 +140,9 @@ func revalidate(app core.App, listeners []*Listener) {
 		}
 	}
 }
+
+// statusCode is a close code as the WebSocket package types it.
+func statusCode(code int) websocket.StatusCode { return websocket.StatusCode(code) }
 
 // revalidateClients takes the auth away from the realtime clients matched
 // whose token no longer holds.

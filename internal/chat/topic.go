@@ -22,6 +22,9 @@ const TopicPrefix = "chat/"
 // RoomTopic is the realtime topic of a room.
 func RoomTopic(roomId string) string { return TopicPrefix + roomId }
 
+// RoomOfTopic is the room id of a room topic ("" when it is not one).
+func RoomOfTopic(topic string) string { return roomOfTopic(topic) }
+
 // roomOfTopic is the room id of a topic ("" when it is not a room topic).
 // The SDK may append "?options=..." to a topic.
 func roomOfTopic(topic string) string {

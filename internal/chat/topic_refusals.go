@@ -64,3 +64,19 @@ func subscriberKey(member *core.Record, ip string) string {
 	}
 	return "guest:" + ip
 }
+
+// TopicRefusals is the same memory for an edge node (internal/edge),
+// which holds room topics without an app.
+type TopicRefusals struct{ r refusedTopics }
+
+// NewTopicRefusals is an empty memory.
+func NewTopicRefusals() *TopicRefusals {
+	return &TopicRefusals{r: refusedTopics{refused: map[string]time.Time{}}}
+}
+
+// Refuse records that who was refused roomId; it reports whether they
+// already were (recently): the topic is then quietly left out.
+func (t *TopicRefusals) Refuse(who, roomId string) (again bool) { return t.r.refuse(who, roomId) }
+
+// Allow forgets a refusal (the room is readable again).
+func (t *TopicRefusals) Allow(who, roomId string) { t.r.allow(who, roomId) }

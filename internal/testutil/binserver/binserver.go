@@ -101,12 +101,17 @@ type Server struct {
 // killed when the test ends.
 func Start(t testing.TB, bin, dir string, env ...string) *Server {
 	t.Helper()
-	addr, err := freeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{URL: "http://" + addr, output: &syncBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(bin, "serve", "--dir", dir, "--http", addr)
+	addr := FreeAddr(t)
+	return StartProcess(t, bin, []string{"serve", "--dir", dir, "--http", addr}, "http://"+addr, env...)
+}
+
+// StartProcess runs bin with args (a command serving HTTP at url), with
+// env added to its environment, and waits until url's /api/health
+// answers. The process is killed when the test ends.
+func StartProcess(t testing.TB, bin string, args []string, url string, env ...string) *Server {
+	t.Helper()
+	s := &Server{URL: url, output: &syncBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {
@@ -127,7 +132,7 @@ func Start(t testing.TB, bin, dir string, env ...string) *Server {
 	for {
 		select {
 		case <-s.exited:
-			t.Fatalf("the server exited while starting:\n%s", s.output)
+			t.Fatalf("%s exited while starting:\n%s", strings.Join(args, " "), s.output)
 		default:
 		}
 		if res, err := http.Get(s.URL + "/api/health"); err == nil {
@@ -137,11 +142,14 @@ func Start(t testing.TB, bin, dir string, env ...string) *Server {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server did not answer /api/health within %v:\n%s", Wait, s.output)
+			t.Fatalf("%s did not answer /api/health within %v:\n%s", strings.Join(args, " "), Wait, s.output)
 		}
 		time.Sleep(50 * time.Millisecond) // polling a process that is starting up
 	}
 }
+
+// Pid is the process's id (for its CPU time in /proc).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Output is what the server printed so far.
 func (s *Server) Output() string { return s.output.String() }
@@ -222,13 +230,15 @@ func (s *Server) Login(t testing.TB, email, password string) string {
 	return login.Access
 }
 
-func freeAddr() (string, error) {
+// FreeAddr is a loopback host:port free now.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		t.Fatal(err)
 	}
 	defer l.Close()
-	return l.Addr().String(), nil
+	return l.Addr().String()
 }
 
 // syncBuffer collects a process's output.
