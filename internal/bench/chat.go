@@ -23,8 +23,8 @@ import (
 
 	"github.com/cobraspace/cobraspace/internal/bench/chart"
 	"github.com/cobraspace/cobraspace/internal/chat"
-	"github.com/cobraspace/cobraspace/internal/sse"
 	"github.com/cobraspace/cobraspace/internal/seed"
+	"github.com/cobraspace/cobraspace/internal/sse"
 )
 
 type chatOptions struct {
