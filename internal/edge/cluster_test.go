@@ -91,13 +91,14 @@ func (c *cluster) register(nickname string) member {
 // event is what a live client got: a room frame, or a stock record event
 // of a message (type "create").
 type event struct {
-	Type     string `json:"type"`
-	Id       string `json:"id"`
-	Message  string `json:"message"`
-	UserId   string `json:"user_id"`
-	Username string `json:"username"`
-	Action   string `json:"action"`
-	Record   struct {
+	Type      string `json:"type"`
+	Id        string `json:"id"`
+	Message   string `json:"message"`
+	UserId    string `json:"user_id"`
+	Username  string `json:"username"`
+	Action    string `json:"action"`
+	ErrorType string `json:"error_type"`
+	Record    struct {
 		Id      string `json:"id"`
 		Message string `json:"message"`
 	} `json:"record"`
@@ -406,6 +407,230 @@ func TestClusterOneConversation(t *testing.T) {
 			t.Errorf("the ban took %v to close dave's socket on edge2, want within 1s", took)
 		} else {
 			t.Logf("ban on the writer → dave's socket on edge2 closed 4009 in %v", took)
+		}
+	})
+
+	// an edge dies: its members leave the room on the other nodes
+	lastSeen := ids[len(ids)-1]
+	killed := time.Now()
+	edge1.Kill(t)
+	topic.until(t, wait, "alice's leave once edge1 died", left("alice"))
+	if took := time.Since(killed); took > 5*time.Second {
+		t.Errorf("alice left presence %v after edge1 died, want within 5s", took)
+	} else {
+		t.Logf("edge1 SIGKILLed → alice's leave on edge2 after %v", took)
+	}
+	if slices.Contains(getRoom(t, c.writer, carol, room, "").online(), alice.id) {
+		t.Errorf("alice is still in online_users after edge1 died")
+	}
+
+	// messages alice misses, then she reconnects to edge2 and catches up
+	// by cursor: exactly what she missed, in order
+	conversation.add(postMessage(t, edge2, bob, room, "bob while alice is away"))
+	conversation.add(postMessage(t, c.writer, carol, room, "carol while alice is away"))
+	missed := conversation.all()[len(ids):]
+	ws3 := dialSocket(t, "alice (ws, edge2, reconnected)", edge2, room, alice)
+	topic.until(t, wait, "alice's join on edge2", joined("alice"))
+	if caught := getRoom(t, edge2, alice, room, "?after="+lastSeen).ids(); !slices.Equal(caught, missed) {
+		t.Fatalf("catch-up after %s = %v, want what alice missed %v", lastSeen, caught, missed)
+	}
+	if rest := getRoom(t, edge2, alice, room, "?after="+missed[len(missed)-1]).ids(); len(rest) != 0 {
+		t.Fatalf("the page after the newest message = %v, want none", rest)
+	}
+	liveAgain := postMessage(t, c.writer, carol, room, "carol to everyone again")
+	conversation.add(liveAgain)
+	if got := ws3.messages(t, 1); !slices.Equal(got, []string{liveAgain}) {
+		t.Fatalf("alice on edge2 got %v, want %s once", got, liveAgain)
+	}
+
+	// the writer is unreachable: sends get a clear error, never a silent drop
+	c.writer.Kill(t)
+	if err := ws3.send("sent while the writer is down"); err != nil {
+		t.Fatal(err)
+	}
+	ws3.until(t, wait, "the server_unavailable error frame", func(ev event) bool { return ev.ErrorType == "server_unavailable" })
+	if a, err := edge2.Do(http.MethodPost, "/api/chat/message/", bob.token, map[string]string{"room": room, "message": "REST while the writer is down"}); err != nil || a.Status != http.StatusBadGateway {
+		t.Fatalf("REST through edge2 while the writer is down: %d %s %v, want 502", a.Status, a.Body, err)
+	}
+
+	// the writer comes back on the same data: no acknowledged message is
+	// lost, and the cluster carries the conversation again
+	c.writer = binserver.StartProcess(t, c.bin, c.writerArgs, c.writer.URL)
+	waitHealthy(t, edge2)
+	acknowledged := conversation.all()
+	if history := getRoom(t, c.writer, carol, room, "").ids(); !slices.Equal(history, acknowledged) {
+		t.Fatalf("history after the writer's restart %v, want every acknowledged message %v", history, acknowledged)
+	}
+	after := postMessage(t, c.writer, carol, room, "after the writer's restart")
+	if got := ws3.messages(t, 2); !slices.Equal(got, []string{liveAgain, after}) {
+		t.Fatalf("alice on edge2 got %v, want %s then %s", got, liveAgain, after)
+	}
+	// and rebuilds who is online from the edges' reports
+	wantOnline := sorted(alice.id, bob.id)
+	deadline := time.Now().Add(wait)
+	for got := getRoom(t, c.writer, carol, room, "").online(); !slices.Equal(got, wantOnline); got = getRoom(t, c.writer, carol, room, "").online() {
+		if time.Now().After(deadline) {
+			t.Fatalf("online_users after the writer's restart = %v, want alice and bob %v", got, wantOnline)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the writer's view while edge2's report arrives
+	}
+}
+
+// waitHealthy waits until a node's /api/health answers 200 (an edge's
+// does once it reaches the writer over NATS).
+func waitHealthy(t *testing.T, node *binserver.Server) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		a, err := node.Do(http.MethodGet, "/api/health", "", nil)
+		if err == nil && a.Status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/api/health did not answer 200 within %v: %d %s %v", node.URL, wait, a.Status, a.Body, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a node that is reconnecting
+	}
+}
+
+// closeCodeOf dials the room WebSocket at rawURL and returns the code the
+// server closed it with (admission refusals come after the upgrade).
+func closeCodeOf(t *testing.T, rawURL string) websocket.StatusCode {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, rawURL, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", rawURL, err)
+	}
+	defer conn.CloseNow()
+	_, _, err = conn.Read(ctx)
+	return websocket.CloseStatus(err)
+}
+
+func wsURL(node *binserver.Server, room, token string) string {
+	u := "ws" + strings.TrimPrefix(node.URL, "http") + "/ws/chat/" + room + "/chat/"
+	if token != "" {
+		u += "?token=" + url.QueryEscape(token)
+	}
+	return u
+}
+
+// subscribeStatus is the status of a realtime subscription to topics.
+func subscribeStatus(t *testing.T, node *binserver.Server, token string, topics ...string) (int, string) {
+	t.Helper()
+	conn, err := sse.Dial(context.Background(), http.DefaultClient, node.URL, nil, func(sse.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	status, body, err := conn.Subscribe(http.DefaultClient, node.URL, token, topics...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, string(body)
+}
+
+// An edge answers as the writer does: the same close codes, the same
+// subscription answers, the stock subscriptions relayed, a login that ends
+// closing the member's sockets on the edge.
+func TestEdgeAnswersAsTheWriter(t *testing.T) {
+	c := startCluster(t)
+	edge := c.startEdge("edge1")
+	carol, bob, alice := c.register("carol"), c.register("bob"), c.register("alice")
+	var post struct {
+		Id string `json:"id"`
+	}
+	if err := json.Unmarshal(c.writer.Call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", carol.token, map[string]any{
+		"title": "Edges", "content": "answer as the writer", "category": "Programming",
+	}), &post); err != nil {
+		t.Fatal(err)
+	}
+	var detail struct {
+		Room struct {
+			Id string `json:"id"`
+		} `json:"room_data"`
+	}
+	if err := json.Unmarshal(c.writer.Call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", carol.token, nil), &detail); err != nil {
+		t.Fatal(err)
+	}
+	room := detail.Room.Id
+	// a DM between carol and bob, which alice may not read (through the
+	// edge's proxy)
+	edge.Call(t, http.StatusOK, http.MethodPost, "/user/add-friend/", carol.token, map[string]string{"email": "bob@cluster.example"})
+	var dm struct {
+		Id string `json:"id"`
+	}
+	if err := json.Unmarshal(edge.Call(t, http.StatusCreated, http.MethodPost, "/api/chat/dm/", carol.token, map[string]string{"user": bob.id}), &dm); err != nil || dm.Id == "" {
+		t.Fatalf("dm: %v", err)
+	}
+
+	t.Run("the same close codes", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, room, token string
+			want             websocket.StatusCode
+		}{
+			{"no token", room, "", 4001},
+			{"a bad token", room, "not-a-token", 4001},
+			{"an unknown room", "nosuchroom12345", alice.token, 4004},
+			{"a room id no room can have", "no.such room", alice.token, 4004},
+			{"a DM of others", dm.Id, alice.token, 4003},
+		} {
+			onWriter, onEdge := closeCodeOf(t, wsURL(c.writer, tc.room, tc.token)), closeCodeOf(t, wsURL(edge, tc.room, tc.token))
+			if onWriter != tc.want || onEdge != tc.want {
+				t.Errorf("%s: writer closed %d, edge %d, want %d", tc.name, onWriter, onEdge, tc.want)
+			}
+		}
+	})
+
+	t.Run("the same subscription answers", func(t *testing.T) {
+		// the writer remembers a member's refused topics (the SDK sends
+		// them again): erin asks the edge what alice asks the writer
+		erin := c.register("erin")
+		for _, tc := range []struct {
+			name   string
+			guest  bool
+			topics func(m member) []string
+			want   int
+		}{
+			{"a DM of others", false, func(member) []string { return []string{"chat/" + dm.Id} }, http.StatusForbidden},
+			{"an unknown room", false, func(member) []string { return []string{"chat/nosuchroom12345"} }, http.StatusNotFound},
+			{"a room topic without login", true, func(member) []string { return []string{"chat/" + room} }, http.StatusForbidden},
+			{"another member's topic", false, func(member) []string { return []string{"member/" + bob.id} }, http.StatusForbidden},
+			{"a readable room", false, func(member) []string { return []string{"chat/" + room} }, http.StatusNoContent},
+			{"one's own topic and a collection", false, func(m member) []string { return []string{"member/" + m.id, "posts"} }, http.StatusNoContent},
+		} {
+			writerToken, edgeToken := alice.token, erin.token
+			if tc.guest {
+				writerToken, edgeToken = "", ""
+			}
+			onWriter, writerBody := subscribeStatus(t, c.writer, writerToken, tc.topics(alice)...)
+			onEdge, edgeBody := subscribeStatus(t, edge, edgeToken, tc.topics(erin)...)
+			if onWriter != tc.want || onEdge != tc.want {
+				t.Errorf("%s: writer %d %s, edge %d %s, want %d", tc.name, onWriter, writerBody, onEdge, edgeBody, tc.want)
+			}
+		}
+	})
+
+	t.Run("stock subscriptions through the edge", func(t *testing.T) {
+		stock := subscribe(t, "bob (stock, edge)", edge, bob, "messages")
+		id := postMessage(t, c.writer, carol, room, "for the stock subscribers")
+		if got := stock.messages(t, 1); !slices.Equal(got, []string{id}) {
+			t.Fatalf("bob's stock subscription through the edge got %v, want %s", got, id)
+		}
+	})
+
+	t.Run("a login that ends closes its sockets on the edge", func(t *testing.T) {
+		ws := dialSocket(t, "alice (ws, edge)", edge, room, alice)
+		ws.until(t, wait, "alice's own join", joined("alice"))
+		edge.Call(t, http.StatusOK, http.MethodPost, "/user/logout/", alice.token, nil)
+		select {
+		case code := <-ws.closed:
+			if code != 4001 {
+				t.Fatalf("alice's socket closed with %d after logout, want 4001", code)
+			}
+		case <-time.After(wait):
+			t.Fatal("alice's socket on the edge stayed open after her logout")
 		}
 	})
 }
