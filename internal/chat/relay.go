@@ -130,6 +130,18 @@ func (h *Hub) revalidationTargets(ev Event) []*Listener {
 	return out
 }
 
+// DropRoom drops every listener of a room as if each fell behind (a
+// WebSocket closes 1013, a realtime client is disconnected): an edge that
+// missed some of the room's events does so, and its clients reconnect and
+// catch up by cursor. It returns how many it dropped.
+func (h *Hub) DropRoom(roomId string) int {
+	listeners := h.RoomListeners(roomId)
+	for _, l := range listeners {
+		h.dropSlow(l)
+	}
+	return len(listeners)
+}
+
 // SendToMember hands frame, without blocking, to userId's listeners in
 // roomId only (a listener that cannot take it is dropped).
 func (h *Hub) SendToMember(roomId, userId string, frame []byte) {

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -71,6 +72,37 @@ const (
 	headerFrom   = "Cobra-From"
 	headerExcept = "Cobra-Except"
 )
+
+// Every event on a room subject carries the writer's run (a random id
+// per start) and the room's event number in that run (1, 2, ...): an edge
+// that sees a number skipped within a run missed an event (a NATS route
+// that was down, a subscriber that fell behind) and drops the room's
+// connections, whose clients reconnect and catch up by cursor. Nothing is
+// lost silently.
+const (
+	headerRun = "Cobra-Run"
+	headerSeq = "Cobra-Seq"
+)
+
+// RoomSequence is a room's place in the writer's events, as an edge saw
+// it last.
+type RoomSequence struct {
+	run string
+	seq uint64
+}
+
+// Follows reports whether msg comes right after what s saw (or is the
+// first, or of a new run), and records it.
+func (s *RoomSequence) Follows(msg *nats.Msg) bool {
+	run := msg.Header.Get(headerRun)
+	seq, err := strconv.ParseUint(msg.Header.Get(headerSeq), 10, 64)
+	if err != nil || run == "" {
+		return true // not numbered (a writer without them): nothing to check
+	}
+	follows := s.run != run || seq == s.seq+1
+	s.run, s.seq = run, seq
+	return follows
+}
 
 // encodeEvent is ev as a NATS message on its subject.
 func encodeEvent(ev chat.Event) *nats.Msg {

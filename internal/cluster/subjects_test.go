@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cobraspace/cobraspace/internal/chat"
+	"github.com/nats-io/nats.go"
 )
 
 // edgeListener is a listener as an edge makes one, recording its frames
@@ -136,5 +137,52 @@ func TestNames(t *testing.T) {
 		if ValidRoomId(id) != want {
 			t.Errorf("ValidRoomId(%q) = %v", id, !want)
 		}
+	}
+}
+
+// An edge knows when it missed a room's event: numbers skipped within a
+// writer's run; a new run (the writer restarted) starts afresh.
+func TestRoomSequenceFindsMissedEvents(t *testing.T) {
+	numbered := func(run string, seq string) *nats.Msg {
+		m := nats.NewMsg(RoomSubject("room1"))
+		m.Header.Set(headerRun, run)
+		m.Header.Set(headerSeq, seq)
+		return m
+	}
+	var s RoomSequence
+	for i, tc := range []struct {
+		run, seq string
+		follows  bool
+	}{
+		{"a", "7", true}, // the first seen: whatever its number
+		{"a", "8", true},
+		{"a", "10", false}, // 9 never came
+		{"a", "11", true},
+		{"b", "1", true},  // the writer restarted
+		{"b", "1", false}, // a repeat is not the next either
+	} {
+		if got := s.Follows(numbered(tc.run, tc.seq)); got != tc.follows {
+			t.Errorf("%d: run %s #%s follows = %v, want %v", i, tc.run, tc.seq, got, tc.follows)
+		}
+	}
+}
+
+// The writer numbers each room's events in the order it publishes them.
+func TestWriterNumbersRoomEvents(t *testing.T) {
+	hub := chat.NewHub()
+	w := &Writer{run: "run1", seq: map[string]uint64{}, hub: hub}
+	var got []string
+	w.publish = func(m *nats.Msg) error {
+		got = append(got, m.Subject+"#"+m.Header.Get(headerSeq))
+		return nil
+	}
+	hub.SetRelay(w.relay)
+	hub.Publish("r1", []byte(`{}`))
+	hub.Publish("r2", []byte(`{}`))
+	hub.PublishExcept("r1", "u", []byte(`{}`))
+	hub.SendToMember("r1", "u", []byte(`{}`))
+	want := []string{"cobra.room.r1#1", "cobra.room.r2#1", "cobra.room.r1#2", "cobra.room.r1#3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("published %v, want %v", got, want)
 	}
 }

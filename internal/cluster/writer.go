@@ -2,11 +2,13 @@ package cluster
 
 import (
 	"encoding/json"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/cobraspace/cobraspace/internal/chat"
@@ -40,6 +42,12 @@ type Writer struct {
 	node string
 	hub  *chat.Hub
 
+	run   string            // this run's id (headerRun)
+	seqMu sync.Mutex        // numbers and publishes room events in one order
+	seq   map[string]uint64 // room → its last event's number in this run
+
+	publish func(*nats.Msg) error // conn.NC.PublishMsg (a test's recorder)
+
 	requests chan struct{} // bounds the edges' requests handled at once
 	nodes    *nodeTracker
 	subs     []*nats.Subscription
@@ -58,11 +66,13 @@ func startWriter(app core.App, o *Options) (*Writer, error) {
 	}
 	w := &Writer{
 		app: app, conn: conn, node: node, hub: chat.HubOf(app),
+		run: nuid.Next(), seq: map[string]uint64{},
 		requests: make(chan struct{}, maxConcurrentRequests),
 		stop:     make(chan struct{}),
 	}
 	w.nodes = newNodeTracker(w.hub)
 	nc := conn.NC
+	w.publish = nc.PublishMsg
 	for subject, handle := range map[string]func(*nats.Msg){
 		AdmitSubject: w.answer(w.admit),
 		CheckSubject: w.answer(w.check),
@@ -89,9 +99,21 @@ func startWriter(app core.App, o *Options) (*Writer, error) {
 }
 
 // relay publishes a hub event (without blocking: the NATS connection
-// buffers it, in order).
+// buffers it, in order), a room's numbered.
 func (w *Writer) relay(ev chat.Event) {
-	if err := w.conn.NC.PublishMsg(encodeEvent(ev)); err != nil {
+	msg := encodeEvent(ev)
+	var err error
+	if ev.Room == "" {
+		err = w.publish(msg)
+	} else {
+		w.seqMu.Lock()
+		w.seq[ev.Room]++
+		msg.Header.Set(headerRun, w.run)
+		msg.Header.Set(headerSeq, strconv.FormatUint(w.seq[ev.Room], 10))
+		err = w.publish(msg)
+		w.seqMu.Unlock()
+	}
+	if err != nil {
 		w.app.Logger().Error("cluster: relaying an event", "kind", ev.Kind, "room", ev.Room, "error", err)
 	}
 }

@@ -60,6 +60,7 @@ type Edge struct {
 type roomSub struct {
 	sub   *nats.Subscription
 	users int
+	seen  cluster.RoomSequence // used by the subscription's goroutine only
 }
 
 // New makes an edge on nc named node, for the writer at writerURL; Start
@@ -111,12 +112,20 @@ func (e *Edge) follow(roomId string) error {
 		r.users++
 		return nil
 	}
-	sub, err := e.nc.Subscribe(cluster.RoomSubject(roomId), e.apply)
+	r := &roomSub{users: 1}
+	sub, err := e.nc.Subscribe(cluster.RoomSubject(roomId), func(msg *nats.Msg) {
+		if !r.seen.Follows(msg) {
+			n := e.hub.DropRoom(roomId)
+			e.log.Warn("edge: missed events of a room: its connections reconnect and catch up", "room", roomId, "dropped", n)
+		}
+		e.apply(msg)
+	})
 	if err != nil {
 		return err
 	}
 	_ = sub.SetPendingLimits(-1, 64<<20)
-	e.rooms[roomId] = &roomSub{sub: sub, users: 1}
+	r.sub = sub
+	e.rooms[roomId] = r
 	return nil
 }
 
