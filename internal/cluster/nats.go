@@ -75,7 +75,7 @@ func (o *Options) NodeName() string {
 	}
 	host, _ := os.Hostname()
 	host = strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+		if nameRune(r) {
 			return r
 		}
 		return '-'

@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/nats-io/nats.go"
+
+	"github.com/cobraspace/cobraspace/internal/chat"
 )
 
 // edgeListener is a listener as an edge makes one, recording its frames

@@ -568,7 +568,7 @@ func TestEdgeAnswersAsTheWriter(t *testing.T) {
 	t.Run("the same close codes", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, room, token string
-			want             websocket.StatusCode
+			want              websocket.StatusCode
 		}{
 			{"no token", room, "", 4001},
 			{"a bad token", room, "not-a-token", 4001},

@@ -95,6 +95,9 @@ func Run(ctx context.Context, c Config, out interface{ Write([]byte) (int, error
 		return err
 	case <-ctx.Done():
 	}
+	// the clients reconnect to another node and catch up
+	n := e.DropAll()
+	fmt.Fprintf(out, "Edge %s stopping: %d live connections closed\n", node, n)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)

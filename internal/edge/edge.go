@@ -143,11 +143,29 @@ func (e *Edge) unfollow(roomId string) {
 	}
 }
 
-// Followed is how many room subjects the edge follows.
-func (e *Edge) Followed() int {
+// DropAll drops every live connection (the edge is stopping): a
+// WebSocket closes 1013, a realtime client is disconnected.
+func (e *Edge) DropAll() int {
 	e.roomsMu.Lock()
-	defer e.roomsMu.Unlock()
-	return len(e.rooms)
+	rooms := make([]string, 0, len(e.rooms))
+	for roomId := range e.rooms {
+		rooms = append(rooms, roomId)
+	}
+	e.roomsMu.Unlock()
+	n := 0
+	for _, roomId := range rooms {
+		n += e.hub.DropRoom(roomId)
+	}
+	e.sse.mu.Lock()
+	clients := make([]*sseClient, 0, len(e.sse.byId))
+	for _, c := range e.sse.byId {
+		clients = append(clients, c)
+	}
+	e.sse.mu.Unlock()
+	for _, c := range clients {
+		e.dropClient(c) // also those with only the writer's topics
+	}
+	return n
 }
 
 // request asks the writer and decodes its answer into out.

@@ -148,7 +148,7 @@ func (e *Edge) newSocket(roomId, token string, a chat.Admission) *edgeSocket {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &edgeSocket{edge: e, roomId: roomId, token: token, ready: make(chan struct{}), ctx: ctx, cancel: cancel, ended: make(chan struct{})}
 	s.l = chat.NewEdgeListener(roomId, a, chat.TransportWebSocket, token, s.write,
-		func() { s.end(websocket.StatusTryAgainLater, "too slow: dropped") },
+		func() { s.end(websocket.StatusTryAgainLater, "dropped: reconnect and catch up") }, // too slow, events missed, the edge stopping
 		func(code int, reason string) {
 			s.leave() // at once: nothing more reaches it
 			s.end(websocket.StatusCode(code), reason)
