@@ -96,7 +96,7 @@ func (d *noticeDebouncer) announce(h *Hub, st *noticeState) {
 		return
 	}
 	st.announced = online
-	if h.limits != nil && h.Listeners(st.roomId) > h.limits.PresenceRoomListeners {
+	if h.limits != nil && h.Listeners(st.roomId)+h.remoteMembers(st.roomId) > h.limits.PresenceRoomListeners {
 		return // too big a room to tell everyone of everyone (as if told)
 	}
 	kind := TypeLeave

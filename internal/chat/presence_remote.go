@@ -125,3 +125,12 @@ func (r *remotePresence) nickname(roomId, userId string) (string, bool) {
 	}
 	return "", false
 }
+
+// remoteMembers counts the members online in roomId on other nodes: with
+// the writer's own listeners, what the presence bound
+// (PresenceRoomListeners) is checked against.
+func (h *Hub) remoteMembers(roomId string) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.remote.rooms[roomId])
+}
