@@ -1,5 +1,6 @@
 // The live chat panel of a room: history (older pages on scroll), live
-// messages and presence over the room's realtime topic, replies, edits,
+// messages and presence over the room's realtime topic (what was missed
+// while its connection was down caught up after it), replies, edits,
 // deletes, reactions, "입력 중…", @mention completion, the "새 메시지"
 // divider at the read marker, and the marker kept at the newest message
 // while the room is in view. Moderation: the moderator's menus (on each
@@ -224,7 +225,9 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     },
   };
 
-  function add(raw, { prepend = false } = {}) {
+  // caughtUp: missed while the realtime connection was down, it goes
+  // before any message that came live meanwhile (by seq, the commit order)
+  function add(raw, { prepend = false, caughtUp = false } = {}) {
     const m = normalize(raw);
     if (views.has(m.id)) return;
     if (m.sender_id && m.nickname) senders.set(m.sender_id, m.nickname);
@@ -232,12 +235,14 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
     const view = messageView(m, env);
     views.set(m.id, view);
+    const later = caughtUp && [...list.querySelectorAll('.message')].find((el) => Number(el.dataset.seq) > m.seq);
     if (prepend) {
       const first = list.querySelector('.message, .divider');
       if (first) first.before(view.el); else list.prepend(view.el);
-      // replies already shown whose parent just arrived can quote it now
-      for (const v of views.values()) if (v.message.parent_chat === m.id) v.refreshQuote();
-    } else list.append(view.el);
+    } else if (later) later.before(view.el);
+    else list.append(view.el);
+    // replies already shown whose parent just arrived can quote it now
+    if (prepend || caughtUp) for (const v of views.values()) if (v.message.parent_chat === m.id) v.refreshQuote();
     if (!prepend && (atBottom || m.sender_id === user?.id)) list.scrollTop = list.scrollHeight;
   }
 
@@ -296,6 +301,51 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     }
   }
   list.addEventListener('scroll', () => { if (list.scrollTop < 40) loadOlder(); });
+
+  // ---- catching up ----
+  // The SDK reconnects by itself when its realtime connection drops,
+  // follows the topic again, then says PB_CONNECT: what was sent in
+  // between comes from the history, page after page after the newest
+  // message shown before the drop (not after one that already came live
+  // on the new connection: older ones may still be missing).
+  let liveOn = pb.realtime.clientId; // the connection the last live message came on
+  let newestBefore = null; // the newest message shown before that connection's first one
+  const newest = () => [...views.values()].reduce((top, v) => (!top || v.message.seq > top.seq ? v.message : top), null);
+  let catching = Promise.resolve(); // one catch-up at a time
+  const catchUp = ({ clientId }) => {
+    const from = liveOn === clientId ? newestBefore : newest();
+    catching = catching.then(() => fetchMissed(from));
+  };
+
+  async function fetchMissed(from) {
+    if (closed) return;
+    try {
+      let after = from?.id;
+      while (after && !closed) {
+        const page = await api(`/api/chat/room/${room.id}/`, { query: { after } });
+        if (closed) return;
+        page.chat_messages.forEach((m) => add(m, { caughtUp: true }));
+        if (page.chat_messages.length) markReadSoon();
+        after = page.chat_messages.at(-1)?.id;
+      }
+      if (!from) await reload();
+    } catch (err) {
+      // the newest message shown is unknown to the server: the latest page again
+      if (err?.status === 400 && err.response?.after) await reload().catch((e) => toast(errorText(e), 'error'));
+      else toast(errorText(err), 'error');
+    }
+  }
+
+  async function reload() {
+    const latest = await api(`/api/chat/room/${room.id}/`);
+    if (closed) return;
+    for (const v of views.values()) v.el.remove();
+    views.clear();
+    if (!latest.chat_messages.length) list.append(placeholder);
+    latest.chat_messages.forEach((m) => add(m));
+    oldestId = latest.chat_messages[0]?.id || null;
+    exhausted = latest.chat_messages.length < 50;
+  }
 
   // ---- typing ----
   async function sendTyping() {
@@ -392,6 +442,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
     if (closed) return undefined;
     switch (frame.type) {
       case 'chat.message':
+        if (pb.realtime.clientId !== liveOn) { liveOn = pb.realtime.clientId; newestBefore = newest(); }
         if (typing.delete(frame.sender_id)) renderTyping();
         add(frame);
         if (frame.sender_id !== user?.id) markReadSoon();
@@ -461,6 +512,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
 
   const topic = `chat/${room.id}`;
   const unsubscribe = await pb.realtime.subscribe(topic, onFrame);
+  const stopCatchingUp = await pb.realtime.subscribe('PB_CONNECT', catchUp);
 
   // where the reader stopped last time: a "새 메시지" divider there, then
   // the marker moves to the newest message
@@ -488,6 +540,7 @@ export async function chatPanel(room, user, { title, focusMessage } = {}) {
       clearTimeout(typingTimer);
       clearTimeout(muteTimer);
       clearInterval(waitTimer);
+      stopCatchingUp().catch(() => {});
       if (closed) return undefined;
       closed = true;
       return unsubscribe();

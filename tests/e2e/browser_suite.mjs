@@ -22,6 +22,11 @@ import { startServer } from './server.mjs';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** Debian's Chromium, headless. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+}
+
 /** The deadline for anything a page shows. */
 export const WAIT = 10_000;
 
@@ -39,7 +44,7 @@ export function browserSuite() {
 
   before(async () => {
     suite.server = await startServer();
-    suite.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    suite.browser = await launchChromium();
     shots = process.env.SCREENSHOT_DIR || await mkdtemp(path.join(os.tmpdir(), 'cobraspace-shots-'));
     await mkdir(shots, { recursive: true });
   });

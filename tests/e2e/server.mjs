@@ -50,46 +50,74 @@ export function freePort() {
 
 /**
  * Starts `cobraspace serve` on a fresh data directory and waits until
- * GET /api/health answers 200.
+ * GET /api/health answers 200; args are more flags of serve (e.g. a
+ * cluster's --nats-cluster).
  *
  * A superuser is created first (so `serve` does not try to open the
  * installer in a browser); its credentials are returned for tests that need
  * the dashboard's powers.
  */
-export async function startServer() {
+export async function startServer({ args = [] } = {}) {
   const bin = binaryPath();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cobraspace-e2e-'));
   const superuser = { email: 'e2e-admin@example.com', password: 'e2e-admin-password-123' };
-  let child;
   try {
     await run(bin, ['superuser', 'upsert', superuser.email, superuser.password, '--dir', dir], {
       timeout: START_DEADLINE_MS,
     });
 
     const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    child = spawn(bin, ['serve', '--dir', dir, '--http', `127.0.0.1:${port}`, '--publicDir', PUBLIC_DIR], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const capture = (chunk) => {
-      output += chunk;
-      if (output.length > 64_000) output = output.slice(-64_000);
+    const node = await startProcess(['serve', '--dir', dir, '--http', `127.0.0.1:${port}`, '--publicDir', PUBLIC_DIR, ...args],
+      `http://127.0.0.1:${port}`);
+    let stopped = null;
+    return {
+      ...node,
+      dir,
+      superuser,
+      stop() {
+        stopped ??= (async () => {
+          await node.stop();
+          await rm(dir, { recursive: true, force: true });
+        })();
+        return stopped;
+      },
     };
-    child.stdout.on('data', capture);
-    child.stderr.on('data', capture);
-    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    let exitInfo = null;
-    exited.then((info) => { exitInfo = info; });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
 
-    // A test runner that dies must not leave servers behind.
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
+/**
+ * Runs the binary with args (serve, edge...) and waits until url answers
+ * GET /api/health with 200. Returns {url, pid, output(), exitStatus(),
+ * diagnostics(), kill(signal) (resolves once it exited), stop() (SIGTERM,
+ * SIGKILL after a while)}.
+ */
+export async function startProcess(args, url) {
+  const bin = binaryPath();
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const capture = (chunk) => {
+    output += chunk;
+    if (output.length > 64_000) output = output.slice(-64_000);
+  };
+  child.stdout.on('data', capture);
+  child.stderr.on('data', capture);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let exitInfo = null;
+  exited.then((info) => { exitInfo = info; });
 
+  // A test runner that dies must not leave servers behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  exited.then(() => process.removeListener('exit', killOnExit));
+
+  try {
     const deadline = Date.now() + START_DEADLINE_MS;
     for (;;) {
       if (exitInfo) {
-        throw new Error(`cobraspace serve exited early (${JSON.stringify(exitInfo)}); output:\n${output}`);
+        throw new Error(`cobraspace ${args[0]} exited early (${JSON.stringify(exitInfo)}); output:\n${output}`);
       }
       try {
         const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(1_000) });
@@ -99,43 +127,36 @@ export async function startServer() {
         // not listening yet
       }
       if (Date.now() > deadline) {
-        throw new Error(`cobraspace serve did not answer GET /api/health with 200 within ${START_DEADLINE_MS} ms; output:\n${output}`);
+        throw new Error(`cobraspace ${args[0]} did not answer GET /api/health with 200 within ${START_DEADLINE_MS} ms; output:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-
-    const started = child;
-    let stopped = null;
-    return {
-      url,
-      dir,
-      pid: started.pid,
-      superuser,
-      /** Everything the server printed so far (last 64 KB). */
-      output: () => output,
-      /** null while running, else {code, signal} of its exit. */
-      exitStatus: () => exitInfo,
-      /** A short report for failure messages: exit status and output. */
-      diagnostics: () => `server ${exitInfo ? `exited ${JSON.stringify(exitInfo)}` : 'still running'}; output:\n${output}`,
-      stop() {
-        stopped ??= (async () => {
-          process.removeListener('exit', killOnExit);
-          if (!exitInfo) {
-            started.kill('SIGTERM');
-            const timer = setTimeout(() => started.kill('SIGKILL'), STOP_DEADLINE_MS);
-            await exited;
-            clearTimeout(timer);
-          }
-          await rm(dir, { recursive: true, force: true });
-        })();
-        return stopped;
-      },
-    };
   } catch (err) {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+    if (!exitInfo) child.kill('SIGKILL');
+    await exited;
     throw err;
   }
+
+  const kill = async (signal) => {
+    if (!exitInfo) child.kill(signal);
+    await exited;
+  };
+  return {
+    url,
+    pid: child.pid,
+    /** Everything the server printed so far (last 64 KB). */
+    output: () => output,
+    /** null while running, else {code, signal} of its exit. */
+    exitStatus: () => exitInfo,
+    /** A short report for failure messages: exit status and output. */
+    diagnostics: () => `server ${exitInfo ? `exited ${JSON.stringify(exitInfo)}` : 'still running'}; output:\n${output}`,
+    kill,
+    async stop() {
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
+      await kill('SIGTERM');
+      clearTimeout(timer);
+    },
+  };
 }
 
 /**
