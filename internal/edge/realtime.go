@@ -203,10 +203,13 @@ func (e *Edge) realtimeSubscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 // splitTopics parts the topics into room topics (room id → the names
-// the client used) and the others.
+// the client used) and the others (those of the writer).
 func splitTopics(topics []string) (rooms map[string][]string, others []string) {
 	rooms = map[string][]string{}
 	for _, t := range topics {
+		if t == "PB_CONNECT" {
+			continue // the SDK's own event, which it also subscribes to: no events come on it
+		}
 		if id := chat.RoomOfTopic(t); id != "" {
 			rooms[id] = append(rooms[id], t)
 		} else {
