@@ -360,6 +360,113 @@ func (l *hotListener) onEvent(data []byte, delivered *atomic.Int64) {
 // chatConn is one open listener connection of any transport.
 type chatConn interface{ Close() }
 
+// roomListeners are a phase's listeners to the busy room: what each got,
+// and the deliveries counted over all of them.
+type roomListeners struct {
+	hot       []*hotListener
+	delivered atomic.Int64
+}
+
+func newRoomListeners(n, messages int) *roomListeners {
+	s := &roomListeners{hot: make([]*hotListener, n)}
+	for i := range s.hot {
+		s.hot[i] = &hotListener{seen: make([]bool, messages)}
+	}
+	return s
+}
+
+// onFrame is listener i's frame handler.
+func (s *roomListeners) onFrame(i int) func([]byte) {
+	l := s.hot[i]
+	return func(data []byte) { l.onEvent(data, &s.delivered) }
+}
+
+// await waits until expected deliveries have arrived, or for wait at most.
+func (s *roomListeners) await(expected int64, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for s.delivered.Load() < expected && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // polling a counter, with a deadline
+	}
+}
+
+// fill sets r's deliveries, duplicates, largest frame and latencies (every
+// delivery's, sorted, and their p50 and p99).
+func (s *roomListeners) fill(r *chatResult) {
+	var all []time.Duration
+	for _, l := range s.hot {
+		l.mu.Lock()
+		all = append(all, l.latencies...)
+		r.duplicates += int64(l.dupes)
+		r.frameBytes = max(r.frameBytes, l.frameBytes)
+		l.mu.Unlock()
+	}
+	slices.Sort(all)
+	r.delivered = s.delivered.Load()
+	r.latencies = all
+	r.p50, r.p99 = quantile(all, 0.5), quantile(all, 0.99)
+}
+
+// openConns opens total connections, 32 at a time, behind a progress bar
+// described as label: open(i) opens the i-th. On an error, those already
+// open are closed.
+func openConns(total int, label string, open func(i int) (chatConn, error)) ([]chatConn, error) {
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(progressOut),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(progressOut) }))
+	bar.StartWithoutRender() // its elapsed time counts from here, not from the first connection
+	conns := make([]chatConn, total)
+	g := new(errgroup.Group)
+	g.SetLimit(32)
+	for i := range total {
+		g.Go(func() error {
+			c, err := open(i)
+			if err != nil {
+				return err
+			}
+			conns[i] = c
+			return bar.Add(1)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		closeConns(conns)
+		return nil, err
+	}
+	return conns, nil
+}
+
+func closeConns(conns []chatConn) {
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// cpuDuring runs run and answers the CPU time each of procs used
+// meanwhile.
+func cpuDuring(procs []*serverProcess, run func() error) ([]time.Duration, error) {
+	before := make([]time.Duration, len(procs))
+	for i, p := range procs {
+		t, err := p.CPUTime()
+		if err != nil {
+			return nil, err
+		}
+		before[i] = t
+	}
+	if err := run(); err != nil {
+		return nil, err
+	}
+	used := make([]time.Duration, len(procs))
+	for i, p := range procs {
+		t, err := p.CPUTime()
+		if err != nil {
+			return nil, err
+		}
+		used[i] = t - before[i]
+	}
+	return used, nil
+}
+
 func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport string) (*chatResult, error) {
 	server, err := startServerBinary(opts.serverBinary, dataDir, gcSignalEnv+"=1")
 	if err != nil {
@@ -376,47 +483,20 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 		return nil, err
 	}
 
-	var delivered atomic.Int64
-	hot := make([]*hotListener, opts.listeners)
+	listeners := newRoomListeners(opts.listeners, opts.messages)
 	total := opts.listeners + opts.idle
-	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(progressOut),
-		progressbar.OptionSetDescription(fmt.Sprintf("connections (%s)", transportLabel(transport))),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(progressOut) }))
-	bar.StartWithoutRender() // its elapsed time counts from here, not from the first connection
 	start := time.Now()
-	conns := make([]chatConn, total)
-	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
+	conns, err := openConns(total, fmt.Sprintf("connections (%s)", transportLabel(transport)), func(i int) (chatConn, error) {
+		if i < opts.listeners {
+			return openChatConn(ctx, client, server.URL, transport, setup.tokens[i], setup.hotRoom, listeners.onFrame(i))
 		}
-	}()
-	g := new(errgroup.Group)
-	g.SetLimit(32)
-	for i := 0; i < total; i++ {
-		g.Go(func() error {
-			var onFrame func([]byte)
-			room := setup.hotRoom
-			if i < opts.listeners {
-				l := &hotListener{seen: make([]bool, opts.messages)}
-				hot[i] = l
-				onFrame = func(data []byte) { l.onEvent(data, &delivered) }
-			} else {
-				room = setup.idleRooms[(i-opts.listeners)%len(setup.idleRooms)]
-				onFrame = func([]byte) {}
-			}
-			c, err := openChatConn(ctx, client, server.URL, transport, setup.tokens[i], room, onFrame)
-			if err != nil {
-				return err
-			}
-			conns[i] = c
-			return bar.Add(1)
-		})
-	}
-	if err := g.Wait(); err != nil {
+		room := setup.idleRooms[(i-opts.listeners)%len(setup.idleRooms)]
+		return openChatConn(ctx, client, server.URL, transport, setup.tokens[i], room, func([]byte) {})
+	})
+	if err != nil {
 		return nil, err
 	}
+	defer closeConns(conns)
 	connectSeconds := time.Since(start).Seconds()
 	settle(ctx)
 	rss, err := server.settledRSS(ctx)
@@ -424,38 +504,25 @@ func runChatPhase(dataDir string, setup *chatSetup, opts chatOptions, transport 
 		return nil, err
 	}
 
-	cpuBefore, err := server.CPUTime()
-	if err != nil {
-		return nil, err
-	}
 	senders := setup.tokens[total : total+opts.senders]
-	if err := sendBenchMessages(client, server.URL, setup.hotRoom, senders, opts); err != nil {
-		return nil, err
-	}
 	expected := int64(opts.listeners) * int64(opts.messages)
-	deadline := time.Now().Add(opts.wait)
-	for delivered.Load() < expected && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond) // polling a counter, with a deadline
-	}
-	cpuAfter, err := server.CPUTime()
+	cpu, err := cpuDuring([]*serverProcess{server}, func() error {
+		if err := sendBenchMessages(client, server.URL, setup.hotRoom, senders, opts); err != nil {
+			return err
+		}
+		listeners.await(expected, opts.wait)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 
-	r := &chatResult{name: transport, expected: expected, delivered: delivered.Load(),
+	r := &chatResult{name: transport, expected: expected,
 		bytesPerConn: (rss - baseRSS) / int64(total), connectSeconds: connectSeconds}
 	if opts.messages > 0 {
-		r.cpuPerMessage = (cpuAfter - cpuBefore) / time.Duration(opts.messages)
+		r.cpuPerMessage = cpu[0] / time.Duration(opts.messages)
 	}
-	var all []time.Duration
-	for _, l := range hot {
-		all = append(all, l.latencies...)
-		r.duplicates += int64(l.dupes)
-		r.frameBytes = max(r.frameBytes, l.frameBytes)
-	}
-	slices.Sort(all)
-	r.latencies = all
-	r.p50, r.p99 = quantile(all, 0.5), quantile(all, 0.99)
+	listeners.fill(r)
 	return r, nil
 }
 

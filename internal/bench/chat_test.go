@@ -11,18 +11,34 @@ import (
 
 	"github.com/pocketbase/pocketbase"
 
+	"github.com/cobraspace/cobraspace/internal/cluster"
 	"github.com/cobraspace/cobraspace/internal/cobraspace"
+	"github.com/cobraspace/cobraspace/internal/edge"
 )
 
 // serveEnv makes this test binary a Cobra Space server: `bench chat` runs
 // its server as a child process of os.Executable(), which in a test is the
-// test binary, called with `serve --dir <dir> --http <addr>`.
+// test binary, called with `serve --dir <dir> --http <addr>` (`bench
+// cluster` also with the cluster flags, and `edge ...`).
 const serveEnv = "COBRASPACE_BENCH_TEST_SERVE"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) == "1" && len(os.Args) > 1 && os.Args[1] == edge.CommandName {
+		// `bench cluster`'s edges, as main runs them (no data dir)
+		cmd := edge.Command()
+		cmd.SetArgs(os.Args[2:])
+		if err := cmd.Execute(); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(serveEnv) == "1" {
 		app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: "pb_data"})
 		cobraspace.Bind(app)
+		// with --nats-cluster, the writer of `bench cluster`, as main wires it
+		var clusterOpts cluster.Options
+		cluster.AddFlags(app.RootCmd.PersistentFlags(), &clusterOpts)
+		cluster.RegisterWriter(app, &clusterOpts)
 		collectOnSignal()
 		if err := app.Start(); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -38,11 +39,14 @@ func collectOnSignal() {
 	}()
 }
 
-// serverProcess is a Cobra Space server run as a child process, so that
-// its CPU time and memory can be read apart from the load generator's.
+// serverProcess is a Cobra Space server (or edge) run as a child process,
+// so that its CPU time and memory can be read apart from the load
+// generator's.
 type serverProcess struct {
-	cmd *exec.Cmd
-	URL string
+	cmd    *exec.Cmd
+	URL    string
+	exited chan struct{} // closed once the process has exited
+	output *tailBuffer   // the end of its stdout and stderr
 }
 
 // startServerProcess runs `<this binary> serve --dir dataDir` on a free
@@ -55,6 +59,25 @@ func startServerProcess(dataDir string, env ...string) (*serverProcess, error) {
 // startServerBinary is startServerProcess of the binary exe ("": this
 // one), e.g. an older build to compare with.
 func startServerBinary(exe, dataDir string, env ...string) (*serverProcess, error) {
+	return startServe(exe, dataDir, nil, env...)
+}
+
+// startServe runs `<exe> serve --dir dataDir --http <free port> extra...`
+// and waits for /api/health.
+func startServe(exe, dataDir string, extra []string, env ...string) (*serverProcess, error) {
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"serve", "--dir", dataDir, "--http", addr}, extra...)
+	return startChild(exe, args, "http://"+addr, env...)
+}
+
+// startChild runs exe ("": this binary) with args, a command serving HTTP
+// at baseURL, with env added to its environment, and waits until
+// baseURL's /api/health answers 200. A child that exits or does not
+// answer within 30 s is an error (with the end of its output).
+func startChild(exe string, args []string, baseURL string, env ...string) (*serverProcess, error) {
 	if exe == "" {
 		self, err := os.Executable()
 		if err != nil {
@@ -62,19 +85,25 @@ func startServerBinary(exe, dataDir string, env ...string) (*serverProcess, erro
 		}
 		exe = self
 	}
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(exe, "serve", "--dir", dataDir, "--http", addr)
-	cmd.Stdout, cmd.Stderr = nil, nil
+	cmd := exec.Command(exe, args...)
+	output := &tailBuffer{}
+	cmd.Stdout, cmd.Stderr = output, output
 	cmd.Env = append(os.Environ(), env...) // e.g. a limit of internal/limits for this server only
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &serverProcess{cmd: cmd, URL: "http://" + addr}
+	p := &serverProcess{cmd: cmd, URL: baseURL, exited: make(chan struct{}), output: output}
+	go func() {
+		_ = cmd.Wait() // a stopped server exits with a signal's status
+		close(p.exited)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case <-p.exited:
+			return nil, fmt.Errorf("%s exited while starting:\n%s", args[0], output)
+		default:
+		}
 		res, err := http.Get(p.URL + "/api/health")
 		if err == nil {
 			res.Body.Close()
@@ -85,20 +114,43 @@ func startServerBinary(exe, dataDir string, env ...string) (*serverProcess, erro
 		time.Sleep(50 * time.Millisecond) // polling a starting process, with a deadline
 	}
 	p.Stop()
-	return nil, fmt.Errorf("server on %s did not become healthy", addr)
+	return nil, fmt.Errorf("%s on %s did not become healthy:\n%s", args[0], baseURL, output)
 }
 
-// Stop ends the server and waits for it.
+// Stop ends the process (SIGTERM, SIGKILL after 10 s) and waits for it.
 func (p *serverProcess) Stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-p.exited:
 	case <-time.After(10 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-done
+		<-p.exited
 	}
+}
+
+// tailBuffer keeps the last tailBytes written to it: a child's output,
+// for the error when it fails to start.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailBytes = 8 << 10
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - tailBytes; over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
 }
 
 // CPUTime is the user+system CPU time the server has used so far.

@@ -29,7 +29,7 @@ func Command(app core.App) *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmarks against stock PocketBase (use a scratch --dir: it seeds data)",
 	}
-	cmd.AddCommand(searchCommand(app), chatCommand(app), floodCommand(app), unreadCommand(app), chatSearchCommand(app), sendCommand(app), floorCommand())
+	cmd.AddCommand(searchCommand(app), chatCommand(app), floodCommand(app), unreadCommand(app), chatSearchCommand(app), sendCommand(app), clusterCommand(app), floorCommand())
 	return cmd
 }
 
