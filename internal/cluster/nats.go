@@ -6,10 +6,10 @@
 //     routes) or an external NATS by URL, from flags and the environment;
 //   - subjects.go: the subjects and what travels on them;
 //   - writer.go: the writer's side — it relays its hub's events on
-//     per-room subjects, answers the edges' requests (admission, access
-//     checks, client frames) and keeps who is online on every node;
-//   - presence.go: the edges' presence reports and the writer's view of
-//     which nodes are alive.
+//     per-room subjects, numbered, answers the edges' requests
+//     (admission, access checks, client frames), and keeps who is online
+//     on every node from the edges' presence reports and heartbeats
+//     (nodeTracker: a node silent for NodeTTL is dropped).
 package cluster
 
 import (
