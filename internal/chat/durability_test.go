@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -20,11 +18,7 @@ import (
 	"github.com/cobraspace/cobraspace/internal/testutil/binserver"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	binserver.RemoveBuild()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { binserver.Main(m) }
 
 // burstSize is how many messages the durability test sends at once: within
 // a member's send burst (10), less the three sent before.
@@ -34,34 +28,14 @@ func TestMessagesSurviveSIGKILL(t *testing.T) {
 	bin := binserver.Build(t)
 	dir := t.TempDir()
 	// a superuser first, so that serve does not try to open the installer
-	if out, err := exec.Command(bin, "superuser", "upsert", "durable-admin@example.com", "durable-admin-pass-123", "--dir", dir).CombinedOutput(); err != nil {
-		t.Fatalf("superuser upsert: %v\n%s", err, out)
-	}
+	binserver.AddSuperuser(t, bin, dir)
 
 	srv := binserver.Start(t, bin, dir)
 	const email, password = "durable@example.com", "durable-pass-123"
 	srv.Call(t, http.StatusCreated, http.MethodPost, "/user/registration/", "", map[string]string{"email": email, "password": password, "nickname": "durable"})
 	access := srv.Login(t, email, password)
 
-	var post struct {
-		Id string `json:"id"`
-	}
-	body := srv.Call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", access, map[string]any{
-		"title": "Durable chat", "content": "Does it survive **SIGKILL**?", "category": "Programming", "tags": []string{"sqlite"},
-	})
-	if err := json.Unmarshal(body, &post); err != nil || post.Id == "" {
-		t.Fatalf("post answer %s", body)
-	}
-	var detail struct {
-		Room struct {
-			Id string `json:"id"`
-		} `json:"room_data"`
-	}
-	body = srv.Call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", access, nil)
-	if err := json.Unmarshal(body, &detail); err != nil || detail.Room.Id == "" {
-		t.Fatalf("post detail %s", body)
-	}
-	room := detail.Room.Id
+	_, room := srv.PostWithRoom(t, access, "Durable chat: does it survive SIGKILL?")
 
 	const viaWS, viaREST, viaSDK = "durable over the WebSocket", "durable over REST", "durable over the record API"
 
@@ -104,7 +78,7 @@ func TestMessagesSurviveSIGKILL(t *testing.T) {
 
 	again := binserver.Start(t, bin, dir)
 	access = again.Login(t, email, password)
-	body = again.Call(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+room+"/", access, nil)
+	body := again.Call(t, http.StatusOK, http.MethodGet, "/api/chat/room/"+room+"/", access, nil)
 	var data struct {
 		Messages []struct {
 			Id      string `json:"id"`

@@ -12,8 +12,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,11 +27,7 @@ import (
 
 const wait = 30 * time.Second
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	binserver.RemoveBuild()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { binserver.Main(m) }
 
 // cluster is a writer and its edges, with the addresses to restart them.
 type cluster struct {
@@ -47,9 +41,7 @@ type cluster struct {
 func startCluster(t *testing.T) *cluster {
 	bin := binserver.Build(t)
 	dir := t.TempDir()
-	if out, err := exec.Command(bin, "superuser", "upsert", "cluster-admin@example.com", "cluster-admin-pass-123", "--dir", dir).CombinedOutput(); err != nil {
-		t.Fatalf("superuser upsert: %v\n%s", err, out)
-	}
+	binserver.AddSuperuser(t, bin, dir)
 	c := &cluster{t: t, bin: bin, dir: dir, natsAddr: binserver.FreeAddr(t)}
 	httpAddr := binserver.FreeAddr(t)
 	c.writerArgs = []string{"serve", "--dir", dir, "--http", httpAddr, "--nats-cluster", c.natsAddr, "--node-name", "writer"}
@@ -339,24 +331,7 @@ func TestClusterOneConversation(t *testing.T) {
 	edge1, edge2 := c.startEdge("edge1"), c.startEdge("edge2")
 
 	carol, alice, bob, dave := c.register("carol"), c.register("alice"), c.register("bob"), c.register("dave")
-	var post struct {
-		Id string `json:"id"`
-	}
-	body := c.writer.Call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", carol.token, map[string]any{
-		"title": "One conversation", "content": "over three nodes", "category": "Programming", "tags": []string{"nats"},
-	})
-	if err := json.Unmarshal(body, &post); err != nil || post.Id == "" {
-		t.Fatalf("post answer %s", body)
-	}
-	var detail struct {
-		Room struct {
-			Id string `json:"id"`
-		} `json:"room_data"`
-	}
-	if err := json.Unmarshal(c.writer.Call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", carol.token, nil), &detail); err != nil {
-		t.Fatal(err)
-	}
-	room := detail.Room.Id
+	_, room := c.writer.PostWithRoom(t, carol.token, "One conversation over three nodes")
 
 	// carol: the stock SDK subscription on the writer; bob: the room topic
 	// on edge2; alice: the room WebSocket on edge1; dave: on edge2
@@ -538,23 +513,7 @@ func TestEdgeAnswersAsTheWriter(t *testing.T) {
 	c := startCluster(t)
 	edge := c.startEdge("edge1")
 	carol, bob, alice := c.register("carol"), c.register("bob"), c.register("alice")
-	var post struct {
-		Id string `json:"id"`
-	}
-	if err := json.Unmarshal(c.writer.Call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", carol.token, map[string]any{
-		"title": "Edges", "content": "answer as the writer", "category": "Programming",
-	}), &post); err != nil {
-		t.Fatal(err)
-	}
-	var detail struct {
-		Room struct {
-			Id string `json:"id"`
-		} `json:"room_data"`
-	}
-	if err := json.Unmarshal(c.writer.Call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", carol.token, nil), &detail); err != nil {
-		t.Fatal(err)
-	}
-	room := detail.Room.Id
+	_, room := c.writer.PostWithRoom(t, carol.token, "Edges answer as the writer")
 	// a DM between carol and bob, which alice may not read (through the
 	// edge's proxy)
 	edge.Call(t, http.StatusOK, http.MethodPost, "/user/add-friend/", carol.token, map[string]string{"email": "bob@cluster.example"})

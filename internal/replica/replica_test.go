@@ -33,11 +33,7 @@ import (
 
 const wait = 30 * time.Second
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	binserver.RemoveBuild()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { binserver.Main(m) }
 
 // send posts one chat message until it is acknowledged (201); a 429 (the
 // per-member send rate) is not an acknowledgement, so it waits the
@@ -215,9 +211,7 @@ func messagesIn(t testing.TB, dataDir, room string) map[string]int {
 func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 	bin := binserver.Build(t)
 	dataDir, replicaDir := t.TempDir(), filepath.Join(t.TempDir(), "replica")
-	if out, err := exec.Command(bin, "superuser", "upsert", "replica-admin@example.com", "replica-admin-pass-123", "--dir", dataDir).CombinedOutput(); err != nil {
-		t.Fatalf("superuser upsert: %v\n%s", err, out)
-	}
+	binserver.AddSuperuser(t, bin, dataDir)
 	srv := binserver.Start(t, bin, dataDir, "COBRA_REPLICA_URL="+replicaDir, "COBRA_REPLICA_SYNC_INTERVAL=200ms")
 
 	const email, password = "replica@example.com", "replica-pass-123"
@@ -325,9 +319,7 @@ func TestLitestreamRestoresEveryAcknowledgedMessage(t *testing.T) {
 func TestNoReplicationUnlessConfigured(t *testing.T) {
 	bin := binserver.Build(t)
 	dataDir := t.TempDir()
-	if out, err := exec.Command(bin, "superuser", "upsert", "plain-admin@example.com", "plain-admin-pass-123", "--dir", dataDir).CombinedOutput(); err != nil {
-		t.Fatalf("superuser upsert: %v\n%s", err, out)
-	}
+	binserver.AddSuperuser(t, bin, dataDir)
 	srv := binserver.Start(t, bin, dataDir, "COBRA_REPLICA_URL=")
 	srv.Kill(t)
 	if _, err := os.Stat(filepath.Join(dataDir, ".data.db-litestream")); !errors.Is(err, os.ErrNotExist) {

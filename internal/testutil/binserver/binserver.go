@@ -258,3 +258,45 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Main runs a package's tests (from its TestMain) and removes the build
+// they shared.
+func Main(m *testing.M) {
+	code := m.Run()
+	RemoveBuild()
+	os.Exit(code)
+}
+
+// PostWithRoom writes a post as the member of token and returns its id
+// and its chat room's.
+func (s *Server) PostWithRoom(t testing.TB, token, title string) (postId, roomId string) {
+	t.Helper()
+	var post struct {
+		Id string `json:"id"`
+	}
+	body := s.Call(t, http.StatusCreated, http.MethodPost, "/api/post/write/", token, map[string]any{
+		"title": title, "content": "A post with **a chat room**.", "category": "Programming", "tags": []string{"chat"},
+	})
+	if err := json.Unmarshal(body, &post); err != nil || post.Id == "" {
+		t.Fatalf("post answer %s", body)
+	}
+	var detail struct {
+		Room struct {
+			Id string `json:"id"`
+		} `json:"room_data"`
+	}
+	body = s.Call(t, http.StatusOK, http.MethodGet, "/api/post/detail/"+post.Id+"/", token, nil)
+	if err := json.Unmarshal(body, &detail); err != nil || detail.Room.Id == "" {
+		t.Fatalf("post detail %s", body)
+	}
+	return post.Id, detail.Room.Id
+}
+
+// AddSuperuser gives the data dir a superuser (so that serve does not
+// open the installer).
+func AddSuperuser(t testing.TB, bin, dir string) {
+	t.Helper()
+	if out, err := exec.Command(bin, "superuser", "upsert", "binserver-admin@example.com", "binserver-admin-pass-123", "--dir", dir).CombinedOutput(); err != nil {
+		t.Fatalf("superuser upsert: %v\n%s", err, out)
+	}
+}
