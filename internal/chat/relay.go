@@ -190,10 +190,10 @@ type Admission struct {
 // transports do (admitToRoom): 4001 without a valid login, 4004 unknown
 // room, 4003 not readable, 4009 banned.
 func Admit(app core.App, token, roomId string) Admission {
-	if token == "" || auth.MemberFromToken(app, token) == nil {
+	member, _, r := roomAccess(app, token, roomId)
+	if member == nil {
 		return Admission{Code: int(refusedAuth.code), Reason: refusedAuth.reason}
 	}
-	member, _, r := roomAccess(app, token, roomId)
 	if r.refused() {
 		return Admission{UserId: member.Id, Code: int(r.code), Reason: r.reason}
 	}
