@@ -102,7 +102,7 @@ func listBlocked(e *core.RequestEvent, me *core.Record) error {
 	err := e.App.RecordQuery(api.MemberCollection).
 		InnerJoin("blocks b", dbx.NewExp("b.blocked = users.id")).
 		Where(dbx.HashExp{"b.user": me.Id}).
-		OrderBy("b.created ASC", "b.id ASC").
+		OrderBy("b.created ASC", "b.rowid ASC").
 		All(&blocked)
 	if err != nil {
 		return err

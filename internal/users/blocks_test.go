@@ -140,8 +140,13 @@ func TestBlockedList(t *testing.T) {
 			AfterTestFunc:   testutil.After(checks...),
 		}, email)
 		s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-			addBlockRow(t, app, testutil.AliceId, testutil.DaveId)
-			addBlockRow(t, app, testutil.AliceId, testutil.BobId)
+			// blocked within the same millisecond, the later row with the
+			// smaller id: first blocked is still first
+			testutil.MustSave(t, app, "blocks", map[string]any{"id": "zzzzzzzzzzzzzzz", "user": testutil.AliceId, "blocked": testutil.DaveId})
+			testutil.MustSave(t, app, "blocks", map[string]any{"id": "aaaaaaaaaaaaaaa", "user": testutil.AliceId, "blocked": testutil.BobId})
+			if _, err := app.DB().NewQuery("UPDATE blocks SET created = '2026-12-01 10:00:00.000Z'").Execute(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		s.ExpectedEvents = map[string]int{"*": 0}
 		return s
