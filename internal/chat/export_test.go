@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 // AllowSend takes one send from the member's budget, as a message sent by
@@ -49,3 +51,7 @@ func (l *Listener) Delivering() (running bool, slots int) {
 	defer l.q.mu.Unlock()
 	return l.q.running, cap(l.q.frames)
 }
+
+// SetLimits gives a hub of its own (NewHub) the limits HubOf gives an
+// app's.
+func (h *Hub) SetLimits(l *limits.Limits) { h.limits = l }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cobraspace/cobraspace/internal/chat"
+	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 // nextPresence is the next join or leave frame l gets, within a deadline.
@@ -84,5 +85,27 @@ func TestPresenceIsTheUnionOfNodes(t *testing.T) {
 	}
 	if got := onlineIds(hub, room); !slices.Equal(got, []string{"watcher"}) {
 		t.Fatalf("online %v, want the watcher alone", got)
+	}
+}
+
+// The bound on announced rooms counts members on every node: a writer
+// with no listeners of its own stops announcing a room the edges filled.
+func TestPresenceBoundCountsOtherNodes(t *testing.T) {
+	const room = "room1"
+	hub := chat.NewHub()
+	bound := limits.Defaults()
+	bound.PresenceRoomListeners = 2
+	hub.SetLimits(bound)
+	watcher := chat.NewListener(room, "watcher", "watcher", nil)
+	hub.Add(watcher)
+
+	hub.SetRemotePresence("edge1", chat.PresenceEntry{Room: room, User: "u1", Nickname: "u1"}, true)
+	if kind, who := nextPresence(t, watcher); kind != chat.TypeJoin || who != "u1" {
+		t.Fatalf("got %s of %s, want u1's join (2 in the room: within the bound)", kind, who)
+	}
+	hub.SetRemotePresence("edge1", chat.PresenceEntry{Room: room, User: "u2", Nickname: "u2"}, true)
+	expectNoFrame(t, watcher) // 3 in the room, 1 of them here: over the bound
+	if got := onlineIds(hub, room); !slices.Equal(got, []string{"u1", "u2", "watcher"}) {
+		t.Fatalf("online %v: online_users stays exact", got)
 	}
 }
