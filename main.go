@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/spf13/cobra"
 
 	"github.com/cobraspace/cobraspace/internal/bench"
 	"github.com/cobraspace/cobraspace/internal/cluster"
@@ -26,25 +27,17 @@ import (
 )
 
 func main() {
-	// restore works on a directory that must not exist yet: run it before
-	// PocketBase bootstraps (and so creates) a data dir
-	if len(os.Args) > 1 && os.Args[1] == replica.RestoreCommandName {
-		cmd := replica.RestoreCommand()
-		cmd.SetArgs(os.Args[2:])
-		if err := cmd.Execute(); err != nil {
-			os.Exit(1)
+	// restore works on a directory that must not exist yet, and an edge
+	// has no data directory: run them before PocketBase bootstraps (and
+	// so creates) one
+	for _, early := range []*cobra.Command{replica.RestoreCommand(), edge.Command()} {
+		if len(os.Args) > 1 && os.Args[1] == early.Name() {
+			early.SetArgs(os.Args[2:])
+			if err := early.Execute(); err != nil {
+				os.Exit(1)
+			}
+			return
 		}
-		return
-	}
-
-	// an edge has no data directory either
-	if len(os.Args) > 1 && os.Args[1] == edge.CommandName {
-		cmd := edge.Command()
-		cmd.SetArgs(os.Args[2:])
-		if err := cmd.Execute(); err != nil {
-			os.Exit(1)
-		}
-		return
 	}
 
 	// data in ./pb_data and the web client in ./pb_public, relative to where

@@ -14,7 +14,7 @@ import (
 // taken when a WebSocket is admitted or a realtime client first subscribes
 // with the member's auth, and given back when the connection ends (or the
 // client loses its auth).
-type connSlots struct {
+type ConnSlots struct {
 	mu     sync.Mutex
 	byUser map[string]int
 	limits *limits.Limits // where a refusal is counted (limits.RefusedConnection)
@@ -22,16 +22,20 @@ type connSlots struct {
 
 const connSlotsStoreKey = "cobraChatConnSlots"
 
-func slotsOf(app core.App) *connSlots {
+func slotsOf(app core.App) *ConnSlots {
 	l := limits.Of(app) // not inside GetOrSet: the store's lock is not reentrant
-	return app.Store().GetOrSet(connSlotsStoreKey, func() any {
-		return &connSlots{byUser: map[string]int{}, limits: l}
-	}).(*connSlots)
+	return app.Store().GetOrSet(connSlotsStoreKey, func() any { return NewConnSlots(l) }).(*ConnSlots)
 }
 
-// take reserves one of userId's slots; false (a counted refusal) when all
+// NewConnSlots is an empty count, refusals counted in l (an edge node's
+// own; an app's is kept in its store).
+func NewConnSlots(l *limits.Limits) *ConnSlots {
+	return &ConnSlots{byUser: map[string]int{}, limits: l}
+}
+
+// Take reserves one of userId's slots; false (a counted refusal) when all
 // are in use.
-func (s *connSlots) take(userId string, max int) bool {
+func (s *ConnSlots) Take(userId string, max int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.byUser[userId] >= max {
@@ -42,7 +46,8 @@ func (s *connSlots) take(userId string, max int) bool {
 	return true
 }
 
-func (s *connSlots) give(userId string) {
+// Give hands back one of userId's slots.
+func (s *ConnSlots) Give(userId string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.byUser[userId] <= 1 {
@@ -84,7 +89,7 @@ func claimClientMember(app core.App, c subscriptions.Client, member *core.Record
 	claimMu.Lock()
 	defer claimMu.Unlock()
 	if slot, _ := c.Get(clientSlotKey).(*clientSlot); slot == nil || slot.userId != member.Id {
-		if !slotsOf(app).take(member.Id, limits.Of(app).ConnectionsPerMember) {
+		if !slotsOf(app).Take(member.Id, limits.Of(app).ConnectionsPerMember) {
 			return false
 		}
 		if slot != nil {
@@ -118,5 +123,5 @@ func forgetClientMemberLocked(app core.App, c subscriptions.Client) {
 }
 
 func (s *clientSlot) release(app core.App) {
-	s.once.Do(func() { slotsOf(app).give(s.userId) })
+	s.once.Do(func() { slotsOf(app).Give(s.userId) })
 }

@@ -60,7 +60,9 @@ func wsAuth(e *core.RequestEvent) (member *core.Record, token string, viaCookie 
 	return nil, "", false
 }
 
-func sameOrigin(r *http.Request) bool {
+// SameOrigin reports whether a browser request comes from this host (a
+// cookie-authenticated WebSocket must).
+func SameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true // not a browser
@@ -80,7 +82,7 @@ func roomSocket(e *core.RequestEvent) error {
 	app := e.App
 	member, token, viaCookie := wsAuth(e)
 	room, refused := admitToRoom(e, member, viaCookie)
-	if !refused.refused() && !slotsOf(app).take(member.Id, limits.Of(app).ConnectionsPerMember) {
+	if !refused.refused() && !slotsOf(app).Take(member.Id, limits.Of(app).ConnectionsPerMember) {
 		refused = refusal{CloseTooManyConns, "too many connections"}
 	}
 
@@ -95,7 +97,7 @@ func roomSocket(e *core.RequestEvent) error {
 	release := func() {
 		if s != nil {
 			Leave(app, s.l)
-			slotsOf(app).give(member.Id)
+			slotsOf(app).Give(member.Id)
 		}
 	}
 
@@ -155,7 +157,7 @@ func admitToRoom(e *core.RequestEvent, member *core.Record, viaCookie bool) (*co
 	if member == nil {
 		return nil, refusedAuth
 	}
-	if viaCookie && !sameOrigin(e.Request) {
+	if viaCookie && !SameOrigin(e.Request) {
 		return nil, refusal{CloseForbidden, "cross-origin cookie authentication"}
 	}
 	room, err := e.App.FindRecordById("rooms", e.Request.PathValue("room"))

@@ -48,7 +48,7 @@ type Edge struct {
 
 	presenceMu sync.Mutex // orders presence reports as the hub changed
 
-	slots    slots // live connections per member (this node's)
+	slots    *chat.ConnSlots // live connections per member (this node's)
 	sse      sseClients
 	refusals *chat.TopicRefusals
 
@@ -69,7 +69,7 @@ func New(nc *nats.Conn, node, writerURL string, l *limits.Limits, log *slog.Logg
 	return &Edge{
 		node: node, nc: nc, hub: chat.NewHub(), limits: l, log: log,
 		rooms:        map[string]*roomSub{},
-		slots:        slots{held: map[string]int{}},
+		slots:        chat.NewConnSlots(l),
 		sse:          sseClients{byId: map[string]*sseClient{}},
 		refusals:     chat.NewTopicRefusals(),
 		writerURL:    strings.TrimRight(writerURL, "/"),
@@ -247,30 +247,5 @@ func (e *Edge) heartbeat(stop <-chan struct{}) {
 		case <-tick.C:
 			e.report(cluster.PresenceReport{Node: e.node})
 		}
-	}
-}
-
-// slots counts each member's live connections on this node (the
-// ConnectionsPerMember limit holds per node).
-type slots struct {
-	mu   sync.Mutex
-	held map[string]int
-}
-
-func (s *slots) take(userId string, max int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.held[userId] >= max {
-		return false
-	}
-	s.held[userId]++
-	return true
-}
-
-func (s *slots) give(userId string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.held[userId]--; s.held[userId] <= 0 {
-		delete(s.held, userId)
 	}
 }

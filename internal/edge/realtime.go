@@ -17,7 +17,6 @@ import (
 	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/cobraspace/cobraspace/internal/cluster"
-	"github.com/cobraspace/cobraspace/internal/limits"
 	"github.com/cobraspace/cobraspace/internal/sse"
 )
 
@@ -124,7 +123,7 @@ func (e *Edge) dropClient(c *sseClient) {
 		e.endTopicListener(roomId, l)
 	}
 	if slot != "" {
-		e.slots.give(slot)
+		e.slots.Give(slot)
 	}
 	if up != nil {
 		up.close()
@@ -187,7 +186,6 @@ func (e *Edge) realtimeSubscribe(w http.ResponseWriter, r *http.Request) {
 	if len(added) > 0 && !e.claimSlot(c, added) {
 		undo()
 		w.Header().Set("Retry-After", "5")
-		e.limits.Refuse(limits.RefusedConnection)
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("You already hold %d live connections; close one first.", e.limits.ConnectionsPerMember))
 		return
 	}
@@ -295,7 +293,7 @@ func (e *Edge) claimSlot(c *sseClient, added map[string]chat.Admission) bool {
 	if c.slot != "" {
 		return true
 	}
-	if !e.slots.take(userId, e.limits.ConnectionsPerMember) {
+	if !e.slots.Take(userId, e.limits.ConnectionsPerMember) {
 		return false
 	}
 	c.slot, c.userId = userId, userId

@@ -3,8 +3,6 @@ package edge
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -14,7 +12,6 @@ import (
 	"github.com/cobraspace/cobraspace/internal/auth"
 	"github.com/cobraspace/cobraspace/internal/chat"
 	"github.com/cobraspace/cobraspace/internal/cluster"
-	"github.com/cobraspace/cobraspace/internal/limits"
 )
 
 const (
@@ -47,15 +44,6 @@ func socketToken(r *http.Request) (token string, viaCookie bool) {
 	return "", false
 }
 
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
-}
-
 // roomSocket: GET /ws/chat/{room}/chat/, as on the writer (docs/API.md):
 // refusals come after the upgrade as the same close codes; an admitted
 // client is in the room before its handshake completes.
@@ -72,7 +60,7 @@ func (e *Edge) roomSocket(w http.ResponseWriter, r *http.Request) {
 	release := func() {
 		if s != nil {
 			s.leave()
-			e.slots.give(a.UserId)
+			e.slots.Give(a.UserId)
 		}
 		if followed {
 			e.unfollow(roomId)
@@ -103,7 +91,7 @@ func (e *Edge) admitSocket(r *http.Request, roomId, token string, viaCookie bool
 	switch {
 	case token == "":
 		return chat.Admission{Code: int(chat.CloseUnauthenticated), Reason: "authentication required"}, false
-	case viaCookie && !sameOrigin(r):
+	case viaCookie && !chat.SameOrigin(r):
 		return chat.Admission{Code: int(chat.CloseForbidden), Reason: "cross-origin cookie authentication"}, false
 	case !cluster.ValidRoomId(roomId):
 		return chat.Admission{Code: int(chat.CloseUnknownRoom), Reason: "unknown room"}, false
@@ -115,8 +103,7 @@ func (e *Edge) admitSocket(r *http.Request, roomId, token string, viaCookie bool
 	switch {
 	case err != nil:
 		a = refusedUnavailable
-	case a.Code == 0 && !e.slots.take(a.UserId, e.limits.ConnectionsPerMember):
-		e.limits.Refuse(limits.RefusedConnection)
+	case a.Code == 0 && !e.slots.Take(a.UserId, e.limits.ConnectionsPerMember):
 		a = chat.Admission{Code: int(chat.CloseTooManyConns), Reason: "too many connections"}
 	}
 	if a.Code != 0 {
